@@ -1,0 +1,1 @@
+"""expertnet: vetted expert network and consultation desk."""

@@ -1,0 +1,100 @@
+"""create_app(): plugins, middleware, routers, exception handlers."""
+import logging
+from pathlib import Path
+
+from litestar import Litestar, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.config import Settings, get_settings
+from expertnet.core import outbox
+from expertnet.core.auth import PUBLIC, AuthMiddleware, access, authorize
+from expertnet.core.deps import provide_db_session, provide_principal, provide_settings
+from expertnet.core.errors import AppError
+from expertnet.core.http import (
+    app_error_handler,
+    http_error_handler,
+    internal_error_handler,
+    security_headers,
+    validation_error_handler,
+)
+from expertnet.db import Database
+from expertnet.experts.controllers import ExpertProfileController
+from expertnet.members.controllers import AuthController, MeController, VettingController
+from expertnet.worker import register_handlers
+
+log = logging.getLogger("expertnet")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@get("/health", opt=access(PUBLIC), tags=["ops"])
+async def health(db_session: AsyncSession, state: State) -> dict:
+    """Database reachability, outbox backlog and search index state."""
+    await db_session.execute(text("SELECT 1"))
+    report = {"status": "ok", "database": state.db.dialect, "outbox": await outbox.backlog(db_session)}
+    search = getattr(state, "search", None)
+    if search is not None:
+        try:
+            report["search"] = await search.health()
+        except Exception as exc:  # noqa: BLE001 - health must report, not fail
+            report["status"] = "degraded"
+            report["search"] = {"status": "unavailable", "error": type(exc).__name__}
+    return report
+
+
+def route_handlers() -> list:
+    handlers: list = [health, AuthController, MeController, VettingController, ExpertProfileController]
+    return handlers
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
+    settings = settings or get_settings()
+    db = db or Database(settings)
+    register_handlers(settings)
+
+    async def on_shutdown() -> None:
+        await db.dispose()
+
+    return Litestar(
+        route_handlers=route_handlers(),
+        state=State({"settings": settings, "db": db}),
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(AuthMiddleware, exclude=[r"^/static/"])],
+        guards=[authorize],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=True,
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            header_name="x-csrftoken",
+            # Only routes that authenticate by Bearer token and never by cookie are exempt.
+            exclude=[r"^/api/"],
+        ),
+        exception_handlers={
+            AppError: app_error_handler,
+            ValidationException: validation_error_handler,
+            HTTPException: http_error_handler,
+            Exception: internal_error_handler,
+        },
+        before_send=[security_headers],
+        openapi_config=OpenAPIConfig(
+            title="expertnet",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
+        on_shutdown=[on_shutdown],
+        debug=False,
+    )

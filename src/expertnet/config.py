@@ -1,0 +1,128 @@
+"""The one settings object. Every EXPERTNET_* variable is read here and nowhere else."""
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEV_SECRET = "dev-only-secret-not-for-production-use-000000"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"EXPERTNET_{name}")
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"EXPERTNET_{name}: not an integer: {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # development | test | production
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    meili_url: str | None = None
+    meili_key: str | None = None
+    secret_key: str = DEV_SECRET
+    jwt_issuer: str = "expertnet"
+    jwt_audience: str = "expertnet"
+    access_token_minutes: int = 60
+    refresh_token_days: int = 14
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    login_max_failures_per_ip: int = 50
+    upload_max_bytes: int = 20 * 1024 * 1024
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "desk@expertnet.example"
+    base_url: str = "http://127.0.0.1:8000"
+    inline_worker: bool = True  # embedded default: the app drains the outbox right after commit
+    require_admin_totp: bool = False
+    default_vetting_months: int = 24
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in {"development", "test"}
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "expertnet.db"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def validate(self) -> "Settings":
+        if self.env not in {"development", "test", "production"}:
+            raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
+        if not self.is_dev:
+            if self.secret_key == DEV_SECRET or len(self.secret_key.encode()) < 32:
+                raise ConfigError(
+                    "EXPERTNET_SECRET_KEY: set a random secret of at least 32 bytes outside development "
+                    f"(e.g. {secrets.token_urlsafe(48)!r})"
+                )
+        return self
+
+
+def load_settings() -> Settings:
+    env = _env("ENV", "development") or "development"
+    data_dir = Path(_env("DATA_DIR", "var") or "var")
+    database_url = _env("DATABASE_URL") or f"sqlite+aiosqlite:///{(data_dir / 'expertnet.db').as_posix()}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
+    meili_url = _env("MEILI_URL")
+    return Settings(
+        env=env,
+        data_dir=data_dir,
+        database_url=database_url,
+        meili_url=meili_url,
+        meili_key=_env("MEILI_KEY"),
+        secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
+        access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
+        refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
+        login_max_failures_per_ip=_int("LOGIN_MAX_FAILURES_PER_IP", 50),
+        upload_max_bytes=_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        smtp_host=_env("SMTP_HOST"),
+        smtp_port=_int("SMTP_PORT", 25),
+        smtp_user=_env("SMTP_USER"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        smtp_starttls=_bool("SMTP_STARTTLS", False),
+        mail_from=_env("MAIL_FROM", "desk@expertnet.example") or "desk@expertnet.example",
+        base_url=_env("BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000",
+        inline_worker=_bool("INLINE_WORKER", meili_url is None),
+        require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
+        default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
+    ).validate()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,36 @@
+"""Request-scoped dependencies: one session per request, committed when the handler succeeds."""
+from collections.abc import AsyncGenerator
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.config import Settings
+from expertnet.core import outbox
+from expertnet.core.auth import Principal
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    db = state.db
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+        if session.info.get("outbox_dirty") and state.settings.inline_worker:
+            # Embedded default: the app is its own worker; the outbox is still the only path.
+            await outbox.drain(db)
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_principal(request: Request) -> Principal | None:
+    return request.scope.get("user")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

@@ -1,0 +1,133 @@
+"""Passwords (argon2id) and tokens (python-jose, HS256, strict claims)."""
+import secrets
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from jose import JWTError, jwt
+
+from expertnet.config import Settings
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    try:
+        text = resources.files("expertnet.data").joinpath("common_passwords.txt").read_text("utf-8")
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def password_problem(password: str, *, email: str = "", full_name: str = "") -> str | None:
+    """The reason a password is refused, or None."""
+    if len(password) < PASSWORD_MIN:
+        return f"must be at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"must be at most {PASSWORD_MAX} characters"
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 4:
+        return "is too common; choose a longer passphrase"
+    local = email.split("@", 1)[0].lower()
+    if local and len(local) >= 4 and local in lowered:
+        return "must not contain your e-mail address"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """(valid, new_hash): new_hash is set when the stored hash uses outdated parameters."""
+    if not stored_hash:
+        # Spend the same time as a real check so response time does not reveal which accounts exist.
+        _hasher.hash(password)
+        return False, None
+    try:
+        _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False, None
+    if _hasher.check_needs_rehash(stored_hash):
+        return True, _hasher.hash(password)
+    return True, None
+
+
+ACCESS = "access"
+REFRESH = "refresh"
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    member_id: int
+    token_type: str
+    token_version: int
+    expires_at: int
+
+
+def issue_token(settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS) -> str:
+    now = int(time.time())
+    lifetime = (
+        settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
+    )
+    claims = {
+        "sub": str(member_id),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "jti": secrets.token_urlsafe(12),
+        "typ": token_type,
+        "ver": token_version,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) -> TokenClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("unexpected algorithm")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={
+                "require_exp": True,
+                "require_iat": True,
+                "require_aud": True,
+                "require_iss": True,
+                "require_sub": True,
+            },
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if claims.get("typ") != expected_type:
+        raise InvalidToken("wrong token type")
+    try:
+        return TokenClaims(
+            member_id=int(claims["sub"]),
+            token_type=claims["typ"],
+            token_version=int(claims["ver"]),
+            expires_at=int(claims["exp"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidToken("malformed claims") from exc

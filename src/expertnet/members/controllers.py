@@ -1,0 +1,117 @@
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.config import Settings
+from expertnet.core.auth import ADMIN, APPLICANT, PUBLIC, Principal, access
+from expertnet.core.deps import client_ip
+from expertnet.members import service
+from expertnet.members.schemas import (
+    ApplicationUpdate,
+    ApproveIn,
+    LoginIn,
+    MemberOut,
+    MemberPage,
+    PasswordChangeIn,
+    ReasonIn,
+    RefreshIn,
+    RegisterIn,
+    RevetIn,
+    TokenOut,
+    VettingDecisionOut,
+)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/register", opt=access(PUBLIC), status_code=201)
+    async def register(self, request: Request, db_session: AsyncSession, data: RegisterIn) -> MemberOut:
+        """Apply for membership as an LE official or an expert. The account stays pending until vetted."""
+        member = await service.register(db_session, data, ip=client_ip(request))
+        return await service.member_out(db_session, member)
+
+    @post("/login", opt=access(PUBLIC), status_code=200)
+    async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> Response[TokenOut | dict]:
+        result = await service.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
+        if result.tokens is None:
+            return Response({"status_code": result.status, "detail": result.reason}, status_code=result.status)
+        return Response(result.tokens)
+
+    @post("/refresh", opt=access(PUBLIC), status_code=200)
+    async def refresh(self, db_session: AsyncSession, settings: Settings, data: RefreshIn) -> TokenOut:
+        return await service.refresh(db_session, settings, data.refresh_token)
+
+    @post("/logout", opt=access(APPLICANT), status_code=204)
+    async def logout(self, db_session: AsyncSession, principal: Principal) -> None:
+        """Revokes every token of this account."""
+        await service.revoke_tokens(db_session, principal.id)
+
+    @post("/password", opt=access(APPLICANT), status_code=204)
+    async def change_password(self, db_session: AsyncSession, principal: Principal, data: PasswordChangeIn) -> None:
+        await service.change_password(db_session, principal, data.current_password, data.new_password)
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["members"]
+
+    @get("/", opt=access(APPLICANT))
+    async def me(self, db_session: AsyncSession, principal: Principal) -> MemberOut:
+        return await service.member_out(db_session, await service.get_member(db_session, principal.id))
+
+    @patch("/", opt=access(APPLICANT))
+    async def update(self, db_session: AsyncSession, principal: Principal, data: ApplicationUpdate) -> MemberOut:
+        """Complete or correct the application (while pending), or change the interface language."""
+        member = await service.update_application(db_session, principal, data)
+        return await service.member_out(db_session, member)
+
+
+class VettingController(Controller):
+    path = "/api/v1/admin/members"
+    tags = ["admin"]
+
+    @get("/", opt=access(ADMIN))
+    async def list_members(
+        self,
+        db_session: AsyncSession,
+        status: Annotated[str | None, Parameter(pattern="^(pending|approved|rejected|suspended)$")] = None,
+        role: Annotated[str | None, Parameter(pattern="^(le_official|expert|admin)$")] = None,
+        q: Annotated[str | None, Parameter(max_length=200)] = None,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> MemberPage:
+        rows, total = await service.list_members(db_session, status=status, role=role, q=q, offset=offset, limit=limit)
+        return MemberPage(items=[service.to_out(m) for m in rows], total=total, offset=offset, limit=limit)
+
+    @get("/{member_id:int}", opt=access(ADMIN))
+    async def get_member(self, db_session: AsyncSession, member_id: int) -> MemberOut:
+        return await service.member_out(db_session, await service.get_member(db_session, member_id))
+
+    @get("/{member_id:int}/decisions", opt=access(ADMIN))
+    async def decisions(self, db_session: AsyncSession, member_id: int) -> list[VettingDecisionOut]:
+        return [VettingDecisionOut.model_validate(d) for d in await service.decisions(db_session, member_id)]
+
+    @post("/{member_id:int}/approve", opt=access(ADMIN), status_code=200)
+    async def approve(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int, data: ApproveIn) -> MemberOut:
+        member = await service.approve(db_session, settings, principal, member_id, data, client_ip(request))
+        return await service.member_out(db_session, member)
+
+    @post("/{member_id:int}/reject", opt=access(ADMIN), status_code=200)
+    async def reject(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
+        member = await service.reject(db_session, principal, member_id, data.reason, client_ip(request))
+        return await service.member_out(db_session, member)
+
+    @post("/{member_id:int}/suspend", opt=access(ADMIN), status_code=200)
+    async def suspend(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
+        member = await service.suspend(db_session, principal, member_id, data.reason, client_ip(request))
+        return await service.member_out(db_session, member)
+
+    @post("/{member_id:int}/revet", opt=access(ADMIN), status_code=200)
+    async def revet(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: RevetIn) -> MemberOut:
+        """Set the date by which the member must be re-vetted; past that, the member counts as not approved."""
+        member = await service.set_revet_date(db_session, principal, member_id, data, client_ip(request))
+        return await service.member_out(db_session, member)

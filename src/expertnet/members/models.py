@@ -1,0 +1,75 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from expertnet.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    le_official = "le_official"
+    expert = "expert"
+    admin = "admin"
+
+
+class VettingStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    suspended = "suspended"
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=20, index=True)
+    vetting_status: str = Field(default=VettingStatus.pending, max_length=20, index=True)
+    vetted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    organisation: str = Field(default="", max_length=300)
+    position: str = Field(default="", max_length=200)
+    country: str | None = Field(default=None, max_length=2)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    application_statement: str = Field(default="", max_length=4000)
+    referee: str = Field(default="", max_length=500)
+    application_submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ui_language: str = Field(default="en", max_length=8)
+    token_version: int = Field(default=0)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+
+class VettingDecision(SQLModel, table=True):
+    """Every vetting decision, kept with who, when and why."""
+
+    __tablename__ = "vetting_decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    admin_id: int | None = Field(default=None, foreign_key="members.id")
+    decision: str = Field(max_length=20)  # approved | rejected | suspended | revet_date | imported
+    reason: str = Field(default="", max_length=2000)
+    vetted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    ip: str = Field(default="", max_length=64)
+    success: bool = Field(default=False)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

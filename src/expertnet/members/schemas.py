@@ -1,0 +1,122 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from expertnet.core.schemas import Categories, Countries, Country, Input, Languages, OrgType, Output, Texts
+
+Name = Annotated[str, StringConstraints(min_length=2, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=False)]
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=2000)]
+
+
+class ExpertApplication(Input):
+    """Profile fields an expert gives when applying; editable later in the profile."""
+
+    org_type: OrgType = "independent"
+    coverage_countries: Countries = []
+    categories: Categories = Field(min_length=1)
+    specialties: Texts = Field(default_factory=list, max_length=30)
+    bio: str = Field(default="", max_length=8000)
+    market_ties: bool = False
+    market_ties_detail: str = Field(default="", max_length=2000)
+
+
+class RegisterIn(Input):
+    email: EmailStr
+    password: Password
+    full_name: Name
+    role: Literal["le_official", "expert"]
+    organisation: str = Field(min_length=2, max_length=300)
+    position: str = Field(default="", max_length=200)
+    country: Country
+    languages: Languages = Field(min_length=1)
+    application_statement: str = Field(default="", max_length=4000)
+    referee: str = Field(default="", max_length=500)
+    expert: ExpertApplication | None = None
+
+
+class ApplicationUpdate(Input):
+    version: int
+    full_name: Name | None = None
+    organisation: str | None = Field(default=None, min_length=2, max_length=300)
+    position: str | None = Field(default=None, max_length=200)
+    country: Country | None = None
+    languages: Languages | None = Field(default=None, min_length=1)
+    application_statement: str | None = Field(default=None, max_length=4000)
+    referee: str | None = Field(default=None, max_length=500)
+    ui_language: Literal["en", "ru"] | None = None
+
+
+class LoginIn(Input):
+    email: EmailStr
+    password: Password
+    totp_code: str | None = Field(default=None, max_length=10)
+
+
+class RefreshIn(Input):
+    refresh_token: str = Field(max_length=4000)
+
+
+class PasswordChangeIn(Input):
+    current_password: Password
+    new_password: Password
+
+
+class TokenOut(Output):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class MemberOut(Output):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    vetting_status: str
+    vetted_until: datetime | None
+    vetting_current: bool
+    organisation: str
+    position: str
+    country: str | None
+    languages: list[str]
+    application_statement: str
+    referee: str
+    application_submitted_at: datetime | None
+    ui_language: str
+    created_at: datetime
+    version: int
+    expert_id: int | None = None
+
+
+class ApproveIn(Input):
+    vetted_until: datetime | None = None
+    reason: str = Field(default="", max_length=2000)
+
+
+class ReasonIn(Input):
+    reason: Reason
+
+
+class RevetIn(Input):
+    vetted_until: datetime
+    reason: str = Field(default="", max_length=2000)
+
+
+class VettingDecisionOut(Output):
+    id: int
+    member_id: int
+    admin_id: int | None
+    decision: str
+    reason: str
+    vetted_until: datetime | None
+    created_at: datetime
+
+
+class MemberPage(Output):
+    items: list[MemberOut]
+    total: int
+    offset: int
+    limit: int

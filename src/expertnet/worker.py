@@ -1,0 +1,68 @@
+"""The worker: drains the outbox (search index, e-mail) and runs scheduled jobs (offer expiry).
+
+Run as `expertnet worker`; several may run at once on PostgreSQL (rows are claimed with
+FOR UPDATE SKIP LOCKED). On the embedded default the app drains the outbox itself after each
+commit, and `expertnet worker` is still useful for scheduled jobs.
+"""
+import asyncio
+import importlib
+import logging
+import signal
+
+from expertnet.config import Settings
+from expertnet.core import outbox
+from expertnet.db import Database
+
+log = logging.getLogger("expertnet.worker")
+
+# Modules that register outbox handlers and periodic jobs. Optional ones may not exist yet.
+HANDLER_MODULES = ("expertnet.search.indexer", "expertnet.notifications.tasks")
+JOB_MODULES = ("expertnet.consultations.tasks",)
+
+
+def _modules(names: tuple[str, ...]) -> list:
+    found = []
+    for name in names:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+    return found
+
+
+def register_handlers(settings: Settings | None = None) -> None:
+    for module in _modules(HANDLER_MODULES):
+        module.register()
+
+
+async def run_jobs(db: Database) -> None:
+    for module in _modules(JOB_MODULES):
+        await module.run_periodic(db)
+
+
+async def run_worker(settings: Settings, poll_seconds: float = 0.5, once: bool = False) -> None:
+    register_handlers(settings)
+    db = Database(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    log.info("worker started")
+    try:
+        while not stop.is_set():
+            handled = await outbox.drain(db)
+            await run_jobs(db)
+            if once:
+                break
+            if handled == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                except TimeoutError:
+                    pass
+    finally:
+        await db.dispose()
+        log.info("worker stopped")

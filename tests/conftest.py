@@ -1,0 +1,217 @@
+"""Test harness: every test gets a fresh database built by the real Alembic migrations.
+
+SQLite always; PostgreSQL too when EXPERTNET_TEST_POSTGRES_URL is set (`.ci/run` sets it).
+Databases are cloned from a migrated template (file copy / CREATE DATABASE ... TEMPLATE), so the
+migrations run once per session and each test still starts clean.
+"""
+import asyncio
+import concurrent.futures
+import itertools
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from litestar.testing import TestClient
+
+from expertnet.config import Settings
+from expertnet.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("EXPERTNET_TEST_POSTGRES_URL", "").strip()
+TEST_SECRET = "test-secret-" + "x" * 40
+_counter = itertools.count()
+
+
+def run_async(coro):
+    """Run a coroutine to completion from sync code, even if a loop is running in this thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def alembic_upgrade(database_url: str) -> None:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = database_url
+    run_async(asyncio.to_thread(command.upgrade, cfg, "head"))
+
+
+def _pg_async_url(url: str) -> str:
+    return "postgresql+asyncpg://" + url.split("://", 1)[1]
+
+
+def _pg_with_db(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _pg_admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "expertnet.db"
+    alembic_upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    if not PG_URL:
+        pytest.skip("PostgreSQL leg skipped: EXPERTNET_TEST_POSTGRES_URL is not set")
+    name = f"expertnet_tpl_{os.getpid()}"
+    run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    alembic_upgrade(_pg_async_url(_pg_with_db(PG_URL, name)))
+    yield name
+    run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "db_kind" in getattr(item, "fixturenames", ()) and "[postgresql" in item.nodeid:
+            item.add_marker(pytest.mark.postgresql)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
+    config.addinivalue_line("markers", "browser: drives a real Chromium")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request) -> str:
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("PostgreSQL leg skipped: EXPERTNET_TEST_POSTGRES_URL is not set")
+    return request.param
+
+
+@pytest.fixture
+def settings(db_kind, tmp_path, request) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if db_kind == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, data_dir / "expertnet.db")
+        url = f"sqlite+aiosqlite:///{data_dir / 'expertnet.db'}"
+    else:
+        template = request.getfixturevalue("pg_template")
+        name = f"expertnet_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+        run_async(_pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        request.addfinalizer(lambda: run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+        url = _pg_async_url(_pg_with_db(PG_URL, name))
+    return Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        secret_key=TEST_SECRET,
+        inline_worker=True,
+    )
+
+
+@dataclass
+class User:
+    id: int
+    email: str
+    password: str
+    role: str
+    token: str = ""
+    refresh: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Env:
+    """A running app on a fresh database, with helpers that act through the public API."""
+
+    def __init__(self, settings: Settings, client: TestClient):
+        self.settings = settings
+        self.client = client
+        self._admin: User | None = None
+        self._n = itertools.count(1)
+
+    def db_run(self, fn):
+        """Run `await fn(session)` in its own unit of work (committed) and return its result."""
+
+        async def go():
+            db = Database(self.settings)
+            try:
+                async with db.session() as session:
+                    return await fn(session)
+            finally:
+                await db.dispose()
+
+        return run_async(go())
+
+    def login(self, email: str, password: str) -> dict:
+        r = self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    @property
+    def admin(self) -> User:
+        if self._admin is None:
+            from expertnet.members import service
+
+            email, password = "root-admin@test.example", "correct horse battery staple 1"
+            member = self.db_run(lambda s: service.create_admin(s, email, password, "Test Admin"))
+            tokens = self.login(email, password)
+            self._admin = User(member.id, email, password, "admin", tokens["access_token"], tokens["refresh_token"])
+        return self._admin
+
+    def register(self, role: str = "le_official", **overrides) -> User:
+        n = next(self._n)
+        body = {
+            "email": f"user{n}.{uuid.uuid4().hex[:6]}@test.example",
+            "password": f"a long test passphrase {n} ok",
+            "full_name": f"Test User {n}",
+            "role": role,
+            "organisation": "Border Police Directorate" if role == "le_official" else "National Museum",
+            "country": "RS",
+            "languages": ["sr", "en"],
+            "application_statement": "I work on heritage crime.",
+        }
+        if role == "expert":
+            body["expert"] = {"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."}
+        for key, value in overrides.items():
+            if key == "expert" and isinstance(value, dict):
+                body["expert"] = {**body.get("expert", {}), **value}
+            else:
+                body[key] = value
+        r = self.client.post("/api/v1/auth/register", json=body)
+        assert r.status_code == 201, r.text
+        out = r.json()
+        tokens = self.login(body["email"], body["password"])
+        return User(out["id"], body["email"], body["password"], role, tokens["access_token"], tokens["refresh_token"], out)
+
+    def approve(self, user: User, **body) -> dict:
+        r = self.client.post(f"/api/v1/admin/members/{user.id}/approve", json=body, headers=self.admin.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def member(self, role: str = "le_official", **overrides) -> User:
+        """A registered and approved member."""
+        user = self.register(role, **overrides)
+        self.approve(user)
+        return user
+
+
+@pytest.fixture
+def env(settings) -> Env:
+    from expertnet.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
+        yield Env(settings, client)

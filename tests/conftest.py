@@ -83,6 +83,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgresql)
 
 
+def _legs() -> list[str]:
+    import shutil
+
+    meili = os.environ.get("EXPERTNET_MEILI_URL", "").strip()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    return [
+        "PostgreSQL leg: " + ("ON" if PG_URL else "SKIPPED (set EXPERTNET_TEST_POSTGRES_URL to run it)"),
+        "Meilisearch leg: " + ("ON" if meili else "SKIPPED (set EXPERTNET_MEILI_URL, e.g. with `docker compose up -d meilisearch`)"),
+        "Browser tests: " + ("ON (" + chromium + ")" if chromium else "SKIPPED (no chromium found; `apt-get install chromium`)"),
+    ]
+
+
+def pytest_report_header(config):
+    return _legs()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    terminalreporter.section("expertnet test legs")
+    for line in _legs():
+        terminalreporter.write_line(line)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
     config.addinivalue_line("markers", "browser: drives a real Chromium")
@@ -115,6 +137,7 @@ def settings(db_kind, tmp_path, request) -> Settings:
         database_url=url,
         secret_key=TEST_SECRET,
         inline_worker=True,
+        background_jobs=False,
     )
 
 
@@ -215,3 +238,26 @@ def env(settings) -> Env:
     app = create_app(settings)
     with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
         yield Env(settings, client)
+
+
+@pytest.fixture
+def cli(settings, monkeypatch):
+    """Run `expertnet ...` in-process against the test's database and data directory."""
+    from click.testing import CliRunner
+
+    from expertnet.cli import main
+    from expertnet.config import get_settings
+
+    monkeypatch.setenv("EXPERTNET_ENV", "test")
+    monkeypatch.setenv("EXPERTNET_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("EXPERTNET_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("EXPERTNET_SECRET_KEY", settings.secret_key)
+    monkeypatch.delenv("EXPERTNET_MEILI_URL", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    yield invoke
+    get_settings.cache_clear()

@@ -1,9 +1,13 @@
 """create_app(): plugins, middleware, routers, exception handlers."""
+import asyncio
+import importlib
 import logging
 from pathlib import Path
 
 from litestar import Litestar, Router, get
 from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -28,7 +32,7 @@ from expertnet.core.http import (
 from expertnet.db import Database
 from expertnet.experts.controllers import ExpertProfileController
 from expertnet.members.controllers import AuthController, MeController, VettingController
-from expertnet.worker import register_handlers
+from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,9 +53,42 @@ async def health(db_session: AsyncSession, state: State) -> dict:
     return report
 
 
+# Domain packages expose `ROUTES` (a list of controllers / handlers) from these modules.
+ROUTE_MODULES = (
+    "expertnet.search.controllers",
+    "expertnet.consultations.controllers",
+    "expertnet.consultations.attachments_controllers",
+    "expertnet.notifications.controllers",
+    "expertnet.admin.controllers",
+    "expertnet.web.routes",
+)
+
+
+def _optional(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not name.startswith(exc.name):
+            raise
+        return None
+
+
 def route_handlers() -> list:
     handlers: list = [health, AuthController, MeController, VettingController, ExpertProfileController]
+    for name in ROUTE_MODULES:
+        module = _optional(name)
+        if module is not None:
+            handlers.extend(module.ROUTES)
     return handlers
+
+
+def template_config() -> TemplateConfig:
+    def configure(engine: JinjaTemplateEngine) -> None:
+        web = _optional("expertnet.web.templating")
+        if web is not None:
+            web.configure(engine)
+
+    return TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
@@ -59,7 +96,25 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings)
     register_handlers(settings)
 
+    jobs: list[asyncio.Task] = []
+
+    async def periodic_jobs() -> None:
+        # Embedded default: no separate worker process, so offers still expire and move on by themselves.
+        while True:
+            await asyncio.sleep(settings.job_interval_seconds)
+            try:
+                await outbox.drain(db)
+                await run_jobs(db)
+            except Exception:  # noqa: BLE001 - keep the loop alive; the error is logged
+                log.exception("periodic jobs failed")
+
+    async def on_startup() -> None:
+        if settings.background_jobs:
+            jobs.append(asyncio.create_task(periodic_jobs()))
+
     async def on_shutdown() -> None:
+        for task in jobs:
+            task.cancel()
         await db.dispose()
 
     return Litestar(
@@ -94,7 +149,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        template_config=template_config(),
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         debug=False,
     )

@@ -158,3 +158,14 @@ def worker(once: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(run_worker(get_settings(), once=once))
+
+
+# Domain packages add their own commands: each of these modules defines `register(main)`.
+for _name in ("expertnet.search.cli", "expertnet.consultations.cli", "expertnet.demo_cli"):
+    try:
+        _module = __import__(_name, fromlist=["register"])
+    except ModuleNotFoundError as _exc:
+        if _exc.name is None or not _name.startswith(_exc.name):
+            raise
+    else:
+        _module.register(main)

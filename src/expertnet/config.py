@@ -58,6 +58,8 @@ class Settings:
     mail_from: str = "desk@expertnet.example"
     base_url: str = "http://127.0.0.1:8000"
     inline_worker: bool = True  # embedded default: the app drains the outbox right after commit
+    background_jobs: bool = True  # embedded default: the app also runs the worker's periodic jobs
+    job_interval_seconds: int = 30
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     extra: dict = field(default_factory=dict)
@@ -118,6 +120,8 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM", "desk@expertnet.example") or "desk@expertnet.example",
         base_url=_env("BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000",
         inline_worker=_bool("INLINE_WORKER", meili_url is None),
+        background_jobs=_bool("BACKGROUND_JOBS", meili_url is None),
+        job_interval_seconds=_int("JOB_INTERVAL_SECONDS", 30),
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
     ).validate()

@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test test-meili bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## Install everything and run the desk with demo data on the embedded default (SQLite + Tantivy under ./var).
+run: install
+	$(BIN)/expertnet run --demo
+
+## Install everything and run the tests (PostgreSQL leg when EXPERTNET_TEST_POSTGRES_URL is set,
+## Meilisearch leg when EXPERTNET_MEILI_URL is set, browser tests when Chromium is found).
+test: install
+	$(BIN)/python -m pytest
+
+## The Meilisearch contract leg against a server started with `docker compose up -d meilisearch`.
+test-meili: install
+	EXPERTNET_MEILI_URL=$${EXPERTNET_MEILI_URL:-http://127.0.0.1:7700} EXPERTNET_MEILI_KEY=$${EXPERTNET_MEILI_KEY:-expertnet-dev-master-key} $(BIN)/python -m pytest tests/search
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,6 +1,7 @@
 """`expertnet demo` and `expertnet run`: the desk with a fictional network, in one command."""
 import asyncio
 import sys
+from datetime import timedelta
 
 import click
 from sqlalchemy import func, select
@@ -29,53 +30,36 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
             admin_account = next(a for a in DEMO_ACCOUNTS if a["role"] == "admin")
             admin = await service.create_admin(session, admin_account["email"], admin_account["password"], admin_account["full_name"])
             records = [(n, ImportRecord.model_validate(r)) for n, r in enumerate(generate_experts(experts, seed), 1)]
-            expert_account = next(a for a in DEMO_ACCOUNTS if a["role"] == "expert")
-            records.append((
-                len(records) + 1,
-                ImportRecord(
-                    external_id="E-DEMO",
-                    full_name=expert_account["full_name"],
-                    email=expert_account["email"],
-                    organisation=expert_account.get("organisation", ""),
-                    org_type="museum",
-                    country=expert_account["country"],
-                    coverage_countries=expert_account.get("coverage_countries", [expert_account["country"]]),
-                    languages=expert_account["languages"],
-                    categories=expert_account.get("categories", ["numismatics"]),
-                    specialties=expert_account.get("specialties", ["Roman Imperial coinage", "Byzantine coins"]),
-                    bio=expert_account.get("bio", "Curator of the coin cabinet; identifies ancient and medieval coins for customs and police."),
-                    vetting_status="approved",
-                ),
-            ))
+            fields = set(ImportRecord.model_fields)
+            expert_accounts = [a for a in DEMO_ACCOUNTS if a["role"] == "expert"]
+            for account in expert_accounts:
+                records.append((len(records) + 1, ImportRecord.model_validate({k: v for k, v in account.items() if k in fields})))
             result = await importer.apply(session, settings, records, actor_id=admin.id)
             if result.errors:
                 raise click.ClickException("; ".join(result.errors[:5]))
-            expert_member = (await session.execute(select(Member).where(Member.email == expert_account["email"]))).scalar_one()
-            expert_member.password_hash = hash_password(expert_account["password"])
+            for account in expert_accounts:
+                member = (await session.execute(select(Member).where(Member.email == account["email"]))).scalar_one()
+                member.password_hash = hash_password(account["password"])
+                member.application_submitted_at = utcnow()
             for account in DEMO_ACCOUNTS:
-                if account["role"] in ("admin", "expert"):
+                if account["role"] != "le_official":
                     continue
-                status = account.get("vetting_status", "approved")
                 member = Member(
                     email=account["email"],
                     full_name=account["full_name"],
                     password_hash=hash_password(account["password"]),
                     role=account["role"],
-                    vetting_status=status,
+                    vetting_status=account.get("vetting_status", "approved"),
+                    vetted_until=utcnow() + timedelta(days=365) if account.get("vetting_status", "approved") == "approved" else None,
                     organisation=account.get("organisation", ""),
                     country=account.get("country"),
                     languages=account.get("languages", ["en"]),
-                    application_statement=account.get("application_statement", "Demo account."),
+                    application_statement="Demo account.",
                     application_submitted_at=utcnow(),
                 )
-                if status == "approved":
-                    from datetime import timedelta
-
-                    member.vetted_until = utcnow() + timedelta(days=365)
                 session.add(member)
                 await session.flush()
-                if status == "approved":
-                    session.add(VettingDecision(member_id=member.id, admin_id=admin.id, decision="approved", reason="demo account"))
+                session.add(VettingDecision(member_id=member.id, admin_id=admin.id, decision=member.vetting_status, reason="demo account"))
             count = (await session.execute(select(func.count()).select_from(Expert))).scalar_one()
         register_handlers(settings)
         await outbox.drain(db)

@@ -148,6 +148,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             version="1.0.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            # The API description is public, like the login form; every operation in it is guarded.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=access(PUBLIC)),
         ),
         template_config=template_config(),
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,

@@ -6,8 +6,5 @@ def import_all_models() -> None:
     import expertnet.experts.models  # noqa: F401
     import expertnet.members.models  # noqa: F401
 
-    try:
-        import expertnet.consultations.models  # noqa: F401
-    except ModuleNotFoundError as exc:
-        if exc.name != "expertnet.consultations.models" and exc.name != "expertnet.consultations":
-            raise
+    import expertnet.consultations.models  # noqa: F401
+    import expertnet.notifications.models  # noqa: F401

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.models import OutboxEvent
@@ -48,8 +48,14 @@ async def backlog(session: AsyncSession) -> dict:
     return {"pending": int(row[0]), "failing": int(row[1]), "oldest_pending_at": row[2]}
 
 
-async def drain_once(db: Database, batch_size: int = 500, topics: list[str] | None = None) -> int:
-    """Claim one batch, run the handlers, mark it processed. Returns the number of events handled."""
+async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 120) -> int:
+    """Claim one batch, run the handlers with no transaction held, then record the outcome.
+
+    Claiming sets a lease (available_at in the future) and commits at once, so handlers may open
+    their own sessions (SQLite has one writer) and slow ones (SMTP) hold no lock. A worker that dies
+    mid-batch loses nothing: the lease runs out and the events are delivered again (handlers are
+    idempotent). On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so two workers never claim the
+    same event. Returns the number of events claimed."""
     now = utcnow()
     async with db.sessionmaker() as session:
         query = (
@@ -58,43 +64,59 @@ async def drain_once(db: Database, batch_size: int = 500, topics: list[str] | No
             .order_by(OutboxEvent.id)
             .limit(batch_size)
         )
-        if topics:
-            query = query.where(OutboxEvent.topic.in_(topics))
         if db.dialect == "postgresql":
-            # Two workers never claim the same event; a claimed row stays locked until commit.
             query = query.with_for_update(skip_locked=True)
         events = list((await session.execute(query)).scalars().all())
         if not events:
             await session.rollback()
             return 0
-        by_topic: dict[str, list[OutboxEvent]] = defaultdict(list)
+        lease = now + timedelta(seconds=lease_seconds)
         for event in events:
-            by_topic[event.topic].append(event)
-        for topic, group in by_topic.items():
-            handler = _handlers.get(topic)
-            try:
-                if handler is None:
-                    raise LookupError(f"no handler for topic {topic!r}")
-                await handler(db, group)
-            except Exception as exc:  # noqa: BLE001 - a failing handler must not lose events
-                log.exception("outbox handler for %s failed", topic)
-                for event in group:
-                    event.attempts += 1
-                    event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    event.available_at = utcnow() + timedelta(seconds=min(300, 2 ** min(event.attempts, 8)))
-            else:
-                done = utcnow()
-                for event in group:
-                    event.processed_at = done
+            event.available_at = lease
         await session.commit()
-        return len(events)
+
+    by_topic: dict[str, list[OutboxEvent]] = defaultdict(list)
+    for event in events:
+        by_topic[event.topic].append(event)
+    done: list[int] = []
+    failed: list[dict] = []
+    for topic, group in by_topic.items():
+        handler = _handlers.get(topic)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for topic {topic!r}")
+            await handler(db, group)
+        except Exception as exc:  # noqa: BLE001 - a failing handler must not lose events
+            log.exception("outbox handler for %s failed", topic)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            for event in group:
+                attempts = event.attempts + 1
+                failed.append({
+                    "id": event.id,
+                    "attempts": attempts,
+                    "last_error": error,
+                    "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
+                })
+        else:
+            done.extend(event.id for event in group)
+
+    async with db.sessionmaker() as session:
+        if done:
+            await session.execute(
+                update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(processed_at=utcnow(), available_at=now).execution_options(synchronize_session=False)
+            )
+        if failed:
+            await session.execute(update(OutboxEvent), failed)
+        await session.commit()
+    return len(events)
 
 
 async def drain(db: Database, batch_size: int = 500, max_batches: int = 1000) -> int:
+    """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send)."""
     total = 0
     for _ in range(max_batches):
         handled = await drain_once(db, batch_size)
-        total += handled
-        if handled < batch_size:
+        if handled == 0:
             break
+        total += handled
     return total

@@ -1,0 +1,142 @@
+"""E-mail: what a notification says by mail, and sending it over SMTP with aiosmtplib.
+
+Case material never leaves by e-mail. The mail says what kind of thing happened and links to the
+desk, where the member signs in to read it; the producer's subject and body stay in the app.
+"""
+import logging
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+import aiosmtplib
+
+from expertnet.config import Settings
+from expertnet.db import utcnow
+
+log = logging.getLogger(__name__)
+
+# Short: on SQLite the outbox holds the write lock while handlers run, so a dead server must not keep it long.
+SMTP_TIMEOUT_SECONDS = 10
+
+# kind -> (subject line, what happened). "{request}" becomes "A consultation request (urgent)".
+_TEXTS: dict[str, tuple[str, str]] = {
+    "offer": ("New request offered to you", "{request} is offered to you. Open the desk to read it and accept or decline"),
+    "offer_closed": ("Offer closed", "A consultation request offered to you is no longer open to you. Nothing more is needed from you"),
+    "accepted": ("Request accepted by an expert", "An expert has accepted {request_lower}. Open the desk to follow it"),
+    "declined": ("Offer declined", "An expert has declined an offer of {request_lower}. Open the desk to see where it stands"),
+    "expired": ("Offer expired", "An offer of {request_lower} expired without an answer. Open the desk to see where it stands"),
+    "message": ("New message", "There is a new message in a consultation you take part in. Open the desk to read it"),
+    "opinion": ("Expert opinion given", "An expert has given a written opinion in a consultation you take part in. Open the desk to read it"),
+    "closed": ("Consultation closed", "A consultation you take part in has been closed. Open the desk to see the outcome"),
+    "withdrawn": ("Request withdrawn", "{request} you were involved in has been withdrawn by the requester"),
+    "escalated": ("Request needs attention", "{request} needs attention from the secretariat. Open the desk to act on it"),
+    "reoffered": ("Request offered to further experts", "{request} has been offered to further experts. Open the desk to follow it"),
+    "vetting_approved": ("Membership approved", "Your membership of the expert network has been approved. Sign in to the desk"),
+    "vetting_rejected": ("Application not approved", "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details"),
+    "vetting_suspended": ("Membership suspended", "Your membership of the expert network has been suspended. Contact the secretariat for details"),
+}
+_FALLBACK = ("News on the desk", "There is news for you on the desk. Open the desk to read it")
+_FOOTER = (
+    "For confidentiality, case details are never sent by e-mail; they are only shown on the desk "
+    "after you sign in.\n"
+    "This message was sent automatically by the expertnet consultation desk; please do not reply to it."
+)
+
+
+def desk_link(settings: Settings, url: str) -> str:
+    return settings.base_url.rstrip("/") + (url if url.startswith("/") else "/" + url)
+
+
+def compose(settings: Settings, kind: str, url: str, consultation_id: int | None = None, urgency: str | None = None) -> tuple[str, str]:
+    """The e-mail subject and text for a notification: what happened and a link, nothing of the case."""
+    title, sentence = _TEXTS.get(kind, _FALLBACK)
+    request = f"A consultation request ({urgency})" if urgency else "A consultation request"
+    sentence = sentence.format(request=request, request_lower=request[0].lower() + request[1:])
+    # Short enough not to be folded: some clients show a folded subject with a leading space.
+    subject = f"[expertnet] {title}" if consultation_id is None else f"[expertnet] {title} (#{consultation_id})"
+    text = f"{sentence}:\n\n{desk_link(settings, url)}\n\n-- \n{_FOOTER}\n"
+    return subject, text
+
+
+@dataclass
+class Outgoing:
+    to: str
+    subject: str
+    text: str
+    message_key: str  # stable per delivery unit, so a resent mail keeps its Message-ID
+
+
+@dataclass
+class BatchResult:
+    sent: list[int] = field(default_factory=list)  # indexes into the batch
+    rejected: dict[int, str] = field(default_factory=dict)  # permanent refusals: retrying cannot help
+    error: Exception | None = None  # the transient failure that stopped the batch (retry later)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip("> ") or "expertnet.invalid"
+
+
+def build_message(settings: Settings, item: Outgoing) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = item.to
+    message["Subject"] = item.subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = f"<expertnet.{item.message_key}@{_domain(settings.mail_from)}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(item.text)
+    return message
+
+
+def _permanent(exc: Exception) -> str | None:
+    """The reason when the server refused this one message for good (5xx), else None."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        if codes and all(code >= 500 for code in codes):
+            return "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPDataError) and exc.code >= 500:
+        return f"{exc.code} {exc.message}"
+    return None
+
+
+async def send_batch(settings: Settings, batch: list[Outgoing]) -> BatchResult:
+    """Send over one SMTP connection. Stops at the first transient failure and reports it."""
+    result = BatchResult()
+    if not batch:
+        return result
+    smtp = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_user or None,
+        password=settings.smtp_password or None,
+        start_tls=settings.smtp_starttls,
+        timeout=SMTP_TIMEOUT_SECONDS,
+        local_hostname=urlsplit(settings.base_url).hostname or None,
+    )
+    try:
+        await smtp.connect()
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, which makes the outbox retry
+        result.error = exc
+        return result
+    try:
+        for index, item in enumerate(batch):
+            try:
+                await smtp.send_message(build_message(settings, item))
+            except Exception as exc:  # noqa: BLE001 - sorted into permanent and transient below
+                reason = _permanent(exc)
+                if reason is None:
+                    result.error = exc
+                    break
+                log.warning("mail to member refused for good: %s", reason)
+                result.rejected[index] = reason
+            else:
+                result.sent.append(index)
+    finally:
+        try:
+            await smtp.quit()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            smtp.close()
+    return result

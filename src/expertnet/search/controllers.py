@@ -1,0 +1,45 @@
+from typing import Annotated
+
+from litestar import get
+from litestar.params import Parameter
+from pydantic import ValidationError
+
+from expertnet.config import Settings
+from expertnet.core.auth import OFFICIAL, Principal, access
+from expertnet.core.errors import BadRequest, FieldError
+from expertnet.search import service
+from expertnet.search.schemas import ExpertSearchIn, ExpertSearchPage
+
+
+def parse_search_params(**raw) -> ExpertSearchIn:
+    try:
+        return ExpertSearchIn.model_validate({k: v for k, v in raw.items() if v is not None})
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise BadRequest("; ".join(f"{e.field}: {e.reason}" for e in errors), errors) from None
+
+
+@get("/api/v1/experts/search", opt=access(OFFICIAL), tags=["experts"])
+async def search_experts(
+    settings: Settings,
+    principal: Principal,
+    q: Annotated[str, Parameter(max_length=300)] = "",
+    category: Annotated[list[str] | None, Parameter(description="category slug; repeat for OR")] = None,
+    language: Annotated[list[str] | None, Parameter(description="ISO 639-1; repeat for OR")] = None,
+    country: Annotated[list[str] | None, Parameter(description="covered country, ISO 3166-1 alpha-2")] = None,
+    region: Annotated[list[str] | None, Parameter(description="regional group slug")] = None,
+    org_type: Annotated[list[str] | None, Parameter()] = None,
+    available: bool | None = None,
+    offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+) -> ExpertSearchPage:
+    """Search the directory: free text (typo-, diacritic- and script-tolerant) and filters, with facet
+    counts and highlighted matches. Officials see approved experts with current vetting only."""
+    params = parse_search_params(
+        q=q, categories=category, languages=language, countries=country, regions=region,
+        org_types=org_type, available=available, offset=offset, limit=limit,
+    )
+    return await service.search_experts(settings, principal, params, locale=principal.ui_language)
+
+
+ROUTES = [search_experts]

@@ -1,0 +1,56 @@
+"""Search documents derived from database rows. The index is derived data: these functions are
+the only definition of what an indexed expert or consultation looks like."""
+from datetime import UTC, date, datetime, time
+
+from expertnet.experts import reference
+from expertnet.experts.models import Expert
+from expertnet.experts.vocabulary import get_vocabulary
+from expertnet.members.models import Member
+
+
+def epoch(value: datetime | None) -> int:
+    return int(value.timestamp()) if value else 0
+
+
+def day_end_epoch(value: date | None) -> int:
+    """An expert away until a date is away for the whole of that day."""
+    if value is None:
+        return 0
+    return int(datetime.combine(value, time.max, tzinfo=UTC).timestamp())
+
+
+def profile_text(expert: Expert) -> str:
+    return " ; ".join(expert.specialties) + " . " + expert.bio
+
+
+def expert_document(expert: Expert, member: Member) -> dict:
+    vocabulary = get_vocabulary()
+    concepts = set(vocabulary.concept_ids(profile_text(expert)))
+    concepts.update(f"category:{slug}" for slug in expert.categories if f"category:{slug}" in vocabulary.concepts())
+    answered = expert.offers_answered / expert.offers_received if expert.offers_received else 0.5
+    return {
+        "id": str(expert.id),
+        "external_id": expert.external_id,
+        "full_name": member.full_name,
+        "organisation": expert.organisation,
+        "org_type": expert.org_type,
+        "country": expert.country,
+        "coverage_countries": list(expert.coverage_countries),
+        "regions": reference.regions_for_countries([expert.country, *expert.coverage_countries]),
+        "languages": list(expert.languages),
+        "categories": list(expert.categories),
+        "specialties": list(expert.specialties),
+        "bio": expert.bio,
+        "concepts": sorted(concepts),
+        "available": bool(expert.available),
+        "away_until": day_end_epoch(expert.away_until),
+        "vetting_status": member.vetting_status,
+        "vetted_until": epoch(member.vetted_until),
+        "market_ties": bool(expert.market_ties),
+        "open_consultations": expert.open_consultations,
+        "max_open_consultations": expert.max_open_consultations,
+        "has_capacity": expert.open_consultations < expert.max_open_consultations,
+        "member_id": member.id,
+        "responsiveness": round(answered, 4),
+        "updated_at": epoch(max(expert.updated_at, member.updated_at)),
+    }

@@ -1,0 +1,522 @@
+"""Embedded search: Tantivy indexes under ``<data_dir>/search/<index>/``.
+
+Layout of one index::
+
+    CURRENT               name of the live generation (replaced atomically by os.replace)
+    g<ns>-<fingerprint>/  one Tantivy index per generation; the fingerprint names the definition
+    .lock                 flock held by every writer for one batch (serialises processes)
+    .rebuild.lock         flock held for the whole of a rebuild
+    BUILDING              generation being rebuilt; while it exists, writers also journal
+    <generation>.journal  changes made during a rebuild, replayed before the switch
+
+Text is folded in Python (``expertnet.core.text``) before it reaches Tantivy, so Петровић,
+Petrović and Petrovic are one term; the original document is stored as JSON for display.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from concurrent.futures import ThreadPoolExecutor
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+from tantivy import FieldType, Occur, Order, Query
+
+from expertnet.core.text import fold, tokens
+from expertnet.search.backend import (
+    Hit,
+    NumRange,
+    PreparedQuery,
+    SearchQuery,
+    SearchResult,
+    Synonyms,
+    TextPlan,
+    WordMatcher,
+    clean_document,
+    empty_result,
+    highlight_document,
+    prepare_query,
+    typo_budget,
+    visible_window,
+)
+from expertnet.search.definitions import SORT_SUFFIX, IndexDefinition, load_definition
+
+log = logging.getLogger(__name__)
+
+ALL_FIELD = "_all"  # every searchable text, for typo and prefix matching (one automaton per word)
+SOURCE_FIELD = "_src"  # the original document, JSON
+FUZZY_WEIGHT = 0.5  # a typo/prefix match counts less than an exact word
+SYNONYM_WEIGHT = 0.8
+BATCH_HEAP = 48_000_000
+BULK_HEAP = 128_000_000
+BULK_THRESHOLD = 5_000
+LOCK_WAIT_SECONDS = 10.0
+
+
+def build_schema(defn: IndexDefinition) -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    fast_keywords = set(defn.facets) | set(defn.sortable)
+    for f in defn.fields.values():
+        if f.type == "keyword":
+            sb.add_text_field(f.name, tokenizer_name="raw", fast=f.name in fast_keywords,
+                              index_option="basic")
+        elif f.type == "text":
+            sb.add_text_field(f.name, tokenizer_name="default", index_option="position")
+            if f.name in defn.sortable:
+                sb.add_text_field(f.name + SORT_SUFFIX, tokenizer_name="raw", fast=True,
+                                  index_option="basic")
+        elif f.type == "int":
+            sb.add_integer_field(f.name, indexed=True, fast=True)
+        elif f.type == "float":
+            sb.add_float_field(f.name, indexed=True, fast=True)
+        elif f.type == "bool":
+            sb.add_boolean_field(f.name, indexed=True, fast=True)
+    sb.add_text_field(ALL_FIELD, tokenizer_name="default", index_option="basic")
+    sb.add_bytes_field(SOURCE_FIELD, stored=True)
+    return sb.build()
+
+
+def to_tantivy(defn: IndexDefinition, doc: dict) -> tantivy.Document:
+    """``doc`` must have been through ``clean_document``."""
+    d = tantivy.Document()
+    all_text: list[str] = []
+    for fname, fdef in defn.fields.items():
+        value = doc.get(fname)
+        if value is None:
+            continue
+        values = value if fdef.multi else (value,)
+        if fdef.type == "text":
+            for v in values:
+                folded = " ".join(tokens(v))
+                d.add_text(fname, folded)
+                if fname in defn.searchable:
+                    all_text.append(folded)
+            if fname in defn.sortable:
+                d.add_text(fname + SORT_SUFFIX, fold(value).strip()[:200])
+        elif fdef.type == "keyword":
+            for v in values:
+                d.add_text(fname, v)
+        elif fdef.type == "int":
+            for v in values:
+                d.add_integer(fname, v)
+        elif fdef.type == "float":
+            for v in values:
+                d.add_float(fname, v)
+        elif fdef.type == "bool":
+            for v in values:
+                d.add_boolean(fname, v)
+    d.add_text(ALL_FIELD, " ".join(all_text))
+    d.add_bytes(SOURCE_FIELD, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+    return d
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def text_query(defn: IndexDefinition, schema: tantivy.Schema, plan: TextPlan, matching: str) -> Query:
+    """Each word: an OR over the searchable fields of the exact term (BM25, field weight), a typo
+    or prefix match on the combined field, and its synonyms. "all" needs every word, "any" one."""
+    occur = Occur.Must if matching == "all" else Occur.Should
+    last = len(plan.tokens) - 1
+    words = []
+    for i, tok in enumerate(plan.tokens):
+        alts = [Query.boost_query(Query.term_query(schema, f, tok), defn.weights[f]) for f in defn.searchable]
+        typos = typo_budget(tok)
+        as_prefix = plan.prefix_last and i == last
+        if typos or as_prefix:
+            alts.append(Query.boost_query(
+                Query.fuzzy_term_query(schema, ALL_FIELD, tok, typos, True, as_prefix), FUZZY_WEIGHT))
+        synonyms = plan.synonyms.get(tok, ())
+        words_only = [alt[0] for alt in synonyms if len(alt) == 1]
+        phrases = [list(alt) for alt in synonyms if len(alt) > 1]
+        for f in defn.searchable if synonyms else ():
+            # one set query per field: a word may have a couple of dozen synonyms
+            if words_only:
+                alts.append(Query.boost_query(Query.term_set_query(schema, f, words_only),
+                                              defn.weights[f] * SYNONYM_WEIGHT))
+            for phrase in phrases:
+                alts.append(Query.boost_query(Query.phrase_query(schema, f, phrase),
+                                              defn.weights[f] * SYNONYM_WEIGHT))
+        words.append((occur, Query.boolean_query([(Occur.Should, a) for a in alts])))
+    return Query.boolean_query(words)
+
+
+def _range_query(defn: IndexDefinition, schema: tantivy.Schema, r: NumRange) -> Query:
+    ftype = FieldType.Integer if defn.fields[r.field].type == "int" else FieldType.Float
+    q = Query.range_query(schema, r.field, ftype, r.lower, r.upper,
+                          include_lower=r.lower_inclusive, include_upper=r.upper_inclusive)
+    if r.or_values:
+        q = Query.boolean_query([(Occur.Should, q),
+                                 (Occur.Should, Query.term_set_query(schema, r.field, list(r.or_values)))])
+    return q
+
+
+def build_query(defn: IndexDefinition, schema: tantivy.Schema, pq: PreparedQuery) -> Query:
+    clauses: list[tuple[Occur, Query]] = []
+    if pq.text is not None:
+        clauses.append((Occur.Must, text_query(defn, schema, pq.text, pq.matching)))
+    # Filters are terms, never parsed syntax: a hostile value is just a term that matches nothing.
+    filters = [Query.term_set_query(schema, f, values) for f, values in pq.filters.items()]
+    filters += [_range_query(defn, schema, r) for r in pq.ranges]
+    if pq.acl is not None:
+        filters.append(Query.term_set_query(schema, defn.acl_field, pq.acl))
+    if filters:
+        combined = filters[0] if len(filters) == 1 else Query.boolean_query([(Occur.Must, f) for f in filters])
+        clauses.append((Occur.Must, Query.const_score_query(combined, 0.0)))
+    if not clauses:
+        clauses.append((Occur.Must, Query.all_query()))
+    for fname, values in pq.boost.items():
+        weight = defn.boost[fname]
+        for v in values:  # each matching value adds its weight
+            clauses.append((Occur.Should, Query.const_score_query(Query.term_query(schema, fname, v), weight)))
+    return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+
+def _facet_counts(raw: dict, names: list[str]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for name in names:
+        buckets = raw.get(name, {}).get("buckets", [])
+        out[name] = {str(b.get("key_as_string", b["key"])): int(b["doc_count"]) for b in buckets}
+    return out
+
+
+# --- files and locks --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _flock(path: Path, blocking: bool = True) -> Iterator[bool]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _acquire_writer(index: tantivy.Index, heap: int, threads: int):
+    """Another process may hold the writer for a moment: retry with backoff up to ~10 s."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            return index.writer(heap, threads)
+        except ValueError as exc:
+            if "LockBusy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _write_batch(index: tantivy.Index, defn: IndexDefinition, ops: list[tuple[str, list]]) -> None:
+    """Apply ops in order, one commit. An update is delete-by-id + add in the same commit."""
+    size = sum(len(items) for op, items in ops if op == "upsert")
+    heap, threads = (BULK_HEAP, 2) if size >= BULK_THRESHOLD else (BATCH_HEAP, 1)
+    writer = _acquire_writer(index, heap, threads)
+    pk = defn.primary_key
+    try:
+        for op, items in ops:
+            if op == "upsert":
+                for doc in items:
+                    writer.delete_documents_by_term(pk, doc[pk])
+                    writer.add_document(to_tantivy(defn, doc))
+            else:
+                for doc_id in items:
+                    writer.delete_documents_by_term(pk, doc_id)
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()  # releases the directory lock
+    index.reload()
+
+
+@dataclass
+class _Live:
+    generation: str
+    index: tantivy.Index
+    schema: tantivy.Schema
+    current_sig: tuple[int, int, int]
+    meta_sig: int
+
+
+class TantivyBackend:
+    def __init__(self, data_dir: Path, synonyms: dict[str, list[str]] | None = None,
+                 *, definitions_dir: Path | None = None):
+        self.root = Path(data_dir) / "search"
+        self.synonyms = Synonyms(synonyms)
+        self._definitions_dir = definitions_dir
+        self._live: dict[str, _Live] = {}
+        self._open_lock = threading.Lock()
+        self._stale: set[str] = set()
+        # Facet counts run beside the top-k search (both release the GIL): latency is the longer of
+        # the two instead of their sum.
+        self._facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tantivy-facets")
+
+    # -- helpers
+
+    def _defn(self, name: str) -> IndexDefinition:
+        return load_definition(name, self._definitions_dir)
+
+    def _base(self, name: str) -> Path:
+        return self.root / self._defn(name).uid
+
+    @staticmethod
+    def _new_generation(defn: IndexDefinition) -> str:
+        return f"g{time.time_ns()}-{defn.fingerprint}"
+
+    def _current_generation(self, name: str) -> str | None:
+        try:
+            return (self._base(name) / "CURRENT").read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _get(self, name: str) -> _Live:
+        """The live generation, reopened when CURRENT changed and reloaded when another process
+        committed (two stat calls per search)."""
+        base = self._base(name)
+        try:
+            st = os.stat(base / "CURRENT")
+        except FileNotFoundError:
+            self.ensure_index(name)
+            st = os.stat(base / "CURRENT")
+        sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        live = self._live.get(name)
+        if live is None or live.current_sig != sig:
+            with self._open_lock:
+                live = self._live.get(name)
+                if live is None or live.current_sig != sig:
+                    live = self._open(name, sig)
+                    self._live[name] = live
+            return live
+        try:
+            meta = os.stat(base / live.generation / "meta.json").st_mtime_ns
+        except FileNotFoundError:  # switched and removed under us: next call reopens
+            return live
+        if meta != live.meta_sig:
+            live.meta_sig = meta
+            live.index.reload()
+        return live
+
+    def _open(self, name: str, sig: tuple[int, int, int]) -> _Live:
+        defn = self._defn(name)
+        for attempt in range(3):  # a rebuild in another process may switch and remove meanwhile
+            generation = self._current_generation(name)
+            path = self._base(name) / generation
+            try:
+                index = tantivy.Index.open(str(path))
+                break
+            except (OSError, ValueError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.01)
+        if not generation.endswith(defn.fingerprint):
+            if name not in self._stale:
+                log.warning("search index %s was built from another definition: run a reindex", name)
+            self._stale.add(name)
+        else:
+            self._stale.discard(name)
+        meta = os.stat(path / "meta.json").st_mtime_ns
+        return _Live(generation, index, index.schema, sig, meta)
+
+    def _journal(self, base: Path) -> Path | None:
+        """The journal of a rebuild in progress, if any (a crashed rebuild leaves a stale marker)."""
+        marker = base / "BUILDING"
+        try:
+            generation = marker.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        with _flock(base / ".rebuild.lock", blocking=False) as got:
+            if got:  # nobody is rebuilding: the marker is left over
+                marker.unlink(missing_ok=True)
+                (base / f"{generation}.journal").unlink(missing_ok=True)
+                return None
+        return base / f"{generation}.journal"
+
+    def _write(self, name: str, ops: list[tuple[str, list]]) -> None:
+        self.ensure_index(name)
+        defn = self._defn(name)
+        base = self._base(name)
+        with _flock(base / ".lock"):
+            live = self._get(name)
+            _write_batch(live.index, defn, ops)
+            journal = self._journal(base)
+            if journal is not None:
+                with open(journal, "a", encoding="utf-8") as fh:
+                    for op, items in ops:
+                        fh.write(json.dumps({"op": op, "items": items}, ensure_ascii=False) + "\n")
+
+    # -- SearchBackend
+
+    def ensure_index(self, name: str) -> None:
+        defn = self._defn(name)
+        base = self._base(name)
+        if (base / "CURRENT").exists():
+            return
+        base.mkdir(parents=True, exist_ok=True)
+        with _flock(base / ".lock"):
+            if (base / "CURRENT").exists():
+                return
+            generation = self._new_generation(defn)
+            (base / generation).mkdir()
+            tantivy.Index(build_schema(defn), path=str(base / generation), reuse=False)
+            _atomic_write(base / "CURRENT", generation)
+
+    def upsert(self, name: str, docs: list[dict]) -> None:
+        defn = self._defn(name)
+        clean = [clean_document(defn, d) for d in docs]  # all or nothing
+        if clean:
+            self._write(name, [("upsert", clean)])
+
+    def delete(self, name: str, ids: list[str]) -> None:
+        ids = [i for i in ids if isinstance(i, str) and i]
+        if ids:
+            self._write(name, [("delete", ids)])
+
+    def search(self, name: str, q: SearchQuery) -> SearchResult:
+        defn = self._defn(name)
+        pq = prepare_query(defn, q, self.synonyms)
+        if pq.matches_nothing:
+            return empty_result(pq)
+        live = self._get(name)
+        query = build_query(defn, live.schema, pq)
+        searcher = live.index.searcher()
+        offset, limit = visible_window(pq, defn.max_total_hits)
+        kwargs = {}
+        if pq.sort is not None:
+            kwargs = {"order_by_field": pq.sort[0], "order": Order.Asc if pq.sort[1] == "asc" else Order.Desc}
+        facet_job = None
+        if pq.facets:
+            aggs = {f: {"terms": {"field": f, "size": defn.max_facet_values}} for f in pq.facets}
+            facet_job = self._facet_pool.submit(searcher.aggregate, query, aggs)
+        # Tantivy needs limit >= 1; a limit-0 query (counts and facets only) discards the hit.
+        res = searcher.search(query, max(limit, 1), count=True, offset=offset, **kwargs)
+        matcher = WordMatcher(pq.text) if pq.highlight and pq.text is not None else None
+        hits = []
+        for key, address in res.hits[:limit]:
+            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            hits.append(Hit(
+                id=doc[defn.primary_key],
+                score=float(key) if pq.sort is None else 0.0,
+                document=doc,
+                highlights=highlight_document(defn, doc, matcher) if matcher else {},
+            ))
+        facets = _facet_counts(facet_job.result(), pq.facets) if facet_job is not None else {}
+        return SearchResult(hits=hits, total=int(res.count), facets=facets)
+
+    def rebuild(self, name: str, docs: Iterable[dict],
+                progress: Callable[[int], None] | None = None) -> int:
+        """Build a new generation beside the live one, replay what changed meanwhile, switch
+        CURRENT atomically, then drop old generations. Searches never see an empty index."""
+        defn = self._defn(name)
+        self.ensure_index(name)
+        base = self._base(name)
+        with _flock(base / ".rebuild.lock"):
+            current = self._current_generation(name)
+            (base / "BUILDING").unlink(missing_ok=True)  # left by a rebuild that crashed
+            self._remove_generations(base, keep={current})
+            generation = self._new_generation(defn)
+            path = base / generation
+            path.mkdir()
+            index = tantivy.Index(build_schema(defn), path=str(path), reuse=False)
+            journal = base / f"{generation}.journal"
+            journal.touch()
+            _atomic_write(base / "BUILDING", generation)
+            try:
+                count = self._bulk_load(index, defn, docs, progress)
+                with _flock(base / ".lock"):
+                    ops = [(e["op"], e["items"]) for e in map(json.loads, journal.read_text("utf-8").splitlines())]
+                    if ops:
+                        _write_batch(index, defn, ops)
+                    _atomic_write(base / "CURRENT", generation)
+                    (base / "BUILDING").unlink(missing_ok=True)
+                    journal.unlink(missing_ok=True)
+            except BaseException:
+                (base / "BUILDING").unlink(missing_ok=True)
+                journal.unlink(missing_ok=True)
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            self._remove_generations(base, keep={generation})
+        self._get(name)
+        if progress is not None:
+            progress(count)
+        return count
+
+    @staticmethod
+    def _bulk_load(index: tantivy.Index, defn: IndexDefinition, docs: Iterable[dict],
+                   progress: Callable[[int], None] | None) -> int:
+        writer = _acquire_writer(index, BULK_HEAP, 2)
+        pk = defn.primary_key
+        count = 0
+        try:
+            for raw in docs:
+                doc = clean_document(defn, raw)
+                writer.delete_documents_by_term(pk, doc[pk])  # a repeated id keeps the last copy
+                writer.add_document(to_tantivy(defn, doc))
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        index.reload()
+        return count
+
+    @staticmethod
+    def _remove_generations(base: Path, keep: set[str | None]) -> None:
+        for child in base.iterdir():
+            if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+            elif child.name.endswith(".journal") and child.name.removesuffix(".journal") not in keep:
+                child.unlink(missing_ok=True)
+
+    def count(self, name: str) -> int:
+        return int(self._get(name).index.searcher().num_docs)
+
+    def health(self) -> dict:
+        indexes = {}
+        for name, live in list(self._live.items()):
+            indexes[name] = {
+                "generation": live.generation,
+                "documents": int(live.index.searcher().num_docs),
+                "definition_changed": name in self._stale,
+            }
+        return {"backend": "tantivy", "ok": True, "path": str(self.root), "indexes": indexes}
+
+    def close(self) -> None:
+        with self._open_lock:
+            self._live.clear()
+        self._facet_pool.shutdown(wait=True)

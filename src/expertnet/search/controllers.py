@@ -5,10 +5,10 @@ from litestar.params import Parameter
 from pydantic import ValidationError
 
 from expertnet.config import Settings
-from expertnet.core.auth import OFFICIAL, Principal, access
+from expertnet.core.auth import MEMBER, OFFICIAL, Principal, access
 from expertnet.core.errors import BadRequest, FieldError
 from expertnet.search import service
-from expertnet.search.schemas import ExpertSearchIn, ExpertSearchPage
+from expertnet.search.schemas import ConsultationSearchIn, ConsultationSearchPage, ExpertSearchIn, ExpertSearchPage
 
 
 def parse_search_params(**raw) -> ExpertSearchIn:
@@ -42,4 +42,24 @@ async def search_experts(
     return await service.search_experts(settings, principal, params, locale=principal.ui_language)
 
 
-ROUTES = [search_experts]
+@get("/api/v1/consultations/search", opt=access(MEMBER), tags=["consultations"])
+async def search_consultations(
+    settings: Settings,
+    principal: Principal,
+    q: Annotated[str, Parameter(max_length=300)] = "",
+    status: Annotated[list[str] | None, Parameter(description="repeat for OR")] = None,
+    category: Annotated[list[str] | None, Parameter()] = None,
+    offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+) -> ConsultationSearchPage:
+    """Search the consultations you may read: officials their own, experts those offered or assigned
+    to them, admins all."""
+    try:
+        params = ConsultationSearchIn.model_validate({k: v for k, v in {"q": q, "status": status, "category": category, "offset": offset, "limit": limit}.items() if v is not None})
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise BadRequest("; ".join(f"{e.field}: {e.reason}" for e in errors), errors) from None
+    return await service.search_consultations(settings, principal, params, locale=principal.ui_language)
+
+
+ROUTES = [search_experts, search_consultations]

@@ -126,3 +126,9 @@ async def _catch_up(db: Database, since_epoch: float) -> None:
         ).scalars().all()
     if ids:
         await index_experts(db, [OutboxEvent(topic="index.expert", key="catch-up", payload={"ids": list(ids)})])
+
+
+async def rebuild_consultations(db: Database, progress: Callable[[int], None] | None = None) -> int:
+    from expertnet.search.consultation_index import rebuild_consultations as rebuild
+
+    return await rebuild(db, progress)

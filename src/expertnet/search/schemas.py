@@ -44,3 +44,33 @@ class ExpertSearchPage(Output):
     offset: int
     limit: int
     facets: dict[str, list[FacetValue]]
+
+
+class ConsultationSearchIn(Input):
+    q: str = Field(default="", max_length=300)
+    status: list[str] = Field(default_factory=list, max_length=12)
+    category: Categories = []
+    offset: int = Field(default=0, ge=0, le=9_980)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class ConsultationHit(Output):
+    id: int
+    title: str
+    category: str
+    location_country: str
+    origin_country: str
+    languages: list[str]
+    status: str
+    urgency: str
+    created_at: int
+    score: float
+    highlights: dict[str, str]
+
+
+class ConsultationSearchPage(Output):
+    items: list[ConsultationHit]
+    total: int
+    offset: int
+    limit: int
+    facets: dict[str, list[FacetValue]]

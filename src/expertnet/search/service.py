@@ -7,7 +7,15 @@ from expertnet.core.errors import BadRequest, field_error
 from expertnet.experts import reference
 from expertnet.search import Range, SearchQuery
 from expertnet.search.indexer import EXPERTS, get_search
-from expertnet.search.schemas import ExpertHit, ExpertSearchIn, ExpertSearchPage, FacetValue
+from expertnet.search.schemas import (
+    ConsultationHit,
+    ConsultationSearchIn,
+    ConsultationSearchPage,
+    ExpertHit,
+    ExpertSearchIn,
+    ExpertSearchPage,
+    FacetValue,
+)
 
 FACETS = ("categories", "languages", "coverage_countries", "regions", "org_type", "available")
 
@@ -97,3 +105,36 @@ async def search_experts(settings: Settings, principal: Principal | None, params
         for field, counts in result.facets.items()
     }
     return ExpertSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)
+
+
+CONSULTATION_FACETS = ("status", "category", "urgency", "location_country")
+
+
+async def search_consultations(settings: Settings, principal: Principal, params: ConsultationSearchIn, *, locale: str = "en") -> ConsultationSearchPage:
+    """Only consultations the user may read: the acl comes from the identity, never from the client."""
+    from expertnet.search.consultation_index import INDEX, principals
+
+    filters: dict[str, list] = {}
+    if params.status:
+        filters["status"] = params.status
+    if params.category:
+        filters["category"] = params.category
+    query = SearchQuery(
+        text=params.q, filters=filters, acl=principals(principal), facets=list(CONSULTATION_FACETS),
+        offset=params.offset, limit=params.limit, sort=[] if params.q else [("created_at", "desc")],
+    )
+    result = await get_search(settings).search(INDEX, query)
+    items = [
+        ConsultationHit(
+            id=int(hit.id), title=hit.document["title"], category=hit.document.get("category", ""),
+            location_country=hit.document.get("location_country", ""), origin_country=hit.document.get("origin_country", ""),
+            languages=hit.document.get("languages", []), status=hit.document["status"], urgency=hit.document["urgency"],
+            created_at=hit.document.get("created_at", 0), score=hit.score, highlights=hit.highlights,
+        )
+        for hit in result.hits
+    ]
+    facets = {
+        field: [FacetValue(value=str(v), label=_labels(field, str(v), locale), count=c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+        for field, counts in result.facets.items()
+    }
+    return ConsultationSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)

@@ -1,0 +1,107 @@
+"""Consultations in the search index, each with the principals allowed to see it (acl).
+
+The acl mirrors the object-level rule of consultations.service.access: the requester, the
+assigned expert, experts holding an open offer, and admins."""
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from expertnet.consultations.models import Consultation, Offer, OfferStatus
+from expertnet.core.auth import Principal
+from expertnet.core.models import OutboxEvent
+from expertnet.db import Database
+from expertnet.experts.models import Expert
+from expertnet.search.documents import epoch
+
+INDEX = "consultations"
+CHUNK = 500
+
+
+def principals(principal: Principal) -> list[str]:
+    """What a user is, for the acl: built on the server from the authenticated identity only."""
+    values = [f"member:{principal.id}"]
+    if principal.is_admin:
+        values.append("role:admin")
+    return values
+
+
+async def consultation_documents(session, ids: list[int]) -> list[dict]:
+    consultations = (await session.execute(select(Consultation).where(Consultation.id.in_(ids)))).scalars().all()
+    if not consultations:
+        return []
+    viewers: dict[int, set[int]] = {c.id: set() for c in consultations}
+    assigned = {c.assigned_expert_id for c in consultations if c.assigned_expert_id}
+    offer_rows = (
+        await session.execute(
+            select(Offer.consultation_id, Expert.member_id)
+            .join(Expert, Expert.id == Offer.expert_id)
+            .where(Offer.consultation_id.in_(ids), Offer.status == OfferStatus.open)
+        )
+    ).all()
+    for consultation_id, member_id in offer_rows:
+        viewers[consultation_id].add(member_id)
+    assigned_members = dict(
+        (await session.execute(select(Expert.id, Expert.member_id).where(Expert.id.in_(assigned)))).all()
+    ) if assigned else {}
+    docs = []
+    for c in consultations:
+        members = {c.requester_id, *viewers[c.id]}
+        if c.assigned_expert_id:
+            members.add(assigned_members[c.assigned_expert_id])
+        docs.append({
+            "id": str(c.id),
+            "title": c.title,
+            "description": c.description,
+            "category": c.category or c.inferred_category or "",
+            "location_country": c.location_country,
+            "origin_country": c.object_origin_country or "",
+            "languages": list(c.languages),
+            "status": c.status,
+            "urgency": c.urgency,
+            "requester_id": c.requester_id,
+            "created_at": epoch(c.created_at),
+            "acl": ["role:admin", *(f"member:{m}" for m in sorted(members))],
+        })
+    return docs
+
+
+async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:
+    from expertnet.search.indexer import _ids, get_search
+
+    search = get_search(db.settings)
+    ids = _ids(events)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        async with db.sessionmaker() as session:
+            docs = await consultation_documents(session, chunk)
+        found = {d["id"] for d in docs}
+        if docs:
+            await search.upsert(INDEX, docs)
+        missing = [str(i) for i in chunk if str(i) not in found]
+        if missing:
+            await search.delete(INDEX, missing)
+
+
+async def _chunk_after(db: Database, after_id: int) -> list[dict]:
+    async with db.sessionmaker() as session:
+        ids = (
+            await session.execute(select(Consultation.id).where(Consultation.id > after_id).order_by(Consultation.id).limit(CHUNK))
+        ).scalars().all()
+        return await consultation_documents(session, list(ids)) if ids else []
+
+
+async def rebuild_consultations(db: Database, progress: Callable[[int], None] | None = None) -> int:
+    import anyio.from_thread
+
+    from expertnet.search.indexer import get_search
+
+    def documents():
+        after = 0
+        while True:
+            docs = anyio.from_thread.run(_chunk_after, db, after)
+            if not docs:
+                return
+            yield from docs
+            after = max(int(d["id"]) for d in docs)
+
+    return await get_search(db.settings).rebuild(INDEX, documents(), progress)

@@ -1,0 +1,1 @@
+"""Secretariat tools: coverage of the network and the audit log viewer."""

@@ -1,0 +1,204 @@
+"""Secretariat pages: vetting queue and decisions, escalations, coverage, audit log."""
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.admin import service as admin_service
+from expertnet.config import Settings
+from expertnet.core.auth import ADMIN, Principal, access
+from expertnet.core.deps import client_ip
+from expertnet.core.errors import AppError, NotFound
+from expertnet.experts import service as experts
+from expertnet.members import service as members
+from expertnet.members.schemas import ApproveIn, ReasonIn, RevetIn
+from expertnet.web import i18n
+from expertnet.web.common import app_error_fields, field_errors, form_of, redirect, render, safe_next, text, text_raw
+
+PAGE_SIZE = 25
+AUDIT_PAGE = 50
+STATUSES = ("pending", "approved", "suspended", "rejected")
+
+
+def _date_field(request: Request, value: str, name: str, errors: dict[str, str]) -> datetime | None:
+    """A date input (YYYY-MM-DD) as the start of that day in UTC."""
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=UTC)
+    except ValueError:
+        errors[name] = i18n.translate(i18n.locale_of(request), "Enter a date.")
+        return None
+
+
+@get("/admin/members", opt=access(ADMIN))
+async def vetting_queue(
+    request: Request,
+    db_session: AsyncSession,
+    status: Annotated[str, Parameter(pattern="^(pending|approved|rejected|suspended|all)$")] = "pending",
+    role: Annotated[str | None, Parameter(pattern="^(le_official|expert|admin)?$")] = None,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    rows, total = await members.list_members(
+        db_session,
+        status=None if status == "all" else status,
+        role=role or None,
+        q=(q or "").strip() or None,
+        offset=offset,
+        limit=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "admin/members.html",
+        {
+            "members": [members.to_out(m) for m in rows],
+            "total": total,
+            "status": status,
+            "role": role or "",
+            "q": q or "",
+            "offset": offset,
+            "limit": PAGE_SIZE,
+            "statuses": STATUSES,
+        },
+    )
+
+
+async def _member_context(session: AsyncSession, principal: Principal, member_id: int) -> dict[str, Any]:
+    member = await members.member_out(session, await members.get_member(session, member_id))
+    expert = None
+    if member.expert_id:
+        expert = await experts.get_visible(session, principal, member.expert_id)
+    history = await members.decisions(session, member_id)
+    return {"member": member, "expert": expert, "decisions": history}
+
+
+@get("/admin/members/{member_id:int}", opt=access(ADMIN))
+async def member_page(request: Request, db_session: AsyncSession, principal: Principal, member_id: int) -> Response:
+    context = await _member_context(db_session, principal, member_id)
+    return render(request, "admin/member.html", {**context, "errors": {}, "form": {}})
+
+
+async def _decision_failed(
+    request: Request, session: AsyncSession, principal: Principal, member_id: int, errors: dict[str, str], form: dict, status: int = 400
+) -> Response:
+    context = await _member_context(session, principal, member_id)
+    return render(request, "admin/member.html", {**context, "errors": errors, "form": form}, status_code=status)
+
+
+@post("/admin/members/{member_id:int}/{action:str}", opt=access(ADMIN))
+async def decide(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int, action: str
+) -> Response:
+    if action not in {"approve", "reject", "suspend", "revet"}:
+        raise NotFound("no such action")
+    data = await form_of(request)
+    errors: dict[str, str] = {}
+    reason = text_raw(data, "reason").strip()
+    until = _date_field(request, text(data, "vetted_until"), "vetted_until", errors)
+    form = {"action": action, "reason": reason, "vetted_until": text(data, "vetted_until")}
+    if errors:
+        return await _decision_failed(request, db_session, principal, member_id, errors, form)
+    ip = client_ip(request)
+    try:
+        if action == "approve":
+            await members.approve(db_session, settings, principal, member_id, ApproveIn(vetted_until=until, reason=reason), ip)
+            flash = "approved"
+        elif action == "reject":
+            await members.reject(db_session, principal, member_id, ReasonIn(reason=reason).reason, ip)
+            flash = "rejected"
+        elif action == "suspend":
+            await members.suspend(db_session, principal, member_id, ReasonIn(reason=reason).reason, ip)
+            flash = "suspended"
+        else:
+            if until is None:
+                errors["vetted_until"] = i18n.translate(i18n.locale_of(request), "Enter a date.")
+                return await _decision_failed(request, db_session, principal, member_id, errors, form)
+            await members.set_revet_date(db_session, principal, member_id, RevetIn(vetted_until=until, reason=reason), ip)
+            flash = "revet_saved"
+    except ValidationError as exc:
+        return await _decision_failed(request, db_session, principal, member_id, field_errors(request, exc), form)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _decision_failed(request, db_session, principal, member_id, app_error_fields(exc), form, exc.status_code)
+    return redirect(safe_next(text(data, "next"), f"/admin/members/{member_id}"), flash=flash)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage_class(count: int, few: int) -> str:
+    """Colour band of a coverage cell: none, fewer than `few`, up to 3x `few`, more."""
+    if count <= 0:
+        return "cov-0"
+    if count < few:
+        return "cov-1"
+    if count < 3 * few:
+        return "cov-2"
+    return "cov-3"
+
+
+@get("/admin/coverage", opt=access(ADMIN))
+async def coverage_page(
+    request: Request, db_session: AsyncSession, few: Annotated[int, Parameter(ge=1, le=1000)] = admin_service.DEFAULT_FEW
+) -> Response:
+    report = await admin_service.coverage(db_session, few=few)
+    return render(request, "admin/coverage.html", {"report": report, "few": few, "band": coverage_class})
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+@get("/admin/audit", opt=access(ADMIN))
+async def audit_page(
+    request: Request,
+    db_session: AsyncSession,
+    actor_id: Annotated[str, Parameter(max_length=12, pattern=r"^[0-9]*$")] = "",
+    action: Annotated[str, Parameter(max_length=60, pattern=r"^[a-z0-9_.]*$")] = "",
+    object_type: Annotated[str, Parameter(max_length=40, pattern=r"^[a-z0-9_]*$")] = "",
+    object_id: Annotated[str, Parameter(max_length=100)] = "",
+    since: Annotated[str, Parameter(max_length=10)] = "",
+    until: Annotated[str, Parameter(max_length=10)] = "",
+    offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
+    verify: Annotated[str, Parameter(max_length=1, pattern="^1?$")] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    start = _date_field(request, since, "since", errors)
+    end = _date_field(request, until, "until", errors)
+    if end is not None:
+        end = end + timedelta(days=1)  # the whole "until" day
+    flt = admin_service.AuditFilter(
+        actor_id=int(actor_id) if actor_id else None,
+        action=action or None,
+        object_type=object_type or None,
+        object_id=object_id.strip() or None,
+        since=start,
+        until=end,
+    )
+    items, total = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
+    chain = await admin_service.verify(db_session) if verify else None
+    filters = {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(
+        request,
+        "admin/audit.html",
+        {
+            "items": items,
+            "total": total,
+            "offset": offset,
+            "limit": AUDIT_PAGE,
+            "filters": filters,
+            "query": query,
+            "actions": await admin_service.audit_actions(db_session),
+            "errors": errors,
+            "chain": chain,
+        },
+    )
+
+
+ROUTES = [vetting_queue, member_page, decide, coverage_page, audit_page]

@@ -1,0 +1,343 @@
+"""Shared helpers of the page handlers: rendering, redirects, flash notes, forms, errors.
+
+Pages authenticate only by the HttpOnly session cookie (see core.auth). Errors on page routes are
+rendered here as HTML whatever the Accept header says (htmx asks with `*/*`); an anonymous
+visitor is sent to the login page instead of seeing a 401.
+"""
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
+
+from expertnet.config import Settings
+from expertnet.core.auth import COOKIE_NAME
+from expertnet.core.errors import AppError
+from expertnet.web import i18n
+from expertnet.web.i18n import N_
+
+log = logging.getLogger("expertnet.web")
+
+FLASH_COOKIE = "expertnet_flash"
+
+# Flash notes are keys into this table, never free text: nothing a user typed reaches the cookie.
+FLASH_MESSAGES = {
+    "logged_out": N_("You have signed out."),
+    "registered": N_("Your application has been received. The secretariat will review it."),
+    "application_saved": N_("Your application has been saved."),
+    "language_saved": N_("The interface language has been changed."),
+    "profile_saved": N_("Your profile has been saved."),
+    "approved": N_("The member has been approved."),
+    "rejected": N_("The application has been rejected."),
+    "suspended": N_("The member has been suspended."),
+    "revet_saved": N_("The re-vetting date has been saved."),
+    "request_submitted": N_("Your request has been submitted and offered to the best-matching experts."),
+    "draft_saved": N_("The draft has been saved."),
+    "message_sent": N_("Your message has been sent."),
+    "offer_accepted": N_("You have accepted the consultation."),
+    "offer_declined": N_("You have declined the offer."),
+    "opinion_saved": N_("Your opinion has been sent to the official."),
+    "closed": N_("The consultation has been closed. Thank you for your rating."),
+    "withdrawn": N_("The request has been withdrawn."),
+    "reoffered": N_("The request has been offered again."),
+    "attachment_added": N_("The file has been attached."),
+    "password_changed": N_("Your password has been changed. Please sign in again."),
+}
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def principal_of(request: Request):
+    return request.scope.get("user")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    ctx = dict(context or {})
+    ctx.setdefault("locale", i18n.locale_of(request))
+    ctx.setdefault("principal", principal_of(request))
+    ctx.setdefault("flash", _read_flash(request))
+    response = Template(template_name=template, context=ctx, status_code=status_code, media_type=MediaType.HTML)
+    if ctx["flash"]:
+        clear_cookie(response, FLASH_COOKIE, http_only=True)
+    return response
+
+
+def _read_flash(request: Request) -> str:
+    key = request.cookies.get(FLASH_COOKIE, "")
+    message = FLASH_MESSAGES.get(key)
+    return i18n.translate(i18n.locale_of(request), message) if message else ""
+
+
+def redirect(path: str, *, flash: str | None = None, request: Request | None = None) -> Response:
+    """303 See Other after a form post; for htmx requests an `HX-Redirect` instead."""
+    if request is not None and is_htmx(request):
+        response: Response = Response(content=b"", status_code=200, headers={"HX-Redirect": path})
+    else:
+        response = Redirect(path=path, status_code=303)
+    if flash:
+        assert flash in FLASH_MESSAGES, flash
+        response.set_cookie(
+            FLASH_COOKIE, flash, max_age=60, path="/", secure=True, httponly=True, samesite="lax"
+        )
+    return response
+
+
+def clear_cookie(response: Response, key: str, *, http_only: bool = True) -> None:
+    # Same attributes as when it was set, so the browser replaces (and drops) the right cookie.
+    response.set_cookie(key, "", max_age=0, expires=0, path="/", secure=True, httponly=http_only, samesite="lax")
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        Cookie(
+            key=COOKIE_NAME,
+            value=token,
+            max_age=settings.access_token_minutes * 60,
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="lax",
+        )
+    )
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only same-site relative paths: `/x?y`, never `//host`, `/\\host`, `https://host` or `javascript:`."""
+    if not value or not isinstance(value, str) or len(value) > 2000:
+        return default
+    if not value.startswith("/") or value.startswith("//") or value.startswith("/\\"):
+        return default
+    if any(ch in value for ch in "\r\n\t\\") or any(ord(ch) < 32 for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+# --------------------------------------------------------------------------- forms
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The posted form as {name: value}; repeated names (checkbox groups, multi-selects) as lists."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in form.keys():
+        if key == "_csrf_token":
+            continue
+        values = form.getall(key)
+        data[key] = values if len(values) > 1 else values[0]
+    return data
+
+
+def text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def many(data: Mapping[str, Any], name: str) -> list[str]:
+    """A repeated field, or one comma/newline separated field, as a list of non-empty strings."""
+    value = data.get(name)
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in values:
+        if isinstance(item, str):
+            out.extend(part.strip() for part in item.replace("\r", "").replace("\n", ",").split(",") if part.strip())
+    return out
+
+
+def lines(data: Mapping[str, Any], name: str) -> list[str]:
+    """A textarea with one entry per line (specialties may contain commas)."""
+    value = text_raw(data, name)
+    return [line.strip() for line in value.replace("\r", "").split("\n") if line.strip()]
+
+
+def text_raw(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def checked(data: Mapping[str, Any], name: str) -> bool:
+    return text(data, name) in {"on", "true", "1", "yes"}
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This is too short."),
+    "string_too_long": N_("This is too long."),
+    "too_short": N_("Choose at least one."),
+    "too_long": N_("Too many entries."),
+    "int_parsing": N_("Enter a whole number."),
+    "greater_than_equal": N_("The number is too small."),
+    "less_than_equal": N_("The number is too large."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+    "date_parsing": N_("Enter a date."),
+    "datetime_parsing": N_("Enter a date and time."),
+    "datetime_from_date_parsing": N_("Enter a date and time."),
+    "value_error": None,  # the validator's own message (names the bad code)
+    "literal_error": N_("Choose one of the offered values."),
+    "extra_forbidden": N_("This field is not allowed."),
+}
+
+
+def field_errors(request: Request, exc: ValidationError) -> dict[str, str]:
+    """{form field name: translated reason} from a pydantic error."""
+    locale = i18n.locale_of(request)
+    errors: dict[str, str] = {}
+    for item in exc.errors():
+        loc = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
+        name = loc[-1] if loc else "form"
+        message = _PYDANTIC_MESSAGES.get(item.get("type", ""))
+        if message:
+            reason = i18n.translate(locale, message)
+        else:
+            reason = str(item.get("msg", "")).removeprefix("Value error, ")
+        errors.setdefault(name, reason)
+    return errors
+
+
+def app_error_fields(exc: AppError) -> dict[str, str]:
+    """{field: reason} of a service error; a detail like `email: ...` names its field too."""
+    if exc.errors:
+        return {e.field: e.reason for e in exc.errors}
+    name, sep, reason = exc.detail.partition(": ")
+    if sep and name.replace("_", "").isalnum() and name == name.lower():
+        return {name: reason}
+    return {"form": exc.detail}
+
+
+# --------------------------------------------------------------------------- error pages
+
+
+def error_page(request: Request, status: int, detail: str, errors: list[dict] | None = None) -> Response:
+    template = "partials/error.html" if is_htmx(request) else "error.html"
+    try:
+        response = render(
+            request, template, {"status_code": status, "detail": detail, "errors": errors or []}, status_code=status
+        )
+        if is_htmx(request):
+            # base.html lets htmx swap 4xx/5xx answers; put the message where the result would go.
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    except Exception:  # noqa: BLE001
+        log.exception("error page failed")
+        return Response(content={"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON)
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    if request.method != "GET":
+        target = request.headers.get("hx-current-url") and urlsplit(request.headers["hx-current-url"]).path or "/"
+    location = "/login"
+    if safe_next(target, "") not in ("", "/"):
+        location += "?next=" + quote(target, safe="/")
+    response = redirect(location, request=request)
+    if request.cookies.get(COOKIE_NAME):
+        clear_cookie(response, COOKIE_NAME)
+    return response
+
+
+def page_http_error(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotAuthorizedException):
+        return login_redirect(request)
+    if isinstance(exc, ValidationException):
+        return page_validation_error(request, exc)
+    return error_page(request, exc.status_code, exc.detail)
+
+
+def page_validation_error(request: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            errors.append({"field": str(item.get("key") or item.get("source") or ""), "reason": str(item.get("message", ""))})
+    return error_page(request, 400, exc.detail, errors)
+
+
+def page_app_error(request: Request, exc: AppError) -> Response:
+    if exc.status_code == 401:
+        return login_redirect(request)
+    if _is_denial(exc):
+        return _denied(request, exc)
+    return error_page(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+
+
+def _is_denial(exc: Exception) -> bool:
+    from expertnet.consultations.service import Denied  # late: the desk imports this package's peers
+
+    return isinstance(exc, Denied)
+
+
+def _denied(request: Request, exc: AppError) -> Response:
+    """An object-level denial: 404 like any missing object, and written to the audit log.
+
+    The request's own transaction has rolled back with the exception (its session is closed
+    before this handler runs), so the denial is recorded in a unit of work of its own.
+    """
+    from expertnet.consultations import service as desk
+
+    principal = principal_of(request)
+    if principal is not None:
+        async def record() -> None:
+            async with request.app.state.db.session() as session:
+                ctx = desk.Ctx(principal=principal, ip=request.client.host if request.client else "", reason=desk.DEFAULT_REASON)
+                await desk.record_denial(session, ctx, exc)
+
+        return _DeferredDenial(request, record)
+    return error_page(request, 404, "not found")
+
+
+class _DeferredDenial(Response):
+    """Records the denial before the 404 page is sent (exception handlers here are synchronous)."""
+
+    def __init__(self, request: Request, record) -> None:
+        page = error_page(request, 404, "not found")
+        self._page = page
+        self._record = record
+        super().__init__(content=b"", status_code=404)
+
+    def to_asgi_response(self, *args, **kwargs):  # type: ignore[override]
+        inner = self._page.to_asgi_response(*args, **kwargs)
+        record = self._record
+
+        async def app(scope, receive, send) -> None:
+            try:
+                await record()
+            except Exception:  # noqa: BLE001 - the 404 must still be sent
+                log.exception("could not record an access denial")
+            await inner(scope, receive, send)
+
+        return app
+
+
+def page_internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on page %s %s", request.method, request.url.path)
+    return error_page(request, 500, "internal server error")
+
+
+PAGE_EXCEPTION_HANDLERS = {
+    AppError: page_app_error,
+    ValidationException: page_validation_error,
+    HTTPException: page_http_error,
+    Exception: page_internal_error,
+}

@@ -1,0 +1,462 @@
+"""The consultation desk in the browser: file a request, offers, the ticket, closing, escalations.
+
+Every page calls the desk's services (expertnet.consultations.service / .attachments), which
+check object-level access and write the audit log. A denial raises `service.Denied` (a 404); the
+page error handler records it in its own transaction (see web.common).
+"""
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import Parameter
+from litestar.response import File
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.config import Settings
+from expertnet.consultations import attachments, service
+from expertnet.consultations.models import ASSIGNED_STATUSES, OPEN_STATUSES, SEEKING_STATUSES, OfferStatus, Status
+from expertnet.consultations.schemas import (
+    CloseIn,
+    ConsultationCreate,
+    ConsultationUpdate,
+    MessageIn,
+    OpinionIn,
+    ReasonIn,
+    ReofferIn,
+)
+from expertnet.core.auth import ADMIN, EXPERT, MEMBER, OFFICIAL, Principal, access
+from expertnet.core.deps import client_ip
+from expertnet.core.errors import AppError, NotFound, field_error
+from expertnet.members import service as members
+from expertnet.web import i18n
+from expertnet.web.common import (
+    app_error_fields,
+    checked,
+    field_errors,
+    form_of,
+    is_htmx,
+    many,
+    redirect,
+    render,
+    text,
+    text_raw,
+)
+
+PAGE_SIZE = 25
+STATUS_PATTERN = "^(" + "|".join(s.value for s in Status) + ")?$"
+CANDIDATE_PREVIEW = 5
+
+
+def ctx_of(request: Request, principal: Principal) -> service.Ctx:
+    return service.Ctx(principal=principal, ip=client_ip(request), reason=service.DEFAULT_REASON)
+
+
+def _t(request: Request, message: str, **variables) -> str:
+    return i18n.translate(i18n.locale_of(request), message, **variables)
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@get("/consultations", opt=access(MEMBER))
+async def consultation_list(
+    request: Request,
+    db_session: AsyncSession,
+    principal: Principal,
+    status: Annotated[str | None, Parameter(pattern=STATUS_PATTERN)] = None,
+    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    items, total = await service.list_visible(
+        db_session, ctx_of(request, principal), status=status or None, offset=offset, limit=PAGE_SIZE
+    )
+    return render(
+        request,
+        "consultations/list.html",
+        {"items": items, "total": total, "status": status or "", "offset": offset, "limit": PAGE_SIZE, "statuses": list(Status)},
+    )
+
+
+@get("/offers", opt=access(EXPERT))
+async def offers_page(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
+    return render(request, "consultations/offers.html", await _offers_context(request, db_session, principal))
+
+
+async def _offers_context(request: Request, session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    ctx = ctx_of(request, principal)
+    offers = await service.expert_offers(session, ctx, OfferStatus.open)
+    # The expert may read every consultation with an open offer: one list query gives their titles.
+    summaries, _ = await service.list_visible(session, ctx, status=None, offset=0, limit=200)
+    by_id = {s.id: s for s in summaries}
+    rows = [{"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)]
+    return {"rows": rows}
+
+
+@get("/admin/escalations", opt=access(ADMIN))
+async def escalations_page(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
+    ctx = ctx_of(request, principal)
+    escalated, total = await service.list_visible(db_session, ctx, status=Status.escalated, offset=0, limit=100)
+    return render(request, "consultations/escalations.html", {"items": escalated, "total": total})
+
+
+# --------------------------------------------------------------------------- filing a request
+
+
+def _request_payload(data: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "title": text(data, "title"),
+        "description": text_raw(data, "description").strip(),
+        "category": text(data, "category") or None,
+        "location_country": text(data, "location_country"),
+        "object_origin_country": text(data, "object_origin_country") or None,
+        "languages": many(data, "languages") or None,
+        "urgency": text(data, "urgency") or None,
+        "deadline": text(data, "deadline") or None,
+        "exclude_market_ties": checked(data, "exclude_market_ties"),
+    }
+    return payload
+
+
+async def _new_form(request: Request, session: AsyncSession, principal: Principal, form: dict, errors: dict, status: int = 200) -> Response:
+    if "languages" not in form or form.get("languages") is None:
+        member = await members.get_member(session, principal.id)
+        form = {**form, "languages": member.languages, "location_country": form.get("location_country") or member.country}
+    return render(
+        request, "consultations/new.html", {"form": form, "errors": errors, "max_mb": _max_mb(request)}, status_code=status
+    )
+
+
+def _max_mb(request: Request) -> int:
+    return max(1, request.app.state.settings.upload_max_bytes // (1024 * 1024))
+
+
+@get("/consultations/new", opt=access(OFFICIAL))
+async def new_request_page(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
+    return await _new_form(request, db_session, principal, {}, {})
+
+
+def _uploads(form) -> list[UploadFile]:
+    return [f for f in form.getall("attachments") if isinstance(f, UploadFile) and f.filename] if "attachments" in form else []
+
+
+def _profile_order(languages: list[str] | None, profile: list[str]) -> list[str] | None:
+    """A multi-select sends languages in list order; keep the official's own preference first."""
+    if not languages:
+        return languages
+    rank = {code: i for i, code in enumerate(profile)}
+    return sorted(languages, key=lambda code: (rank.get(code, len(rank)), languages.index(code)))
+
+
+@post("/consultations/new", opt=access(OFFICIAL))
+async def new_request_submit(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal) -> Response:
+    form = await request.form()
+    data = await form_of(request)
+    payload = _request_payload(data)
+    payload["languages"] = _profile_order(payload["languages"], (await members.get_member(db_session, principal.id)).languages)
+    try:
+        body = ConsultationCreate.model_validate(payload)
+    except ValidationError as exc:
+        return await _new_form(request, db_session, principal, payload, field_errors(request, exc), 400)
+    ctx = ctx_of(request, principal)
+    try:
+        c = await service.create_draft(db_session, ctx, body)
+        for upload in _uploads(form):
+            try:
+                await attachments.upload(db_session, settings, ctx, c.id, upload)
+            except AppError as exc:
+                name = upload.filename or ""
+                reason = app_error_fields(exc).get("file") or exc.detail
+                raise field_error("attachments", f"{name}: {reason}") from None
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        # Nothing is kept: the draft and the files already added roll back together.
+        await db_session.rollback()
+        return await _new_form(request, db_session, principal, payload, app_error_fields(exc), exc.status_code)
+    return redirect(f"/consultations/{c.id}", flash="draft_saved")
+
+
+@get("/consultations/{consultation_id:int}/edit", opt=access(OFFICIAL))
+async def edit_request_page(request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int) -> Response:
+    c = await service.read(db_session, ctx_of(request, principal), consultation_id)
+    if c.requester_id != principal.id or c.status != Status.draft:
+        return redirect(f"/consultations/{consultation_id}")
+    form = c.model_dump()
+    form["deadline"] = c.deadline.strftime("%Y-%m-%dT%H:%M") if c.deadline else ""
+    return render(request, "consultations/edit.html", {"c": c, "form": form, "errors": {}})
+
+
+@post("/consultations/{consultation_id:int}/edit", opt=access(OFFICIAL))
+async def edit_request_submit(request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    payload = _request_payload(data)
+    payload["languages"] = _profile_order(payload["languages"], (await members.get_member(db_session, principal.id)).languages)
+    payload["version"] = text(data, "version")
+    ctx = ctx_of(request, principal)
+    try:
+        body = ConsultationUpdate.model_validate(payload)
+        await service.update_draft(db_session, ctx, consultation_id, body)
+    except ValidationError as exc:
+        errors = field_errors(request, exc)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        errors = app_error_fields(exc)
+        if exc.status_code == 409 and "version" in errors:
+            errors = {"form": _t(request, "The draft was changed in another window. Reload the page and make your changes again.")}
+    else:
+        return redirect(f"/consultations/{consultation_id}", flash="draft_saved")
+    await db_session.rollback()
+    c = await service.read(db_session, ctx, consultation_id)
+    return render(request, "consultations/edit.html", {"c": c, "form": {**payload, "version": c.version}, "errors": errors}, status_code=400)
+
+
+# --------------------------------------------------------------------------- the consultation page
+
+
+async def _detail_context(request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> dict[str, Any]:
+    ctx = ctx_of(request, principal)
+    c = await service.read(session, ctx, consultation_id)
+    expert_id = await members.expert_id_of(session, principal.id) if principal.role == "expert" else None
+    if principal.is_admin:
+        role = "admin"
+    elif c.requester_id == principal.id:
+        role = "requester"
+    elif expert_id is not None and c.assigned_expert_id == expert_id:
+        role = "assigned"
+    else:
+        role = "offered"
+    my_offer = next((o for o in c.offers if o.expert_id == expert_id and o.status == OfferStatus.open), None) if expert_id else None
+    context: dict[str, Any] = {"c": c, "role": role, "my_offer": my_offer, "errors": {}, "form": {}}
+    context["files"] = await attachments.list_attachments(session, ctx, consultation_id)
+    if role != "offered":
+        context["events"] = await service.timeline(session, ctx, consultation_id)
+        context["messages"] = await service.messages(session, ctx, consultation_id)
+        try:
+            context["opinion"] = await service.opinion(session, ctx, consultation_id)
+        except service.Denied:
+            raise
+        except NotFound:
+            context["opinion"] = None
+    if (role == "requester" and c.status == Status.draft) or (role == "admin" and c.status in SEEKING_STATUSES):
+        context["candidates"] = await service.preview_candidates(session, settings, ctx, consultation_id, CANDIDATE_PREVIEW)
+    context["ticket_open"] = c.status in ASSIGNED_STATUSES
+    context["can_withdraw"] = role == "requester" and c.status in OPEN_STATUSES
+    context["seeking"] = c.status in SEEKING_STATUSES
+    context["max_mb"] = _max_mb(request)
+    return context
+
+
+@get("/consultations/{consultation_id:int}", opt=access(MEMBER))
+async def consultation_page(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int
+) -> Response:
+    context = await _detail_context(request, db_session, settings, principal, consultation_id)
+    return render(request, "consultations/detail.html", context)
+
+
+async def _detail_with_errors(
+    request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int,
+    errors: dict[str, str], form: dict[str, Any], status: int = 400,
+) -> Response:
+    await session.rollback()
+    context = await _detail_context(request, session, settings, principal, consultation_id)
+    context.update(errors=errors, form=form)
+    return render(request, "consultations/detail.html", context, status_code=status)
+
+
+async def _act(request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int, form: dict, call) -> Response | None:
+    """Run a desk action; on a validation or state error show the page again with the message."""
+    try:
+        await call()
+    except ValidationError as exc:
+        return await _detail_with_errors(request, session, settings, principal, consultation_id, field_errors(request, exc), form)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _detail_with_errors(request, session, settings, principal, consultation_id, app_error_fields(exc), form, exc.status_code)
+    return None
+
+
+@post("/consultations/{consultation_id:int}/submit", opt=access(OFFICIAL))
+async def submit_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    try:
+        count = min(10, max(1, int(text(data, "offer_count") or 3)))
+    except ValueError:
+        count = 3
+    failed = await _act(request, db_session, settings, principal, consultation_id, data,
+                        lambda: service.submit(db_session, settings, ctx_of(request, principal), consultation_id, count))
+    return failed or redirect(f"/consultations/{consultation_id}", flash="request_submitted")
+
+
+@post("/consultations/{consultation_id:int}/withdraw", opt=access(OFFICIAL))
+async def withdraw_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+
+    async def go():
+        reason = ReasonIn(reason=text_raw(data, "reason").strip()).reason
+        await service.withdraw(db_session, ctx_of(request, principal), consultation_id, reason)
+
+    failed = await _act(request, db_session, settings, principal, consultation_id, data, go)
+    return failed or redirect(f"/consultations/{consultation_id}", flash="withdrawn")
+
+
+@post("/consultations/{consultation_id:int}/messages", opt=access(MEMBER))
+async def post_message(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    ctx = ctx_of(request, principal)
+    try:
+        body = MessageIn(body=text_raw(data, "body").strip())
+        await service.post_message(db_session, ctx, consultation_id, body.body)
+    except (ValidationError, AppError) as exc:
+        if isinstance(exc, AppError) and exc.status_code == 404:
+            raise
+        errors = field_errors(request, exc) if isinstance(exc, ValidationError) else app_error_fields(exc)
+        if is_htmx(request):
+            await db_session.rollback()
+            items = await service.messages(db_session, ctx, consultation_id)
+            return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": errors,
+                                                              "form": {"body": text_raw(data, "body")}, "ticket_open": True, "can_write": True},
+                          status_code=200)
+        return await _detail_with_errors(request, db_session, settings, principal, consultation_id, errors, {"body": text_raw(data, "body")})
+    if is_htmx(request):
+        items = await service.messages(db_session, ctx, consultation_id)
+        return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": {}, "form": {}, "ticket_open": True, "can_write": True})
+    return redirect(f"/consultations/{consultation_id}#messages", flash="message_sent")
+
+
+@post("/consultations/{consultation_id:int}/opinion", opt=access(EXPERT))
+async def give_opinion(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    form = {name: text_raw(data, name).strip() for name in ("identification", "likely_origin", "likely_period", "authenticity", "confidence", "next_steps", "remarks")}
+
+    async def go():
+        body = OpinionIn.model_validate(form)
+        await service.give_opinion(db_session, ctx_of(request, principal), consultation_id, body)
+
+    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "opinion_form": True}, go)
+    return failed or redirect(f"/consultations/{consultation_id}#opinion", flash="opinion_saved")
+
+
+@post("/consultations/{consultation_id:int}/close", opt=access(OFFICIAL))
+async def close_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    form = {"outcome": text(data, "outcome"), "outcome_detail": text_raw(data, "outcome_detail").strip(), "rating": text(data, "rating")}
+
+    async def go():
+        body = CloseIn.model_validate(form)
+        await service.close(db_session, ctx_of(request, principal), consultation_id, body)
+
+    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "close_form": True}, go)
+    return failed or redirect(f"/consultations/{consultation_id}", flash="closed")
+
+
+@post("/consultations/{consultation_id:int}/attachments", opt=access(MEMBER))
+async def add_attachment(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    form = await request.form()
+    files = _uploads(form) if "attachments" in form else []
+    if not files and isinstance(form.get("file"), UploadFile) and form.get("file").filename:
+        files = [form.get("file")]
+
+    async def go():
+        if not files:
+            raise field_error("attachments", _t(request, "Choose a file to attach."))
+        for upload in files:
+            try:
+                await attachments.upload(db_session, settings, ctx_of(request, principal), consultation_id, upload)
+            except AppError as exc:
+                if exc.status_code == 404:
+                    raise
+                reason = app_error_fields(exc).get("file") or exc.detail
+                raise field_error("attachments", f"{upload.filename}: {reason}") from None
+
+    failed = await _act(request, db_session, settings, principal, consultation_id, {}, go)
+    return failed or redirect(f"/consultations/{consultation_id}#files", flash="attachment_added")
+
+
+@get("/consultations/{consultation_id:int}/attachments/{attachment_id:int}", opt=access(MEMBER))
+async def download_attachment(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int, attachment_id: int
+) -> Response:
+    attachment, path = await attachments.download(db_session, settings, ctx_of(request, principal), consultation_id, attachment_id)
+    return File(
+        path=path,
+        filename=attachment.original_name,
+        media_type=attachment.content_type,
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'; sandbox"},
+    )
+
+
+@post("/consultations/{consultation_id:int}/reoffer", opt=access(ADMIN))
+async def reoffer(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+    data = await form_of(request)
+    form = {"expert_id": text(data, "expert_id"), "count": text(data, "count") or "3", "reason": text_raw(data, "reason").strip()}
+
+    async def go():
+        body = ReofferIn.model_validate({**form, "expert_id": form["expert_id"] or None})
+        await service.reoffer(db_session, settings, ctx_of(request, principal), consultation_id, body)
+
+    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "reoffer_form": True}, go)
+    return failed or redirect(f"/consultations/{consultation_id}", flash="reoffered")
+
+
+# --------------------------------------------------------------------------- offers (experts)
+
+
+async def _offers_with_error(request: Request, session: AsyncSession, principal: Principal, error: str, status: int) -> Response:
+    await session.rollback()
+    context = await _offers_context(request, session, principal)
+    return render(request, "consultations/offers.html", {**context, "error": error}, status_code=status)
+
+
+@post("/offers/{offer_id:int}/accept", opt=access(EXPERT))
+async def accept_offer(request: Request, db_session: AsyncSession, principal: Principal, offer_id: int) -> Response:
+    try:
+        c = await service.accept_offer(db_session, ctx_of(request, principal), offer_id)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        message = _t(request, "This consultation can no longer be accepted: another expert took it first, or the offer has expired.") if exc.status_code == 409 and "capacity" not in exc.detail and "maximum" not in exc.detail else exc.detail
+        return await _offers_with_error(request, db_session, principal, message, exc.status_code)
+    return redirect(f"/consultations/{c.id}", flash="offer_accepted")
+
+
+@post("/offers/{offer_id:int}/decline", opt=access(EXPERT))
+async def decline_offer(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, offer_id: int) -> Response:
+    data = await form_of(request)
+    reason = text_raw(data, "reason").strip()
+    if len(reason) < 3:
+        return await _offers_with_error(request, db_session, principal, _t(request, "Please give a short reason for declining; it helps the desk offer the request to the right person."), 400)
+    try:
+        await service.decline_offer(db_session, settings, ctx_of(request, principal), offer_id, ReasonIn(reason=reason).reason)
+    except ValidationError as exc:
+        return await _offers_with_error(request, db_session, principal, "; ".join(field_errors(request, exc).values()), 400)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _offers_with_error(request, db_session, principal, exc.detail, exc.status_code)
+    return redirect("/offers", flash="offer_declined")
+
+
+ROUTES = [
+    consultation_list,
+    offers_page,
+    escalations_page,
+    new_request_page,
+    new_request_submit,
+    edit_request_page,
+    edit_request_submit,
+    consultation_page,
+    submit_request,
+    withdraw_request,
+    post_message,
+    give_opinion,
+    close_request,
+    add_attachment,
+    download_attachment,
+    reoffer,
+    accept_offer,
+    decline_offer,
+]

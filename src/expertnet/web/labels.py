@@ -1,0 +1,154 @@
+"""Display names of enumerated values, marked for translation (translated where they are shown).
+
+Categories and regional groups are project data (expertnet/data/*.json, English names); the names
+here are their msgids. tests/web/test_i18n.py fails when a slug has no label.
+"""
+from expertnet.web.i18n import N_
+
+CATEGORIES = {
+    "archaeology": N_("Archaeology"),
+    "numismatics": N_("Numismatics"),
+    "manuscripts": N_("Manuscripts, archives and rare books"),
+    "religious_art": N_("Religious art and icons"),
+    "fine_art": N_("Fine art"),
+    "ethnography": N_("Ethnography"),
+    "palaeontology": N_("Palaeontology and minerals"),
+    "arms_armour": N_("Arms and armour"),
+    "decorative_arts": N_("Decorative arts"),
+    "provenance": N_("Provenance research"),
+    "authentication": N_("Authentication and scientific analysis"),
+    "legal": N_("Cultural-property law"),
+    "customs": N_("Customs and border procedure"),
+    "online_markets": N_("Online markets and OSINT"),
+    "financial": N_("Financial investigation"),
+    "conservation": N_("Conservation and handling"),
+}
+
+REGIONS = {
+    "western_balkans": N_("Western Balkans"),
+    "south_east_europe": N_("South-East Europe"),
+    "central_europe": N_("Central Europe"),
+    "western_europe": N_("Western Europe"),
+    "northern_europe": N_("Northern Europe"),
+    "eastern_europe": N_("Eastern Europe"),
+    "south_caucasus": N_("South Caucasus"),
+    "central_asia": N_("Central Asia"),
+    "north_america": N_("North America"),
+    "osce_mediterranean_partners": N_("OSCE Mediterranean Partners"),
+    "osce_asian_partners": N_("OSCE Asian Partners"),
+    "middle_east": N_("Middle East"),
+    "south_asia": N_("South Asia"),
+    "south_east_asia": N_("South-East Asia"),
+    "africa": N_("Africa"),
+    "latin_america": N_("Latin America"),
+}
+
+ORG_TYPES = {
+    "museum": N_("Museum"),
+    "library_archive": N_("Library or archive"),
+    "academia": N_("University or research institute"),
+    "law_enforcement": N_("Law enforcement"),
+    "customs": N_("Customs"),
+    "prosecution": N_("Prosecution"),
+    "ministry": N_("Ministry"),
+    "international_org": N_("International organisation"),
+    "independent": N_("Independent"),
+}
+
+ROLES = {
+    "le_official": N_("Law-enforcement official"),
+    "expert": N_("Expert"),
+    "admin": N_("Administrator"),
+}
+
+VETTING = {
+    "pending": N_("Pending"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "suspended": N_("Suspended"),
+}
+
+# Consultation life cycle (DESIGN.md) and its companions.
+STATUSES = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "offered": N_("Offered to experts"),
+    "accepted": N_("Accepted"),
+    "answered": N_("Answered"),
+    "closed": N_("Closed"),
+    "expired": N_("Expired"),
+    "withdrawn": N_("Withdrawn"),
+    "escalated": N_("Escalated"),
+}
+
+URGENCY = {
+    "routine": N_("Routine"),
+    "urgent": N_("Urgent"),
+    "critical": N_("Critical"),
+}
+
+CONFIDENCE = {
+    "low": N_("Low"),
+    "medium": N_("Medium"),
+    "high": N_("High"),
+}
+
+AUTHENTICITY = {
+    "authentic": N_("Authentic"),
+    "probably_authentic": N_("Probably authentic"),
+    "undetermined": N_("Cannot be determined"),
+    "probably_not_authentic": N_("Probably not authentic"),
+    "not_authentic": N_("Not authentic (forgery, replica or souvenir copy)"),
+}
+
+OUTCOMES = {
+    "seized": N_("Object seized"),
+    "released": N_("Object released"),
+    "referred": N_("Referred to another authority, a court or the country of origin"),
+    "returned": N_("Returned to the country of origin or the owner"),
+    "inconclusive": N_("Inconclusive"),
+    "other": N_("Other"),
+}
+
+OFFER_STATUSES = {
+    "open": N_("Waiting for an answer"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "expired": N_("No answer in time"),
+    "closed": N_("Closed"),
+}
+
+# Timeline entries (consultation events).
+EVENTS = {
+    "created": N_("Request drafted"),
+    "updated": N_("Draft edited"),
+    "submitted": N_("Request submitted"),
+    "offered": N_("Offered to experts"),
+    "accepted": N_("An expert accepted"),
+    "declined": N_("An expert declined"),
+    "offers_closed": N_("Other offers closed"),
+    "offers_expired": N_("Offers expired without an answer"),
+    "escalated": N_("Escalated to the secretariat"),
+    "reoffered": N_("Re-offered by the secretariat"),
+    "message": N_("Message"),
+    "attachment": N_("File attached"),
+    "opinion": N_("Opinion given"),
+    "closed": N_("Closed"),
+    "withdrawn": N_("Withdrawn"),
+    "expired": N_("Expired: the deadline passed"),
+}
+
+GROUPS = {
+    "categories": CATEGORIES,
+    "regions": REGIONS,
+    "org_types": ORG_TYPES,
+    "roles": ROLES,
+    "vetting": VETTING,
+    "statuses": STATUSES,
+    "urgency": URGENCY,
+    "confidence": CONFIDENCE,
+    "authenticity": AUTHENTICITY,
+    "outcomes": OUTCOMES,
+    "offer_statuses": OFFER_STATUSES,
+    "events": EVENTS,
+}

@@ -1,0 +1,217 @@
+"""Jinja2 set-up for the pages: gettext in the request's language, and display filters.
+
+`configure(engine)` is called by create_app's TemplateConfig. Every template gets `_()`/`ngettext()`
+(jinja2.ext.i18n, new style: variables are escaped), and filters that render in the request's
+locale: `country`, `language`, `category`, `region`, `label(group)`, `datetime`, `date`,
+`countdown`, `ago`.
+"""
+from datetime import UTC, date, datetime, timedelta
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+from jinja2.runtime import Context
+from litestar.contrib.jinja import JinjaTemplateEngine
+
+from expertnet.db import utcnow
+from expertnet.experts import reference
+from expertnet.web import i18n, labels
+
+
+def _locale(ctx: Context) -> str:
+    locale = ctx.get("locale")
+    if locale in i18n.LOCALES:
+        return locale
+    request = ctx.get("request")
+    if request is not None:
+        try:
+            return i18n.locale_of(request)
+        except Exception:  # noqa: BLE001 - error pages must render even for odd requests
+            return i18n.DEFAULT_LOCALE
+    return i18n.DEFAULT_LOCALE
+
+
+@pass_context
+def _gettext(ctx: Context, message: str) -> str:
+    return i18n.translations(_locale(ctx)).gettext(message)
+
+
+@pass_context
+def _ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_locale(ctx)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(ctx: Context, context: str, message: str) -> str:
+    return i18n.translations(_locale(ctx)).pgettext(context, message)
+
+
+@pass_context
+def _npgettext(ctx: Context, context: str, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_locale(ctx)).npgettext(context, singular, plural, n)
+
+
+@pass_context
+def country_filter(ctx: Context, code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return reference.country_name(code, _locale(ctx))
+    except ValueError:
+        return code
+
+
+@pass_context
+def language_filter(ctx: Context, code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        name = reference.language_name(code, _locale(ctx))
+    except ValueError:
+        return code
+    return name[:1].upper() + name[1:]
+
+
+@pass_context
+def label_filter(ctx: Context, value: str | None, group: str) -> str:
+    """Translated display name of an enumerated value (`status|label("statuses")`)."""
+    if value is None or value == "":
+        return ""
+    known = labels.GROUPS[group].get(value)
+    if known is None:
+        return str(value).replace("_", " ")
+    return i18n.translations(_locale(ctx)).gettext(known)
+
+
+@pass_context
+def category_filter(ctx: Context, slug: str | None) -> str:
+    return label_filter(ctx, slug, "categories")
+
+
+@pass_context
+def region_filter(ctx: Context, slug: str | None) -> str:
+    return label_filter(ctx, slug, "regions")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@pass_context
+def datetime_filter(ctx: Context, value: datetime | None) -> str:
+    """Date and time in UTC, spelled out: deadlines are legal times, the zone must be explicit."""
+    if value is None:
+        return ""
+    return format_datetime(_as_utc(value), "d MMM y, HH:mm", tzinfo=UTC, locale=_locale(ctx)) + " UTC"
+
+
+@pass_context
+def date_filter(ctx: Context, value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _as_utc(value).date()
+    return format_date(value, "medium", locale=_locale(ctx))
+
+
+@pass_context
+def countdown_filter(ctx: Context, value: datetime | None, now: datetime | None = None) -> str:
+    """'in 5 hours' / '3 hours ago' relative to now, in the request's language."""
+    if value is None:
+        return ""
+    delta = _as_utc(value) - (now or utcnow())
+    return format_timedelta(delta, threshold=1.5, add_direction=True, format="long", locale=_locale(ctx))
+
+
+def time_left(value: datetime | None, now: datetime | None = None) -> timedelta | None:
+    if value is None:
+        return None
+    return _as_utc(value) - (now or utcnow())
+
+
+def urgency_class(value: datetime | None) -> str:
+    """CSS class of a deadline: overdue, due within 6 hours, within 24 hours, later."""
+    left = time_left(value)
+    if left is None:
+        return ""
+    if left <= timedelta(0):
+        return "due-overdue"
+    if left <= timedelta(hours=6):
+        return "due-soon"
+    if left <= timedelta(hours=24):
+        return "due-today"
+    return "due-later"
+
+
+@pass_context
+def number_filter(ctx: Context, value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=_locale(ctx))
+
+
+def iso_filter(value: datetime | None) -> str:
+    return _as_utc(value).isoformat() if value else ""
+
+
+@pass_context
+def options(ctx: Context, group: str) -> list[tuple[str, str]]:
+    """(value, translated label) pairs of an enumerated group, for selects and checkbox groups."""
+    translate = i18n.translations(_locale(ctx)).gettext
+    return [(value, translate(label)) for value, label in labels.GROUPS[group].items()]
+
+
+def language_options(locale: str) -> list[tuple[str, str]]:
+    """Every ISO 639-1 language, named and sorted in the locale, with a capital first letter."""
+    return [(code, name[:1].upper() + name[1:]) for code, name in reference.languages(locale)]
+
+
+@pass_context
+def csrf_field(ctx: Context) -> Markup:
+    """The hidden CSRF input, also on pages rendered without Litestar's `csrf_input` (error pages)."""
+    given = ctx.get("csrf_input")
+    if given:
+        return Markup(given)
+    request = ctx.get("request")
+    token = ""
+    if request is not None:
+        token = ScopeState.from_scope(request.scope).csrf_token
+        # Error pages of unrouted paths run without the CSRF middleware; the cookie holds the token.
+        token = token if isinstance(token, str) else request.cookies.get("csrftoken", "")
+    return Markup('<input type="hidden" name="_csrf_token" value="%s">') % token
+
+
+def configure(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters.update(
+        country=country_filter,
+        language=language_filter,
+        category=category_filter,
+        region=region_filter,
+        label=label_filter,
+        datetime=datetime_filter,
+        date=date_filter,
+        countdown=countdown_filter,
+        number=number_filter,
+        iso=iso_filter,
+        urgency=urgency_class,
+    )
+    env.globals.update(
+        LOCALES=i18n.LOCALES,
+        CATEGORY_SLUGS=reference.CATEGORY_SLUGS,
+        REGION_SLUGS=tuple(reference.REGIONS),
+        ORG_TYPES=reference.ORG_TYPES,
+        all_countries=reference.countries,
+        all_languages=language_options,
+        time_left=time_left,
+        csrf_field=csrf_field,
+        options=options,
+    )

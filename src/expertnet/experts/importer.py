@@ -166,11 +166,12 @@ async def apply(
                 }
                 for _, r in new_rows
             ]
-            ids = (
-                await session.execute(
-                    insert(Member).returning(Member.id, sort_by_parameter_order=True), member_rows
-                )
-            ).scalars().all()
+            # Plain executemany (no RETURNING): one driver call per table; ids are read back by
+            # their unique keys, which is far cheaper than row-by-row RETURNING on SQLite.
+            await session.execute(insert(Member.__table__), member_rows)
+            emails_new = [r.email.lower() for _, r in new_rows]
+            id_by_email = dict((await session.execute(select(Member.email, Member.id).where(Member.email.in_(emails_new)))).all())
+            ids = [id_by_email[email] for email in emails_new]
             expert_rows = [
                 {
                     "member_id": member_id,
@@ -188,12 +189,12 @@ async def apply(
                 }
                 for member_id, (_, r) in zip(ids, new_rows, strict=True)
             ]
-            expert_ids = (
-                await session.execute(insert(Expert).returning(Expert.id, sort_by_parameter_order=True), expert_rows)
-            ).scalars().all()
+            await session.execute(insert(Expert.__table__), expert_rows)
+            ext_new = [r.external_id for _, r in new_rows]
+            expert_ids = list((await session.execute(select(Expert.id).where(Expert.external_id.in_(ext_new)))).scalars())
             result.expert_ids.extend(expert_ids)
             await session.execute(
-                insert(VettingDecision),
+                insert(VettingDecision.__table__),
                 [
                     {
                         "member_id": member_id,

@@ -21,11 +21,12 @@ def register(main: click.Group) -> None:
         """Search the whole directory (operator view: every vetting status)."""
         from expertnet.config import get_settings
         from expertnet.search import service
-        from expertnet.search.controllers import parse_search_params
+        from expertnet.search.controllers import parse_params
+        from expertnet.search.schemas import ExpertSearchIn
         from expertnet.core.errors import AppError
 
         try:
-            params = parse_search_params(q=text, categories=list(categories), languages=list(languages), countries=list(countries), limit=limit)
+            params = parse_params(ExpertSearchIn, q=text, categories=list(categories), languages=list(languages), countries=list(countries), limit=limit)
             page = asyncio.run(service.search_experts(get_settings(), None, params, system=True))
         except AppError as exc:
             raise click.ClickException(exc.detail) from None

@@ -66,20 +66,9 @@ async def consultation_documents(session, ids: list[int]) -> list[dict]:
 
 
 async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:
-    from expertnet.search.indexer import _ids, get_search
+    from expertnet.search.indexer import _ids, sync_documents
 
-    search = get_search(db.settings)
-    ids = _ids(events)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        async with db.sessionmaker() as session:
-            docs = await consultation_documents(session, chunk)
-        found = {d["id"] for d in docs}
-        if docs:
-            await search.upsert(INDEX, docs)
-        missing = [str(i) for i in chunk if str(i) not in found]
-        if missing:
-            await search.delete(INDEX, missing)
+    await sync_documents(db, INDEX, _ids(events), consultation_documents, CHUNK)
 
 
 async def _chunk_after(db: Database, after_id: int) -> list[dict]:

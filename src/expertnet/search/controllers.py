@@ -11,9 +11,10 @@ from expertnet.search import service
 from expertnet.search.schemas import ConsultationSearchIn, ConsultationSearchPage, ExpertSearchIn, ExpertSearchPage
 
 
-def parse_search_params(**raw) -> ExpertSearchIn:
+def parse_params(schema, **raw):
+    """Query parameters -> a validated schema; errors become a 400 naming each field."""
     try:
-        return ExpertSearchIn.model_validate({k: v for k, v in raw.items() if v is not None})
+        return schema.model_validate({k: v for k, v in raw.items() if v is not None})
     except ValidationError as exc:
         errors = [FieldError(".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
         raise BadRequest("; ".join(f"{e.field}: {e.reason}" for e in errors), errors) from None
@@ -35,7 +36,8 @@ async def search_experts(
 ) -> ExpertSearchPage:
     """Search the directory: free text (typo-, diacritic- and script-tolerant) and filters, with facet
     counts and highlighted matches. Officials see approved experts with current vetting only."""
-    params = parse_search_params(
+    params = parse_params(
+        ExpertSearchIn,
         q=q, categories=category, languages=language, countries=country, regions=region,
         org_types=org_type, available=available, offset=offset, limit=limit,
     )
@@ -54,11 +56,7 @@ async def search_consultations(
 ) -> ConsultationSearchPage:
     """Search the consultations you may read: officials their own, experts those offered or assigned
     to them, admins all."""
-    try:
-        params = ConsultationSearchIn.model_validate({k: v for k, v in {"q": q, "status": status, "category": category, "offset": offset, "limit": limit}.items() if v is not None})
-    except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-        raise BadRequest("; ".join(f"{e.field}: {e.reason}" for e in errors), errors) from None
+    params = parse_params(ConsultationSearchIn, q=q, status=status, category=category, offset=offset, limit=limit)
     return await service.search_consultations(settings, principal, params, locale=principal.ui_language)
 
 

@@ -56,19 +56,23 @@ async def expert_documents(session, ids: list[int]) -> list[dict]:
     return [expert_document(expert, member) for expert, member in rows.all()]
 
 
-async def index_experts(db: Database, events: list[OutboxEvent]) -> None:
+async def sync_documents(db: Database, index: str, ids: list[int], load, chunk: int = CHUNK) -> None:
+    """Write the current state of `ids` to `index`: upsert the rows that exist, delete the rest."""
     search = get_search(db.settings)
-    ids = _ids(events)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
         async with db.sessionmaker() as session:
-            docs = await expert_documents(session, chunk)
+            docs = await load(session, part)
         found = {doc["id"] for doc in docs}
         if docs:
-            await search.upsert(EXPERTS, docs)
-        missing = [str(i) for i in chunk if str(i) not in found]
+            await search.upsert(index, docs)
+        missing = [str(i) for i in part if str(i) not in found]
         if missing:
-            await search.delete(EXPERTS, missing)
+            await search.delete(index, missing)
+
+
+async def index_experts(db: Database, events: list[OutboxEvent]) -> None:
+    await sync_documents(db, EXPERTS, _ids(events), expert_documents)
 
 
 def register() -> None:

@@ -1,0 +1,1 @@
+"""The consultation desk: requests, routing, offers, tickets, messages, opinions, attachments."""

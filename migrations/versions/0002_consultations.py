@@ -1,4 +1,4 @@
-"""consultations
+"""Consultation desk: requests, offers, timeline events, messages, opinions, attachments
 
 Revision ID: 0002
 Revises: 0001

@@ -1,5 +1,4 @@
 """Object-level authorization: who reads which consultation; every read and every denial audited."""
-from sqlalchemy import select
 
 from expertnet.core import audit as audit_log
 from expertnet.consultations.models import Consultation

@@ -2,7 +2,7 @@
 and the detours: decline, offer expiry, escalation, admin re-offer, withdrawal, deadline expiry."""
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from expertnet.consultations import tasks
 from expertnet.consultations.models import Consultation, Offer

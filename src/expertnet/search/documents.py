@@ -1,6 +1,7 @@
 """Search documents derived from database rows. The index is derived data: these functions are
 the only definition of what an indexed expert or consultation looks like."""
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from expertnet.experts import reference
 from expertnet.experts.models import Expert
@@ -19,13 +20,18 @@ def day_end_epoch(value: date | None) -> int:
     return int(datetime.combine(value, time.max, tzinfo=UTC).timestamp())
 
 
-def profile_text(expert: Expert) -> str:
-    return " ; ".join(expert.specialties) + " . " + expert.bio
+@lru_cache(maxsize=50_000)
+def _concepts_of(text: str) -> tuple[str, ...]:
+    # Specialties repeat across many profiles; terms never match across "; " so extracting each
+    # specialty alone gives the same concepts as extracting the joined profile text.
+    return tuple(get_vocabulary().concept_ids(text))
 
 
 def expert_document(expert: Expert, member: Member) -> dict:
     vocabulary = get_vocabulary()
-    concepts = set(vocabulary.concept_ids(profile_text(expert)))
+    concepts = set(get_vocabulary().concept_ids(expert.bio)) if expert.bio else set()
+    for specialty in expert.specialties:
+        concepts.update(_concepts_of(specialty))
     concepts.update(f"category:{slug}" for slug in expert.categories if f"category:{slug}" in vocabulary.concepts())
     answered = expert.offers_answered / expert.offers_received if expert.offers_received else 0.5
     return {

@@ -32,6 +32,7 @@ from expertnet.core.http import (
 from expertnet.db import Database
 from expertnet.experts.controllers import ExpertProfileController
 from expertnet.members.controllers import AuthController, MeController, VettingController
+from expertnet.search.indexer import get_search
 from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     return Litestar(
         route_handlers=route_handlers(),
-        state=State({"settings": settings, "db": db}),
+        state=State({"settings": settings, "db": db, "search": get_search(settings)}),
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),

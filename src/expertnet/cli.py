@@ -32,6 +32,9 @@ def migrate(database_url: str | None = None) -> None:
     from alembic import command
     from alembic.config import Config
 
+    settings = get_settings()
+    if settings.is_sqlite and not database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     cfg = Config(str(ROOT / "alembic.ini"))
     if database_url:
         cfg.attributes["database_url"] = database_url

@@ -171,3 +171,18 @@ def test_cli_search_and_reindex(env, cli, tmp_path):
     assert reindex.exit_code == 0 and "5 experts" in reindex.output, reindex.output
     again = cli("search", "experts", "Petrovic", "--json")
     assert sorted(json.loads(l)["external_id"] for l in again.output.splitlines()) == ["N-1", "N-2"]
+
+
+def test_browse_facet_counts_follow_changes(env, cli, tmp_path):
+    """Facet counts of text-less browsing are shared for a few seconds, but never survive a write."""
+    _import(cli, tmp_path)
+    official = env.member("le_official")
+
+    def numismatics():
+        facets = _search(env, official)["facets"]["categories"]
+        return {v["value"]: v["count"] for v in facets}.get("numismatics", 0)
+
+    before = numismatics()
+    assert numismatics() == before
+    env.member("expert")  # a numismatist by default
+    assert numismatics() == before + 1

@@ -23,6 +23,8 @@ from expertnet.search.documents import expert_document
 EXPERTS = "experts"
 CONSULTATIONS = "consultations"
 CHUNK = 1000
+# Bumped on every write this process makes to an index (caches of derived results key on it).
+WRITES = {"count": 0}
 
 
 @lru_cache(maxsize=8)
@@ -64,6 +66,7 @@ async def sync_documents(db: Database, index: str, ids: list[int], load, chunk: 
         async with db.sessionmaker() as session:
             docs = await load(session, part)
         found = {doc["id"] for doc in docs}
+        WRITES["count"] += 1
         if docs:
             await search.upsert(index, docs)
         missing = [str(i) for i in part if str(i) not in found]
@@ -112,6 +115,7 @@ async def rebuild_experts(db: Database, progress: Callable[[int], None] | None =
             after = max(int(d["id"]) for d in docs)
 
     count = await search.rebuild(EXPERTS, documents(), progress)
+    WRITES["count"] += 1
     await _catch_up(db, started)
     return count
 

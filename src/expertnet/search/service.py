@@ -18,6 +18,11 @@ from expertnet.search.schemas import (
 )
 
 FACETS = ("categories", "languages", "coverage_countries", "regions", "org_type", "available")
+# Browsing without text aggregates facets over most of the directory (~15 ms at 100,000 experts,
+# the hits themselves ~3 ms). Those counts are shared by every official with the same filters, so
+# they are kept for a few seconds, and dropped at once when this process writes to the index.
+FACET_TTL_SECONDS = 5.0
+_facet_cache: dict[tuple, tuple[float, int, dict]] = {}
 
 
 def _labels(field: str, value: str, locale: str) -> str:
@@ -34,6 +39,37 @@ def _labels(field: str, value: str, locale: str) -> str:
     if field == "available":
         return {"true": "available", "false": "unavailable"}.get(str(value).lower(), str(value))
     return value.replace("_", " ")
+
+
+def _facet_key(query: SearchQuery) -> tuple | None:
+    if query.text.strip():
+        return None
+    filters = tuple(sorted((k, tuple(map(str, v))) for k, v in query.filters.items()))
+    ranges = tuple((r.field, r.gt is not None, r.lt is not None, tuple(r.or_values)) for r in query.ranges)
+    return (query.system, filters, ranges, tuple(query.facets))
+
+
+async def _search_with_cached_facets(settings: Settings, query: SearchQuery):
+    from dataclasses import replace
+
+    from expertnet.search.indexer import WRITES
+
+    search = get_search(settings)
+    key = _facet_key(query)
+    if key is None:
+        return await search.search(EXPERTS, query)
+    key = (str(settings.data_dir), settings.meili_url, *key)
+    now = time.monotonic()
+    cached = _facet_cache.get(key)
+    if cached and cached[0] > now and cached[1] == WRITES["count"]:
+        result = await search.search(EXPERTS, replace(query, facets=[]))
+        result.facets = cached[2]
+        return result
+    result = await search.search(EXPERTS, query)
+    if len(_facet_cache) > 1000:
+        _facet_cache.clear()
+    _facet_cache[key] = (now + FACET_TTL_SECONDS, WRITES["count"], result.facets)
+    return result
 
 
 def visibility(principal: Principal | None, *, now: float | None = None) -> tuple[dict, list[Range]]:
@@ -80,7 +116,8 @@ async def search_experts(settings: Settings, principal: Principal | None, params
     for region in params.regions:
         if not reference.is_region(region):
             raise field_error("region", f"unknown regional group {region!r}")
-    result = await get_search(settings).search(EXPERTS, build_query(params, principal, system=system))
+    query = build_query(params, principal, system=system)
+    result = await _search_with_cached_facets(settings, query)
     items = [
         ExpertHit(
             id=int(hit.id),

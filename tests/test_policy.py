@@ -17,6 +17,8 @@ POLICY = {
     ("POST", "/api/v1/auth/refresh"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): APPLICANT,
     ("POST", "/api/v1/auth/password"): APPLICANT,
+    ("POST", "/api/v1/auth/totp/setup"): APPLICANT,
+    ("POST", "/api/v1/auth/totp/enable"): APPLICANT,
     ("GET", "/api/v1/me"): APPLICANT,
     ("PATCH", "/api/v1/me"): APPLICANT,
     ("GET", "/api/v1/notifications"): APPLICANT,

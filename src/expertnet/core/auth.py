@@ -46,6 +46,7 @@ class Principal:
     token_version: int
     organisation: str
     ui_language: str
+    has_totp: bool = False
 
     @property
     def is_vetted(self) -> bool:
@@ -69,6 +70,7 @@ class Principal:
             token_version=member.token_version,
             organisation=member.organisation,
             ui_language=member.ui_language,
+            has_totp=bool(member.totp_secret),
         )
 
 
@@ -135,6 +137,8 @@ def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         raise PermissionDeniedException("route has no access policy")
     principal = connection.scope.get("user")
     if allowed(principal, level):
+        if level == ADMIN and connection.app.state.settings.require_admin_totp and not principal.has_totp:
+            raise PermissionDeniedException("admins must turn on two-factor login first (POST /api/v1/auth/totp/setup)")
         return
     if principal is None:
         raise NotAuthorizedException("authentication required")

@@ -131,3 +131,30 @@ def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) ->
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
+
+
+TOTP_SETUP = "totp_setup"
+
+
+def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": str(member_id), "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "iat": now, "exp": now + 600, "typ": TOTP_SETUP, "ver": 0, "totp": secret,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+
+
+def decode_totp_setup_token(settings: Settings, token: str, member_id: int) -> str:
+    """The pending secret, if the token is ours, unexpired and for this member."""
+    try:
+        claims = jwt.decode(
+            token, settings.secret_key, algorithms=[ALGORITHM], audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require_exp": True, "require_iat": True, "require_aud": True, "require_iss": True, "require_sub": True},
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if claims.get("typ") != TOTP_SETUP or claims.get("sub") != str(member_id) or not claims.get("totp"):
+        raise InvalidToken("not a setup token for this account")
+    return claims["totp"]

@@ -20,6 +20,8 @@ from expertnet.members.schemas import (
     RegisterIn,
     RevetIn,
     TokenOut,
+    TotpEnableIn,
+    TotpSetupOut,
     VettingDecisionOut,
 )
 
@@ -49,6 +51,16 @@ class AuthController(Controller):
     async def logout(self, db_session: AsyncSession, principal: Principal) -> None:
         """Revokes every token of this account."""
         await service.revoke_tokens(db_session, principal.id)
+
+    @post("/totp/setup", opt=access(APPLICANT), status_code=200)
+    async def totp_setup(self, settings: Settings, principal: Principal) -> TotpSetupOut:
+        """Start two-factor set-up: add the secret to an authenticator app, then confirm a code."""
+        return service.totp_setup(settings, principal)
+
+    @post("/totp/enable", opt=access(APPLICANT), status_code=204)
+    async def totp_enable(self, db_session: AsyncSession, settings: Settings, principal: Principal, data: TotpEnableIn) -> None:
+        """Turn two-factor login on. Every older token of the account stops working."""
+        await service.totp_enable(db_session, settings, principal, data.setup_token, data.code)
 
     @post("/password", opt=access(APPLICANT), status_code=204)
     async def change_password(self, db_session: AsyncSession, principal: Principal, data: PasswordChangeIn) -> None:

@@ -120,3 +120,14 @@ class MemberPage(Output):
     total: int
     offset: int
     limit: int
+
+
+class TotpSetupOut(Output):
+    secret: str
+    provisioning_uri: str
+    setup_token: str
+
+
+class TotpEnableIn(Input):
+    setup_token: str = Field(max_length=4000)
+    code: str = Field(min_length=6, max_length=10)

@@ -392,3 +392,30 @@ async def create_admin(session: AsyncSession, email: str, password: str, full_na
     session.add(VettingDecision(member_id=member.id, decision="approved", reason="created by operator (CLI)"))
     await audit.record(session, "member.create_admin", actor_id=None, object_type="member", object_id=member.id)
     return member
+
+
+def totp_setup(settings: Settings, principal: Principal):
+    """A new secret for an authenticator app; it takes effect only once a code from it is shown."""
+    from expertnet.core.security import issue_totp_setup_token
+    from expertnet.members.schemas import TotpSetupOut
+
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
+    return TotpSetupOut(secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret))
+
+
+async def totp_enable(session: AsyncSession, settings: Settings, principal: Principal, setup_token: str, code: str) -> None:
+    from expertnet.core.security import decode_totp_setup_token
+
+    try:
+        secret = decode_totp_setup_token(settings, setup_token, principal.id)
+    except InvalidToken:
+        raise field_error("setup_token", "invalid or expired; start the set-up again") from None
+    member = await get_member(session, principal.id, for_update=True)
+    member.totp_secret = secret
+    member.totp_last_step = None
+    if not _check_totp(member, code):
+        raise field_error("code", "does not match the authenticator; check the device clock")
+    member.token_version += 1  # sessions opened without the second factor end here
+    member.updated_at = utcnow()
+    await audit.record(session, "member.totp_enabled", actor_id=member.id, object_type="member", object_id=member.id)

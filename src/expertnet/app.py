@@ -65,29 +65,16 @@ ROUTE_MODULES = (
 )
 
 
-def _optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not name.startswith(exc.name):
-            raise
-        return None
-
-
 def route_handlers() -> list:
     handlers: list = [health, AuthController, MeController, VettingController, ExpertProfileController]
     for name in ROUTE_MODULES:
-        module = _optional(name)
-        if module is not None:
-            handlers.extend(module.ROUTES)
+        handlers.extend(importlib.import_module(name).ROUTES)
     return handlers
 
 
 def template_config() -> TemplateConfig:
     def configure(engine: JinjaTemplateEngine) -> None:
-        web = _optional("expertnet.web.templating")
-        if web is not None:
-            web.configure(engine)
+        importlib.import_module("expertnet.web.templating").configure(engine)
 
     return TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure)
 

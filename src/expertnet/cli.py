@@ -165,10 +165,4 @@ def worker(once: bool) -> None:
 
 # Domain packages add their own commands: each of these modules defines `register(main)`.
 for _name in ("expertnet.search.cli", "expertnet.consultations.cli", "expertnet.demo_cli"):
-    try:
-        _module = __import__(_name, fromlist=["register"])
-    except ModuleNotFoundError as _exc:
-        if _exc.name is None or not _name.startswith(_exc.name):
-            raise
-    else:
-        _module.register(main)
+    __import__(_name, fromlist=["register"]).register(main)

@@ -1,7 +1,7 @@
 """The one settings object. Every EXPERTNET_* variable is read here and nowhere else."""
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,7 +62,6 @@ class Settings:
     job_interval_seconds: int = 30
     require_admin_totp: bool = False
     default_vetting_months: int = 24
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_dev(self) -> bool:

@@ -15,20 +15,13 @@ from expertnet.db import Database
 
 log = logging.getLogger("expertnet.worker")
 
-# Modules that register outbox handlers and periodic jobs. Optional ones may not exist yet.
+# Modules that register outbox handlers and periodic jobs.
 HANDLER_MODULES = ("expertnet.search.indexer", "expertnet.notifications.tasks")
 JOB_MODULES = ("expertnet.consultations.tasks",)
 
 
 def _modules(names: tuple[str, ...]) -> list:
-    found = []
-    for name in names:
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-    return found
+    return [importlib.import_module(name) for name in names]
 
 
 def register_handlers(settings: Settings | None = None) -> None:

@@ -96,15 +96,10 @@ class InvalidToken(Exception):
     pass
 
 
-def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) -> TokenClaims:
+def _strict_decode(settings: Settings, token: str) -> dict:
+    """HS256 only; exp, iat, aud, iss and sub all required (python-jose accepts less by default)."""
     try:
-        header = jwt.get_unverified_header(token)
-    except JWTError as exc:
-        raise InvalidToken("malformed token") from exc
-    if header.get("alg") != ALGORITHM:
-        raise InvalidToken("unexpected algorithm")
-    try:
-        claims = jwt.decode(
+        return jwt.decode(
             token,
             settings.secret_key,
             algorithms=[ALGORITHM],
@@ -120,6 +115,16 @@ def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) ->
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) -> TokenClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("unexpected algorithm")
+    claims = _strict_decode(settings, token)
     if claims.get("typ") != expected_type:
         raise InvalidToken("wrong token type")
     try:
@@ -147,14 +152,7 @@ def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> s
 
 def decode_totp_setup_token(settings: Settings, token: str, member_id: int) -> str:
     """The pending secret, if the token is ours, unexpired and for this member."""
-    try:
-        claims = jwt.decode(
-            token, settings.secret_key, algorithms=[ALGORITHM], audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require_exp": True, "require_iat": True, "require_aud": True, "require_iss": True, "require_sub": True},
-        )
-    except JWTError as exc:
-        raise InvalidToken(str(exc)) from exc
+    claims = _strict_decode(settings, token)
     if claims.get("typ") != TOTP_SETUP or claims.get("sub") != str(member_id) or not claims.get("totp"):
         raise InvalidToken("not a setup token for this account")
     return claims["totp"]

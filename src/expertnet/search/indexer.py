@@ -79,14 +79,10 @@ async def index_experts(db: Database, events: list[OutboxEvent]) -> None:
 
 
 def register() -> None:
+    from expertnet.search.consultation_index import index_consultations
+
     outbox.register("index.expert", index_experts)
-    try:
-        from expertnet.search.consultation_index import index_consultations
-    except ModuleNotFoundError as exc:
-        if exc.name != "expertnet.search.consultation_index":
-            raise
-    else:
-        outbox.register("index.consultation", index_consultations)
+    outbox.register("index.consultation", index_consultations)
 
 
 async def _iter_expert_chunks(db: Database, after_id: int) -> list[dict]:

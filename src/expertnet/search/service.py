@@ -41,6 +41,17 @@ def _labels(field: str, value: str, locale: str) -> str:
     return value.replace("_", " ")
 
 
+def _facet_values(counts_by_field: dict[str, dict], locale: str) -> dict[str, list[FacetValue]]:
+    """Facet counts with display labels, most frequent first."""
+    return {
+        field: [
+            FacetValue(value=str(v), label=_labels(field, str(v), locale), count=c)
+            for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        ]
+        for field, counts in counts_by_field.items()
+    }
+
+
 def _facet_key(query: SearchQuery) -> tuple | None:
     if query.text.strip():
         return None
@@ -137,10 +148,7 @@ async def search_experts(settings: Settings, principal: Principal | None, params
         )
         for hit in result.hits
     ]
-    facets = {
-        field: [FacetValue(value=str(v), label=_labels(field, str(v), locale), count=c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
-        for field, counts in result.facets.items()
-    }
+    facets = _facet_values(result.facets, locale)
     return ExpertSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)
 
 
@@ -170,8 +178,5 @@ async def search_consultations(settings: Settings, principal: Principal, params:
         )
         for hit in result.hits
     ]
-    facets = {
-        field: [FacetValue(value=str(v), label=_labels(field, str(v), locale), count=c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
-        for field, counts in result.facets.items()
-    }
+    facets = _facet_values(result.facets, locale)
     return ConsultationSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)

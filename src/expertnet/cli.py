@@ -1,6 +1,5 @@
 """The `expertnet` command group."""
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -104,7 +103,6 @@ def experts() -> None:
 @click.argument("source", type=click.Path(allow_dash=True))
 def experts_import(source: str) -> None:
     """Import experts from a JSON Lines file (or - for standard input). All or nothing."""
-    from expertnet.experts import importer
 
     if source == "-":
         lines = sys.stdin.read().splitlines()

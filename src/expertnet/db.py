@@ -1,18 +1,55 @@
 """Engine and session set-up shared by the app, the worker and the CLI."""
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
+
+log = logging.getLogger(__name__)
+
+Write = Callable[[AsyncSession], Awaitable[Any]]
+_KEPT = "kept_writes"
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def keep(session: AsyncSession, write: Write) -> None:
+    """Do `write` in this unit of work now, and again if the unit of work rolls back.
+
+    Some rows must outlive the failure they record: the audit entry of an access denial, a failed
+    sign-in that must count. The service raises its error as usual; `rollback` then replays the kept
+    writes in a transaction of their own. This is the one way to do it (API, pages, CLI, jobs)."""
+    await write(session)
+    session.info.setdefault(_KEPT, []).append(write)
+
+
+async def commit(session: AsyncSession) -> None:
+    session.info.pop(_KEPT, None)
+    await session.commit()
+
+
+async def rollback(session: AsyncSession) -> None:
+    """Roll back, then commit what was kept (see `keep`). A failure there is logged, not raised:
+    the caller is already handling the error that caused the rollback."""
+    kept: list[Write] = session.info.pop(_KEPT, [])
+    await session.rollback()
+    if not kept:
+        return
+    try:
+        for write in kept:
+            await write(session)
+        await session.commit()
+    except Exception:  # noqa: BLE001
+        log.exception("could not keep %d write(s) after a rollback", len(kept))
+        await session.rollback()
 
 
 class UTCDateTime(TypeDecorator):
@@ -63,10 +100,10 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
             except BaseException:
-                await session.rollback()
+                await rollback(session)
                 raise
+            await commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -220,7 +220,7 @@ async def _get(session: AsyncSession, ctx: service.Ctx, consultation_id: int, at
         )
     ).scalar_one_or_none()
     if attachment is None:
-        raise service.Denied(attachment_id, action, "attachment")
+        raise await service.deny(session, ctx, attachment_id, action, "attachment")
     return attachment
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.consultations import attachments, service
-from expertnet.consultations.controllers import Reason, ctx_of, denied_response, guarded
+from expertnet.consultations.controllers import Reason, ctx_of
 from expertnet.consultations.schemas import AttachmentOut
 from expertnet.core.auth import MEMBER, Principal, access
 
@@ -34,32 +34,28 @@ class AttachmentController(Controller):
         principal: Principal,
         consultation_id: int,
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
-    ) -> Response[AttachmentOut]:
+    ) -> AttachmentOut:
         """Add a photo (JPEG, PNG, WebP) or a PDF, as multipart field `file`. The type is checked by
         content; disguised or oversized files are refused and nothing is stored."""
         ctx = ctx_of(request, principal)
-
-        async def go():
-            return attachments.out(await attachments.upload(db_session, settings, ctx, consultation_id, data.file))
-
-        return await guarded(db_session, ctx, go(), status_code=201)
+        return attachments.out(await attachments.upload(db_session, settings, ctx, consultation_id, data.file))
 
     @get("/", opt=access(MEMBER))
     async def list_attachments(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
-    ) -> Response[list[AttachmentOut]]:
+    ) -> list[AttachmentOut]:
         ctx = ctx_of(request, principal, reason)
-        return await guarded(db_session, ctx, attachments.list_attachments(db_session, ctx, consultation_id))
+        return await attachments.list_attachments(db_session, ctx, consultation_id)
 
     @get("/{attachment_id:int}", opt=access(MEMBER))
     async def view(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, attachment_id: int,
         reason: Reason = service.DEFAULT_REASON,
-    ) -> Response[AttachmentOut]:
+    ) -> AttachmentOut:
         """Metadata of one file, with its SHA-256 (audited)."""
         ctx = ctx_of(request, principal, reason)
-        return await guarded(db_session, ctx, attachments.view(db_session, ctx, consultation_id, attachment_id))
+        return await attachments.view(db_session, ctx, consultation_id, attachment_id)
 
     @get("/{attachment_id:int}/download", opt=access(MEMBER), media_type="application/octet-stream")
     async def download(
@@ -68,10 +64,7 @@ class AttachmentController(Controller):
     ) -> Response:
         """The file itself, always as a download (`Content-Disposition: attachment`, nosniff)."""
         ctx = ctx_of(request, principal, reason)
-        try:
-            attachment, path = await attachments.download(db_session, settings, ctx, consultation_id, attachment_id)
-        except service.Denied as denied:
-            return await denied_response(db_session, ctx, denied)
+        attachment, path = await attachments.download(db_session, settings, ctx, consultation_id, attachment_id)
         return File(
             path=path,
             filename=attachment.original_name,

@@ -48,7 +48,7 @@ from expertnet.consultations.schemas import (
 from expertnet.core import audit, outbox
 from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, Forbidden, NotFound, field_error
-from expertnet.db import utcnow
+from expertnet.db import keep, utcnow
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member, Role, VettingStatus
 
@@ -76,27 +76,30 @@ class Ctx:
 
 
 class Denied(NotFound):
-    """The principal may not see this consultation. Rendered as 404; the caller must record the
-    denial (record_denial) in a transaction that commits, since this exception rolls back."""
+    """The principal may not see this consultation (or offer, attachment): a 404, whether the row
+    exists or not. Raise it through `deny`, which keeps the denial's audit entry past the rollback."""
 
-    def __init__(self, consultation_id: int | str, action: str, object_type: str = "consultation"):
+    def __init__(self, object_type: str = "consultation"):
         super().__init__(f"{object_type} not found")
-        self.consultation_id = consultation_id
-        self.action = action
-        self.object_type = object_type
 
 
-async def record_denial(session: AsyncSession, ctx: Ctx, denied: Denied) -> None:
-    await audit.record(
-        session,
-        "consultation.denied",
-        actor_id=ctx.principal.id,
-        object_type=denied.object_type,
-        object_id=denied.consultation_id,
-        reason=ctx.reason,
-        ip=ctx.ip,
-        detail={"action": denied.action, "role": ctx.principal.role},
-    )
+async def deny(
+    session: AsyncSession, ctx: Ctx, object_id: int | str, action: str, object_type: str = "consultation"
+) -> Denied:
+    async def write(s: AsyncSession) -> None:
+        await audit.record(
+            s,
+            "consultation.denied",
+            actor_id=ctx.principal.id,
+            object_type=object_type,
+            object_id=object_id,
+            reason=ctx.reason,
+            ip=ctx.ip,
+            detail={"action": action, "role": ctx.principal.role},
+        )
+
+    await keep(session, write)
+    return Denied(object_type)
 
 
 async def _audit_read(session: AsyncSession, ctx: Ctx, consultation_id: int, part: str, **detail) -> None:
@@ -166,16 +169,16 @@ async def access(
     roles = set(roles)
     c = await _get(session, consultation_id, for_update=for_update)
     if c is None:
-        raise Denied(consultation_id, action)
+        raise await deny(session, ctx, consultation_id, action)
     p = ctx.principal
     if p.is_admin:
         if ADMIN in roles:
             return Access(c, ADMIN)
-        raise Denied(consultation_id, action)
+        raise await deny(session, ctx, consultation_id, action)
     if c.requester_id == p.id:
         if REQUESTER in roles:
             return Access(c, REQUESTER)
-        raise Denied(consultation_id, action)
+        raise await deny(session, ctx, consultation_id, action)
     expert = await own_expert(session, p)
     if expert is not None:
         if c.assigned_expert_id == expert.id and ASSIGNED in roles:
@@ -192,7 +195,7 @@ async def access(
             ).scalar_one_or_none()
             if offer is not None:
                 return Access(c, OFFERED, expert, offer)
-    raise Denied(consultation_id, action)
+    raise await deny(session, ctx, consultation_id, action)
 
 
 # --- helpers: timeline, outbox, notifications ------------------------------------------------
@@ -511,7 +514,7 @@ async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str
     expert = await own_expert(session, ctx.principal)
     offer = (await session.execute(select(Offer).where(Offer.id == offer_id))).scalar_one_or_none()
     if expert is None or offer is None:
-        raise Denied(offer_id, action, "offer")
+        raise await deny(session, ctx, offer_id, action, "offer")
     if offer.expert_id != expert.id:
         visible = (
             await session.execute(
@@ -526,7 +529,7 @@ async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str
         ).scalar()
         if visible:
             raise Forbidden("offer: this offer was made to another expert")
-        raise Denied(offer_id, action, "offer")
+        raise await deny(session, ctx, offer_id, action, "offer")
     return expert, offer
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
+from expertnet.db import commit, rollback
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -16,9 +17,9 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
         try:
             yield session
         except BaseException:
-            await session.rollback()
+            await rollback(session)  # commits what the service kept (audited denials, failed logins)
             raise
-        await session.commit()
+        await commit(session)
         if session.info.get("outbox_dirty") and state.settings.inline_worker:
             # Embedded default: the app is its own worker; the outbox is still the only path.
             await outbox.drain(db)

@@ -28,8 +28,8 @@ def field_error(name: str, reason: str) -> "BadRequest":
 
 
 class Unauthorized(AppError):
-    def __init__(self, detail: str = "authentication required"):
-        super().__init__(401, detail)
+    def __init__(self, detail: str = "authentication required", errors: list[FieldError] | None = None):
+        super().__init__(401, detail, errors or [])
 
 
 class Forbidden(AppError):

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,11 +37,9 @@ class AuthController(Controller):
         return await service.member_out(db_session, member)
 
     @post("/login", opt=access(PUBLIC), status_code=200)
-    async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> Response[TokenOut | dict]:
-        result = await service.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
-        if result.tokens is None:
-            return Response({"status_code": result.status, "detail": result.reason}, status_code=result.status)
-        return Response(result.tokens)
+    async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> TokenOut:
+        tokens, _ = await service.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
+        return tokens
 
     @post("/refresh", opt=access(PUBLIC), status_code=200)
     async def refresh(self, db_session: AsyncSession, settings: Settings, data: RefreshIn) -> TokenOut:

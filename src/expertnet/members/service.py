@@ -1,5 +1,4 @@
 """Accounts, login, vetting. Services never commit: the request or the job owns the transaction."""
-from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
 
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core import audit, outbox
 from expertnet.core.auth import Principal
-from expertnet.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, field_error
+from expertnet.core.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, Unauthorized, field_error
 from expertnet.core.security import (
     ACCESS,
     REFRESH,
@@ -21,7 +20,7 @@ from expertnet.core.security import (
     password_problem,
     verify_password,
 )
-from expertnet.db import utcnow
+from expertnet.db import keep, utcnow
 from expertnet.experts.models import Expert
 from expertnet.members.models import LoginAttempt, Member, Role, VettingDecision, VettingStatus
 from expertnet.members.schemas import (
@@ -135,14 +134,6 @@ async def register(session: AsyncSession, data: RegisterIn, *, ip: str = "") -> 
     return member
 
 
-@dataclass
-class LoginResult:
-    tokens: TokenOut | None = None
-    member: Member | None = None
-    status: int = 200
-    reason: str = ""
-
-
 def issue_pair(settings: Settings, member: Member) -> TokenOut:
     return TokenOut(
         access_token=issue_token(settings, member.id, member.token_version, ACCESS),
@@ -162,30 +153,37 @@ async def _failures_since(session: AsyncSession, column, value: str, since) -> i
 
 async def login(
     session: AsyncSession, settings: Settings, email: str, password: str, totp_code: str | None, ip: str
-) -> LoginResult:
-    """Never raises for a wrong password: the failed attempt must be committed to count."""
+) -> tuple[TokenOut, Member]:
+    """Tokens for a right password (and second-factor code). Every attempt is recorded, and a
+    failed one is kept past the rollback of the error it raises, so that throttling counts it."""
     email = email.lower()
     since = utcnow() - timedelta(seconds=settings.login_window_seconds)
     if await _failures_since(session, LoginAttempt.email, email, since) >= settings.login_max_failures:
-        return LoginResult(status=429, reason="too many failed logins for this account; try again later")
+        raise TooManyRequests("too many failed logins for this account; try again later")
     if ip and await _failures_since(session, LoginAttempt.ip, ip, since) >= settings.login_max_failures_per_ip:
-        return LoginResult(status=429, reason="too many failed logins from this address; try again later")
+        raise TooManyRequests("too many failed logins from this address; try again later")
     member = (await session.execute(select(Member).where(Member.email == email))).scalar_one_or_none()
     ok, new_hash = verify_password(member.password_hash if member else None, password)
-    if ok and member.totp_secret:
-        ok = _check_totp(member, totp_code)
-        if not ok:
-            session.add(LoginAttempt(email=email, ip=ip, success=False))
-            return LoginResult(status=401, reason="totp_code: missing or invalid second-factor code")
-    session.add(LoginAttempt(email=email, ip=ip, success=ok))
-    if not ok:
-        return LoginResult(status=401, reason="wrong e-mail address or password")
+    if ok and member is not None and member.totp_secret and not _check_totp(member, totp_code):
+        await _attempt(session, email, ip, success=False)
+        reason = "missing or invalid second-factor code"
+        raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
+    await _attempt(session, email, ip, success=ok)
+    if not ok or member is None:
+        raise Unauthorized("wrong e-mail address or password")
     if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
-        return LoginResult(status=403, reason=f"this account is {member.vetting_status}")
+        raise Forbidden(f"this account is {member.vetting_status}")
     if new_hash:
         member.password_hash = new_hash
     await audit.record(session, "member.login", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
-    return LoginResult(tokens=issue_pair(settings, member), member=member)
+    return issue_pair(settings, member), member
+
+
+async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool) -> None:
+    async def write(s: AsyncSession) -> None:
+        s.add(LoginAttempt(email=email, ip=ip, success=success))
+
+    await keep(session, write)
 
 
 def _check_totp(member: Member, code: str | None) -> bool:

@@ -72,22 +72,22 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
             {"next": target, "form": form, "error": i18n.translate(locale, LOGIN_REASONS[401])},
             status_code=400,
         )
-    result = await members.login(db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request))
-    if result.tokens is None:
-        if result.reason.startswith("totp_code"):
+    try:
+        tokens, member = await members.login(db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request))
+    except AppError as refused:
+        if any(e.field == "totp_code" for e in refused.errors):
             message = i18n.translate(locale, "Enter the current code from your authenticator app.")
             form["need_totp"] = True
         else:
-            message = i18n.translate(locale, LOGIN_REASONS.get(result.status, LOGIN_REASONS[401]))
-        return render(request, "auth/login.html", {"next": target, "form": form, "error": message}, status_code=result.status)
-    member = result.member
+            message = i18n.translate(locale, LOGIN_REASONS.get(refused.status_code, LOGIN_REASONS[401]))
+        return render(request, "auth/login.html", {"next": target, "form": form, "error": message}, status_code=refused.status_code)
     if member.vetting_status == VettingStatus.pending:
         destination = "/application"
     else:
         destination = target or "/"
     response = redirect(destination)
     # A new token on every sign-in, and a new CSRF token for the new session.
-    set_session_cookie(response, settings, result.tokens.access_token)
+    set_session_cookie(response, settings, tokens.access_token)
     clear_cookie(response, CSRF_COOKIE)
     response.set_cookie(i18n.LANG_COOKIE, member.ui_language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax")
     return response
@@ -163,11 +163,10 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
                 await members.update_application(
                     db_session, Principal.of(member), ApplicationUpdate(version=member.version, ui_language=locale)
                 )
-            result = await members.login(db_session, settings, body.email, body.password, None, client_ip(request))
+            # The new applicant is signed in at once (their password was just set, no need to check it).
             response = redirect("/application", flash="registered")
-            if result.tokens is not None:
-                set_session_cookie(response, settings, result.tokens.access_token)
-                clear_cookie(response, CSRF_COOKIE)
+            set_session_cookie(response, settings, members.issue_pair(settings, member).access_token)
+            clear_cookie(response, CSRF_COOKIE)
             return response
     return render(request, "auth/register.html", {"form": form, "errors": errors}, status_code=400)
 

@@ -277,57 +277,7 @@ def page_validation_error(request: Request, exc: ValidationException) -> Respons
 def page_app_error(request: Request, exc: AppError) -> Response:
     if exc.status_code == 401:
         return login_redirect(request)
-    if _is_denial(exc):
-        return _denied(request, exc)
     return error_page(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
-
-
-def _is_denial(exc: Exception) -> bool:
-    from expertnet.consultations.service import Denied  # late: the desk imports this package's peers
-
-    return isinstance(exc, Denied)
-
-
-def _denied(request: Request, exc: AppError) -> Response:
-    """An object-level denial: 404 like any missing object, and written to the audit log.
-
-    The request's own transaction has rolled back with the exception (its session is closed
-    before this handler runs), so the denial is recorded in a unit of work of its own.
-    """
-    from expertnet.consultations import service as desk
-
-    principal = principal_of(request)
-    if principal is not None:
-        async def record() -> None:
-            async with request.app.state.db.session() as session:
-                ctx = desk.Ctx(principal=principal, ip=request.client.host if request.client else "", reason=desk.DEFAULT_REASON)
-                await desk.record_denial(session, ctx, exc)
-
-        return _DeferredDenial(request, record)
-    return error_page(request, 404, "not found")
-
-
-class _DeferredDenial(Response):
-    """Records the denial before the 404 page is sent (exception handlers here are synchronous)."""
-
-    def __init__(self, request: Request, record) -> None:
-        page = error_page(request, 404, "not found")
-        self._page = page
-        self._record = record
-        super().__init__(content=b"", status_code=404)
-
-    def to_asgi_response(self, *args, **kwargs):  # type: ignore[override]
-        inner = self._page.to_asgi_response(*args, **kwargs)
-        record = self._record
-
-        async def app(scope, receive, send) -> None:
-            try:
-                await record()
-            except Exception:  # noqa: BLE001 - the 404 must still be sent
-                log.exception("could not record an access denial")
-            await inner(scope, receive, send)
-
-        return app
 
 
 def page_internal_error(request: Request, exc: Exception) -> Response:

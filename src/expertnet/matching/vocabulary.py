@@ -2,7 +2,7 @@
 
 A request written in Russian, Serbian (Cyrillic or Latin), French, Turkish ... and an expert profile
 written in English meet on the same *concepts* ("material:silver", "culture:roman_imperial",
-"object_type:icon" ...). The vocabulary is data (``expertnet/data/vocabulary.json``), in the spirit
+"object_type:icon" ...). The vocabulary is data (``expertnet/matching/data/vocabulary.json``), in the spirit
 of the Getty Art & Architecture Thesaurus: every concept has a facet, an English label, the
 categories it points to, optional broader concepts and terms per language, written in their native
 script. Everything is matched on folded text (:func:`expertnet.core.text.fold`), so Cyrillic, Greek
@@ -468,7 +468,7 @@ class Vocabulary:
     @classmethod
     def load(cls, path: Path | None = None) -> "Vocabulary":
         if path is None:
-            text = resources.files("expertnet").joinpath("data", "vocabulary.json").read_text("utf-8")
+            text = resources.files("expertnet.matching").joinpath("data", "vocabulary.json").read_text("utf-8")
         else:
             text = Path(path).read_text("utf-8")
         rows = json.loads(text)

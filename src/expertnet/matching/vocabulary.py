@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -97,7 +97,8 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 #   separates a suffix ("سکه‌ها" = coin + plural), so it becomes a space;
 # * letters whose transliteration carries an apostrophe (Arabic and Hebrew ayin and hamza,
 #   Georgian ejectives "t'", Armenian aspirates "k'") would split the word at it: ayin becomes "3"
-#   (as in Arabic chat alphabets, so "عملات" and "ملت" stay apart), the others lose the apostrophe;
+#   (as in Arabic chat alphabets, so "عملات" and "ملت" stay apart), alef and the hamza seats become
+#   vowels (anyascii drops alef), the others lose the apostrophe;
 # * the Arabic article and the particles fused with it ("ال", "وال", "بال", "لل" ...) are dropped
 #   from the start of a word, as a folded term and a folded text must agree on where a word begins;
 # * Chinese, Japanese, Thai and Khmer are written without spaces: every character of these scripts
@@ -116,6 +117,9 @@ _DROP = str.maketrans({**{ch: None for ch in _SIGNS}, **{cp: None for cp in _VOW
 
 def _letter_fixes() -> dict[int, str]:
     table: dict[int, str] = {0x0639: "3", 0x05E2: "3"}  # ayin (Arabic script, Hebrew)
+    # alef and the hamza seats are letters of their own in folded text: without them ختم (seal)
+    # and خاتم (ring), or أصالة (authenticity) and سلاح (weapon), would fold alike
+    table.update({0x0627: "a", 0x0623: "a", 0x0625: "i", 0x0671: "a", 0x0624: "w", 0x0626: "y", 0x0621: ""})
     for lo, hi in _APOSTROPHE_SCRIPTS:
         for cp in range(lo, hi + 1):
             if cp in table or cp in _VOWEL_POINTS:
@@ -489,7 +493,12 @@ def _clitic_variants(lang: str, term: str) -> list[str]:
     prefixes = _PROCLITICS.get(lang)
     if not prefixes or term.startswith("ال"):
         return [term]
-    return [term, *(p + term for p in prefixes)]
+    first = _tokens(term.split()[0].rstrip("*="))
+    if lang == "ar" and (not first or len(first[0]) < 4):  # "بحلي" is Urdu "بحالی", not "and jewellery"
+        return [term]
+    # ل before a word that begins with ل is written without the article's lam ("للوحات"), a form the
+    # article rule already folds
+    return [term, *(p + term for p in prefixes if not (p == "ل" and term.startswith("ل")))]
 
 
 def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
@@ -523,7 +532,9 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
             long_enough = len(tok) >= MIN_PREFIX or (multi and stemmed and len(tok) >= 2)
             words.append((tok, long_enough and not exact))
     text = " ".join(w for w, _ in words)
-    is_word = len(words) == 1 and not stem
+    # a synonym must be a word as the search engines fold it (core folding, without the extra steps
+    # of _prep for Arabic, Hebrew, Georgian, Armenian and the unspaced scripts)
+    is_word = len(words) == 1 and not stem and tokens(raw.rstrip("=")) == [words[0][0]]
     return _Term(words=tuple(words), text=text, concept_id=concept_id, is_word=is_word,
                  consume=consume if consume is not None else len(words))
 
@@ -920,9 +931,11 @@ def _validate(rows: list) -> list[_Raw]:
                 raise ValueError(f"{cid}: terms[{lang}] must be a list of strings")
             for value in values:
                 variants = _script_variants(value) if lang in _BISCRIPT else _clitic_variants(lang, value)
-                for variant in variants:
+                for k, variant in enumerate(variants):
                     term = _parse_term(variant, cid, where=f"terms[{lang}]")
                     _check_stopwords(term, cid, value)
+                    if k and lang in _PROCLITICS:  # "and coins", "in coins": matched, not a synonym
+                        term = replace(term, is_word=False)
                     raw.terms.append(term)
         excludes = row.get("exclude", [])
         if not isinstance(excludes, list) or not all(isinstance(v, str) for v in excludes):

@@ -339,3 +339,16 @@ def test_data_file_is_tidy(rows):
             assert len(terms) == len(set(terms)), (r["id"], lang)
             assert all(t == t.strip() and "  " not in t and t for t in terms), (r["id"], lang)
             assert re.fullmatch(r"[a-z]{2,3}", lang)
+
+
+def test_clitic_variants_built_at_load_equal_a_full_parse(rows):
+    # the loader lengthens the first word instead of parsing "ו" + term again; same result
+    for r in rows:
+        for lang in ("he", "ar"):
+            for value in r["terms"].get(lang, []):
+                base = vocabulary_module._parse_term(value, r["id"], where="test")
+                built = vocabulary_module._clitic_terms(lang, value, base)
+                parsed = [vocabulary_module._parse_term(v, r["id"], where="test")
+                          for v in vocabulary_module._clitic_variants(lang, value)[1:]]
+                assert [(t.words, t.consume) for t in built] == [(t.words, t.consume) for t in parsed], value
+                assert not any(t.is_word for t in built)

@@ -141,6 +141,12 @@ _UNSPACED = re.compile(
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
 
 
+# anything _prep does more than dropping signs for: the scripts above, ZWNJ/ZWJ/marks, apostrophes
+_SPECIAL = re.compile(
+    "[\u0530-\u058f\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+    "\u10a0-\u10ff\u1c90-\u1cbf\u200c-\u200f'’‘`ʻʼ]|" + _UNSPACED.pattern)
+
+
 def _code_token(match: re.Match) -> str:
     return f" q{ord(match.group()):05x} "
 
@@ -428,6 +434,8 @@ def _prep(text: str) -> str:
         if "'" in text or "`" in text:
             text = _OG_APOSTROPHE.sub("", text)
         return text
+    if not _SPECIAL.search(text):  # Latin with diacritics, Cyrillic, Greek: only the signs go
+        return text.translate(_DROP)
     text = text.translate(_DROP)
     if _ARABIC_LETTER.search(text):
         text = _ARABIC_ARTICLE.sub("", text)
@@ -439,8 +447,20 @@ def _prep(text: str) -> str:
     return text
 
 
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _fold_tokens(text: str) -> list[str]:
+    """expertnet.core.text.tokens, with a shortcut for ASCII text (folding leaves it as it is, but
+    lower case): most texts and terms are ASCII, and the vocabulary tokenises tens of thousands of
+    terms at load time."""
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text.lower())
+    return tokens(text)
+
+
 def _tokens(text: str) -> list[str]:
-    return tokens(_prep(text)) if text else []
+    return _fold_tokens(_prep(text)) if text else []
 
 
 # Punctuation that ends a phrase: a multi-word term never matches across it ("... in the Balkans;
@@ -455,7 +475,7 @@ def _text_tokens(text: str) -> list[str]:
         return []
     out: list[str] = []
     for part in _BOUNDARY.split(_prep(text)):
-        toks = tokens(part)
+        toks = _fold_tokens(part)
         if toks:
             if out:
                 out.append(_SEP)
@@ -501,6 +521,37 @@ def _clitic_variants(lang: str, term: str) -> list[str]:
     return [term, *(p + term for p in prefixes if not (p == "ل" and term.startswith("ل")))]
 
 
+_CLITIC_FOLDED: dict[str, str] = {}
+
+
+def _clitic_terms(lang: str, value: str, base: _Term) -> list[_Term]:
+    """The terms of :func:`_clitic_variants` beyond the first, built from the parsed base term: a
+    fused particle only lengthens the first word (both scripts fold letter by letter), which
+    saves parsing each variant again at load time. The few Arabic terms for which the article rule
+    could read the particle differently ("و" + "بال...") are parsed in full. Variants are matched
+    but are not synonyms ("and coins" is not a word of its own)."""
+    variants = _clitic_variants(lang, value)[1:]
+    if not variants:
+        return []
+    head = value.split()[0]
+    if lang == "ar" and value.startswith(("بال", "كال", "لل")) or not head[:1].isalpha():
+        return [replace(_parse_term(v, base.concept_id, where=f"terms[{lang}]"), is_word=False) for v in variants]
+    exact, stemmed, multi = head.endswith("="), head.endswith("*"), len(base.words) > 1
+    first, rest = base.words[0][0], base.words[1:]
+    out = []
+    for variant in variants:
+        particle = variant[: len(variant) - len(value)]
+        folded = _CLITIC_FOLDED.get(particle)
+        if folded is None:
+            folded = _CLITIC_FOLDED[particle] = "".join(_tokens(particle))
+        word = folded + first
+        prefix = (len(word) >= MIN_PREFIX or (multi and stemmed and len(word) >= 2)) and not exact
+        words = ((word, prefix), *rest)
+        out.append(_Term(words=words, text=" ".join(w for w, _ in words), concept_id=base.concept_id,
+                         is_word=False, consume=base.consume))
+    return out
+
+
 def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
     words: list[tuple[str, bool]] = []
     stem = False
@@ -508,7 +559,8 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
     if not parts:
         raise ValueError(f"{concept_id}: empty term in {where}")
     consume = None
-    multi = len(parts) > 1 or len(_tokens(parts[0].rstrip("*=").lstrip(">"))) > 1
+    multi = len(parts) > 1
+    first = True
     for part in parts:
         if part.startswith(">"):
             if consume is None:
@@ -523,18 +575,23 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
         if stemmed or exact:
             stem = stem or part.endswith("*")
             part = part[:-1]
-        toks = _tokens(part)
+        prepped = _prep(part)
+        toks = _fold_tokens(prepped) if part else []
         if not toks:
             raise ValueError(f"{concept_id}: term {raw!r} in {where} has no letters or digits")
+        if first:
+            multi = multi or len(toks) > 1
+            # a synonym must be a word as the search engines fold it (core folding, without the
+            # extra steps of _prep for Arabic, Hebrew, Georgian, Armenian and the unspaced scripts)
+            engine_word = prepped == part or _fold_tokens(part) == toks
+            first = False
         for tok in toks:
             # inside a multi-word term a word explicitly marked as a stem ("орд*" in "золот* орд*")
             # matches by prefix even when short: the other words of the term keep it specific
             long_enough = len(tok) >= MIN_PREFIX or (multi and stemmed and len(tok) >= 2)
             words.append((tok, long_enough and not exact))
     text = " ".join(w for w, _ in words)
-    # a synonym must be a word as the search engines fold it (core folding, without the extra steps
-    # of _prep for Arabic, Hebrew, Georgian, Armenian and the unspaced scripts)
-    is_word = len(words) == 1 and not stem and tokens(raw.rstrip("=")) == [words[0][0]]
+    is_word = len(words) == 1 and not stem and engine_word
     return _Term(words=tuple(words), text=text, concept_id=concept_id, is_word=is_word,
                  consume=consume if consume is not None else len(words))
 
@@ -930,12 +987,14 @@ def _validate(rows: list) -> list[_Raw]:
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise ValueError(f"{cid}: terms[{lang}] must be a list of strings")
             for value in values:
-                variants = _script_variants(value) if lang in _BISCRIPT else _clitic_variants(lang, value)
-                for k, variant in enumerate(variants):
-                    term = _parse_term(variant, cid, where=f"terms[{lang}]")
+                if lang in _PROCLITICS:
+                    base = _parse_term(value, cid, where=f"terms[{lang}]")
+                    found = [base, *_clitic_terms(lang, value, base)]
+                else:
+                    variants = _script_variants(value) if lang in _BISCRIPT else [value]
+                    found = [_parse_term(variant, cid, where=f"terms[{lang}]") for variant in variants]
+                for term in found:
                     _check_stopwords(term, cid, value)
-                    if k and lang in _PROCLITICS:  # "and coins", "in coins": matched, not a synonym
-                        term = replace(term, is_word=False)
                     raw.terms.append(term)
         excludes = row.get("exclude", [])
         if not isinstance(excludes, list) or not all(isinstance(v, str) for v in excludes):

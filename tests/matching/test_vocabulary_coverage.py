@@ -131,7 +131,8 @@ def test_priority_concepts_exist(rows):
 def test_each_requested_language_covers_the_categories_and_most_priority_concepts(rows, lang):
     by_id = {r["id"]: r for r in rows}
     categories = [r["id"] for r in rows if r["facet"] == "category"]
-    assert all(by_id[c]["terms"].get(lang) for c in categories), [c for c in categories if not by_id[c]["terms"].get(lang)]
+    missing = [c for c in categories if not by_id[c]["terms"].get(lang)]
+    assert not missing, (lang, missing)
     covered = [c for c in PRIORITY if by_id[c]["terms"].get(lang)]
     assert len(covered) >= 0.8 * len(PRIORITY), (lang, sorted(set(PRIORITY) - set(covered)))
 
@@ -295,7 +296,8 @@ def test_scripts_without_spaces_and_fused_particles(vocab, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Seized: Alexander tetradrachms and a Lysimachus tetradrachm", {"culture:ancient_macedonian", "culture:hellenistic", "object_type:tetradrachm"}),
+    ("Seized: Alexander tetradrachms and a Lysimachus tetradrachm",
+     {"culture:ancient_macedonian", "culture:hellenistic", "object_type:tetradrachm"}),
     ("Тетрадрахма Александра Македонского", {"culture:ancient_macedonian", "object_type:tetradrachm"}),
     ("Bronze head in Bayon style, Jayavarman VII", {"culture:khmer"}),
     ("Silver dirhams of Tokhtamysh and Uzbek Khan", {"culture:golden_horde", "object_type:dirham"}),

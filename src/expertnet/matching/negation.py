@@ -147,7 +147,7 @@ _NOT = _phrases(
     "нест",
     "לא|אין|אינו|אינה|אינם",
     "ليس|ليست|ليسوا|لا|لم|غير|ليسا",
-    "نه|نمی|نیست",
+    "نه|نمی",
     "نه|نده",
     "نہیں|نہ",
     # Chinese, Thai, Khmer
@@ -309,7 +309,10 @@ _TIES = _lst(
 _QUESTION = _lst("ли li")
 _CONTRAST_AFTER_NOT = _lst("utan uten uden")
 # Negators that also close a phrase after what they negate ("оклада нет", "okvira nema").
-_BOTH_WAYS = _lst("нет немає няма нема nema nincs nincsenek nav")
+_BOTH_WAYS = _lst("нет немає няма нема nema nincs nincsenek nav نہیں")
+# A Chinese attribute particle closes what an absence cue governs: "没有包装的青铜器" is a bronze
+# vessel without packaging.
+_WITHOUT_END = frozenset({"的"})
 
 # Articles, determiners and possessives skipped before the negated noun phrase's head.
 _DETERMINERS = _lst(
@@ -362,6 +365,7 @@ class Negation:
     scope: Scope
     text: str  # the governed words
     concepts: tuple[ConceptHit, ...]  # excludable concepts named in them (direct mentions)
+    drop: tuple[int, int]  # the characters that say it: the cue and the fewest governed words naming those concepts
 
 
 @dataclass(frozen=True)
@@ -452,6 +456,9 @@ def scopes(text: str) -> list[Scope]:
             span = _before(words, start, cue_words)
         else:
             span = _after(words, start + length, cue_words, MAX_SCOPE if kind == "not" else MAX_WITHOUT_SCOPE)
+            if kind == "without":
+                cut = next((k for k, w in enumerate(span) if w.text in _WITHOUT_END), len(span))
+                span = span[:cut]
             if not span and first.norm in _BOTH_WAYS:  # "оклада нет." — the cue closes its phrase
                 kind, span = "after", _before(words, start, cue_words)
         if not span:
@@ -586,7 +593,7 @@ def analyse(text: str, vocab: Vocabulary) -> tuple[list[Negation], list[Scope]]:
             body = text[scope.start:scope.end]
             hits = tuple(h for h in _extract(vocab, body) if is_excludable(h, "suffix") and h.concept.id not in own)
             if hits:
-                out.append(Negation(scope, body, hits))
+                out.append(Negation(scope, body, hits, _drop(text, scope, hits, vocab)))
             continue
         if scope.kind == "after":
             head_text = text[scope.head_end:scope.end]
@@ -597,8 +604,23 @@ def analyse(text: str, vocab: Vocabulary) -> tuple[list[Negation], list[Scope]]:
         body = text[scope.start:scope.end]
         hits = tuple(h for h in _extract(vocab, body) if is_excludable(h, scope.kind))
         if hits:
-            out.append(Negation(scope, body, hits))
+            out.append(Negation(scope, body, hits, _drop(text, scope, hits, vocab)))
     return out, ties
+
+
+def _drop(text: str, scope: Scope, hits: tuple[ConceptHit, ...], vocab: Vocabulary) -> tuple[int, int]:
+    """The cue and the fewest governed words (next to it) that still name every negated concept:
+    in "без оклада XVII века" that is "без оклада", and the century stays part of the object."""
+    want = {h.concept.id for h in hits}
+    spans = [(a + scope.start, b + scope.start) for _w, a, b in word_spans(text[scope.start:scope.end])]
+    from_end = scope.kind in ("after", "suffix")
+    for k in range(1, len(spans) + 1):
+        part = spans[-k:] if from_end else spans[:k]
+        if want <= {h.concept.id for h in _extract(vocab, text[part[0][0]:part[-1][1]])}:
+            if from_end:
+                return part[0][0], scope.cue_end
+            return scope.cue_start, part[-1][1]
+    return scope.span
 
 
 def _extract(vocab: Vocabulary, text: str) -> list[ConceptHit]:

@@ -528,7 +528,7 @@ class Understander:
         exact_ids = {h.concept.id for h in hits}
         corrected, fixes = self._correct(text, hits)
         negs, ties = analyse(corrected, vocab) if corrected else ([], [])
-        positive = _without_spans(corrected, [n.scope.span for n in negs] + [t.span for t in ties])
+        positive = _without_spans(corrected, [n.drop for n in negs] + [t.span for t in ties])
         if fixes or negs or ties:
             hits = vocab.extract(positive)
         name_hits = [h for h in self.names.extract(positive) if not h.inferred]

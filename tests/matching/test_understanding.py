@@ -180,6 +180,12 @@ def test_a_hint_wins_over_weak_or_equal_text_evidence():
     assert u.categories == (("legal", 1.0),) and u.text_categories == ()
 
 
+def test_an_unknown_hint_is_refused_by_name():
+    with pytest.raises(ValueError, match="category_hint"):
+        understand("Roman coin", category_hint="coins", embed=False)
+    assert understand("Roman coin", category_hint="", embed=False).category_hint is None
+
+
 def test_given_categories_of_the_tuning_set_are_never_overruled():
     # in the tuning set every given category is right: ordinary wording must not outweigh it
     for line in (EVAL / "requests.jsonl").read_text("utf-8").splitlines():

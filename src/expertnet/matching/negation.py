@@ -352,7 +352,8 @@ class Scope:
     end: int  # end of the governed words
     cue_start: int  # start of the cue
     cue_end: int  # end of the cue
-    head_end: int  # end of the first HEAD_WORDS governed words (articles skipped)
+    head_end: int  # end of the head (the first HEAD_WORDS governed words, articles skipped); for a
+    # postposed cue the head is the last words before it, and this is where it starts
 
     @property
     def span(self) -> tuple[int, int]:

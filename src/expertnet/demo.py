@@ -22,8 +22,8 @@ from itertools import accumulate
 
 from anyascii import anyascii
 
+from expertnet.core import reference
 from expertnet.core.text import tokens
-from expertnet.experts import reference
 
 __all__ = ["DEMO_ACCOUNTS", "generate_experts"]
 

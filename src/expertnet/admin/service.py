@@ -15,10 +15,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.admin.schemas import AuditEntryOut, ChainOut, CoverageOut, CoverageRow, LanguageCoverage
-from expertnet.core import audit
+from expertnet.core import audit, reference
 from expertnet.core.models import AuditEntry
 from expertnet.db import utcnow
-from expertnet.experts import reference
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member, Role, VettingStatus
 

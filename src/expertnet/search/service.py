@@ -4,7 +4,7 @@ import time
 from expertnet.config import Settings
 from expertnet.core.auth import Principal
 from expertnet.core.errors import BadRequest, field_error
-from expertnet.experts import reference
+from expertnet.core import reference
 from expertnet.search import Range, SearchQuery
 from expertnet.search.indexer import EXPERTS, get_search
 from expertnet.search.schemas import (

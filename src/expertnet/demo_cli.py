@@ -87,7 +87,7 @@ def register(main: click.Group) -> None:
     @click.option("--seed", default=7, show_default=True)
     def demo(experts: int, seed: int) -> None:
         """Load demo accounts and a generated fictional network (only into an empty database)."""
-        from expertnet.cli import migrate
+        from expertnet.core.cli import migrate
 
         settings = get_settings()
         migrate()
@@ -106,7 +106,7 @@ def register(main: click.Group) -> None:
         """Migrate, optionally load demo data, and serve the desk."""
         import uvicorn
 
-        from expertnet.cli import migrate
+        from expertnet.core.cli import migrate
 
         settings = get_settings()
         migrate()

@@ -45,6 +45,12 @@ class Member(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 
+    @property
+    def vetting_current(self) -> bool:
+        """Approved, and the approval has not run out: what lets a member see anything."""
+        if self.vetting_status != VettingStatus.approved:
+            return False
+        return self.vetted_until is None or self.vetted_until > utcnow()
 
 
 class VettingDecision(SQLModel, table=True):

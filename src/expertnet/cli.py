@@ -3,10 +3,10 @@ import asyncio
 
 import click
 
-from expertnet import demo_cli
 from expertnet.config import ConfigError, get_settings
 from expertnet.consultations import cli as consultations_cli
 from expertnet.core.cli import migrate
+from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
 from expertnet.members import cli as members_cli
 from expertnet.search import cli as search_cli

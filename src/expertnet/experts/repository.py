@@ -3,7 +3,7 @@ Nothing here commits."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.experts.models import Expert
@@ -19,6 +19,10 @@ async def with_member(
         query = query.with_for_update(of=Expert)
     row = (await session.execute(query)).one_or_none()
     return (row[0], row[1]) if row is not None else None
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Expert))).scalar_one())
 
 
 async def id_of_member(session: AsyncSession, member_id: int) -> int | None:

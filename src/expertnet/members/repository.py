@@ -84,3 +84,7 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(insert(VettingDecision.__table__), rows)
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Member))).scalar_one())

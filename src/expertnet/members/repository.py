@@ -2,10 +2,14 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.members.models import LoginAttempt, Member, VettingDecision, VettingStatus
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Member))).scalar_one())
 
 
 async def get(session: AsyncSession, member_id: int, *, for_update: bool = False) -> Member | None:
@@ -61,6 +65,19 @@ def vetting_current(now: datetime) -> ColumnElement[bool]:
     return (Member.vetting_status == VettingStatus.approved) & or_(Member.vetted_until.is_(None), Member.vetted_until > now)
 
 
+async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int = 1000) -> dict[int, Row]:
+    """Id, e-mail address and vetting (status, until) of members, by id. IN lists stay below the
+    bind-parameter limits of SQLite and asyncpg."""
+    ordered = sorted(member_ids)
+    found: dict[int, Row] = {}
+    for start in range(0, len(ordered), chunk):
+        rows = await session.execute(
+            select(Member.id, Member.email, Member.vetting_status, Member.vetted_until).where(Member.id.in_(ordered[start : start + chunk]))
+        )
+        found.update({row.id: row for row in rows})
+    return found
+
+
 # --- bulk paths (the expert import): one statement per table and chunk, never one per row -------
 
 
@@ -84,7 +101,3 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(insert(VettingDecision.__table__), rows)
-
-
-async def count(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(Member))).scalar_one())

@@ -1,5 +1,6 @@
 """The `expertnet` command group. Each package adds its own commands with `register(main)`."""
 import asyncio
+import logging
 
 import click
 
@@ -10,15 +11,17 @@ from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
 from expertnet.members import cli as members_cli
 from expertnet.search import cli as search_cli
+from expertnet.worker import register_handlers, run_worker
 
 
 @click.group()
 def main() -> None:
     """expertnet: vetted expert network and consultation desk."""
     try:
-        get_settings()
+        settings = get_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    register_handlers(settings)  # a command that writes may drain the outbox before it returns
 
 
 @main.group()
@@ -37,10 +40,6 @@ def db_upgrade() -> None:
 @click.option("--once", is_flag=True, help="drain the outbox and run due jobs once, then exit")
 def worker(once: bool) -> None:
     """Drain the outbox and run scheduled jobs until stopped."""
-    import logging
-
-    from expertnet.worker import run_worker
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(run_worker(get_settings(), once=once))
 

@@ -38,7 +38,6 @@ async def _import(lines: list[str]):
     from expertnet.core import outbox
     from expertnet.db import Database
     from expertnet.experts import importer
-    from expertnet.worker import register_handlers
 
     settings = get_settings()
     records, errors = importer.parse(lines)
@@ -54,8 +53,8 @@ async def _import(lines: list[str]):
                     await session.rollback()
                     return result
                 await session.commit()
-        # The outbox is the only path to the index; drain it so the experts are searchable on return.
-        register_handlers(settings)
+        # The outbox is the only path to the index; drain it so the experts are searchable on return
+        # (the command group registered the handlers).
         with progress_bar("indexing", None):
             await outbox.drain(db)
         return result

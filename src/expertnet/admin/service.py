@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.admin import repository
 from expertnet.admin.repository import AuditFilter
-from expertnet.admin.schemas import AuditEntryOut, ChainOut, CoverageOut, CoverageRow, LanguageCoverage
+from expertnet.admin.schemas import AuditEntryOut, AuditPage, ChainOut, CoverageOut, CoverageRow, LanguageCoverage
 from expertnet.core import audit, reference
 from expertnet.db import utcnow
 
@@ -83,10 +83,11 @@ async def coverage(session: AsyncSession, *, few: int = DEFAULT_FEW) -> Coverage
 # --------------------------------------------------------------------------- audit log
 
 
-async def audit_log(session: AsyncSession, f: AuditFilter, *, offset: int, limit: int) -> tuple[list[AuditEntryOut], int]:
+async def audit_log(session: AsyncSession, f: AuditFilter, *, offset: int, limit: int) -> AuditPage:
+    """Entries newest first, each with the actor's name."""
     rows, total = await repository.audit_page(session, f, offset=offset, limit=limit)
     items = [AuditEntryOut.model_validate(entry.model_dump() | {"actor_name": name, "detail": entry.detail or {}}) for entry, name in rows]
-    return items, total
+    return AuditPage(items=items, total=total, offset=offset, limit=limit)
 
 
 async def audit_actions(session: AsyncSession) -> list[str]:

@@ -40,17 +40,18 @@ class ExpertProfiles(Protocol):
         """The member's name, languages or vetting changed: the profile's derived copies are stale."""
 
 
-_profiles: list[ExpertProfiles] = []
+_profiles: ExpertProfiles | None = None
 
 
 def use_expert_profiles(profiles: ExpertProfiles) -> None:
-    _profiles[:] = [profiles]
+    global _profiles
+    _profiles = profiles
 
 
 def _expert_profiles() -> ExpertProfiles:
-    if not _profiles:
+    if _profiles is None:
         raise RuntimeError("no expert profiles wired in: call members.service.use_expert_profiles first (app.py does)")
-    return _profiles[0]
+    return _profiles
 
 
 async def get_member(session: AsyncSession, member_id: int, *, for_update: bool = False) -> Member:

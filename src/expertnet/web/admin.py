@@ -180,7 +180,7 @@ async def audit_page(
         since=start,
         until=end,
     )
-    items, total = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
+    log = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
     chain = await admin_service.verify(db_session) if verify else None
     filters = {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
     query = urlencode({k: v for k, v in filters.items() if v})
@@ -188,8 +188,8 @@ async def audit_page(
         request,
         "admin/audit.html",
         {
-            "items": items,
-            "total": total,
+            "items": log.items,
+            "total": log.total,
             "offset": offset,
             "limit": AUDIT_PAGE,
             "filters": filters,

@@ -5,5 +5,5 @@ from expertnet.members.models import Role, VettingStatus
 
 
 def test_guard_values_are_the_members_enums():
-    assert {auth.ROLE_ADMIN, auth.ROLE_OFFICIAL, auth.ROLE_EXPERT} == {role.value for role in Role}
+    assert {role.value for role in Role} == {auth.ROLE_ADMIN, auth.ROLE_OFFICIAL, auth.ROLE_EXPERT}
     assert auth.APPROVED == VettingStatus.approved.value

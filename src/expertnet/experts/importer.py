@@ -38,6 +38,9 @@ PROFILE_FIELDS = (
 )
 
 
+Lines = list[tuple[int, ImportRecord]]  # validated records with their line numbers
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -61,9 +64,9 @@ def _reason(err: dict) -> str:
     return message
 
 
-def parse(lines: Iterable[str]) -> tuple[list[tuple[int, ImportRecord]], list[str]]:
+def parse(lines: Iterable[str]) -> tuple[Lines, list[str]]:
     """Validate every line. Returns (records with their line numbers, errors)."""
-    records: list[tuple[int, ImportRecord]] = []
+    records: Lines = []
     errors: list[str] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
@@ -103,9 +106,6 @@ def parse(lines: Iterable[str]) -> tuple[list[tuple[int, ImportRecord]], list[st
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-Lines = list[tuple[int, ImportRecord]]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,12 @@ INDEX_TOPIC = "index.expert"
 
 def to_out(expert: Expert, member: Member) -> ExpertOut:
     """The profile with the person's name, e-mail and vetting, which the member row holds."""
-    person = {"full_name": member.full_name, "email": member.email, "vetting_status": member.vetting_status, "vetted_until": member.vetted_until}
+    person = {
+        "full_name": member.full_name,
+        "email": member.email,
+        "vetting_status": member.vetting_status,
+        "vetted_until": member.vetted_until,
+    }
     return ExpertOut.model_validate(expert.model_dump() | person)
 
 

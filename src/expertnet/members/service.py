@@ -80,6 +80,10 @@ def check_password(password: str, email: str, field: str = "password") -> None:
         raise field_error(field, problem)
 
 
+# What an applicant gives about themselves, and may change only while the application is pending.
+APPLICATION_FIELDS = {"full_name", "organisation", "position", "country", "languages", "application_statement", "referee"}
+
+
 async def register(session: AsyncSession, data: RegisterIn, *, ip: str = "") -> MemberOut:
     email = data.email.lower()
     check_password(data.password, email)
@@ -88,7 +92,7 @@ async def register(session: AsyncSession, data: RegisterIn, *, ip: str = "") -> 
     if await repository.email_taken(session, email):
         raise Conflict("email: an account with this e-mail address already exists")
     member = Member(
-        **data.model_dump(include={"full_name", "role", "organisation", "position", "country", "languages", "application_statement", "referee"}),
+        **data.model_dump(include=APPLICATION_FIELDS | {"role"}),
         email=email,
         password_hash=hash_password(data.password),
         vetting_status=VettingStatus.pending,
@@ -101,9 +105,6 @@ async def register(session: AsyncSession, data: RegisterIn, *, ip: str = "") -> 
         expert_id = await _expert_profiles().open(session, member, data.expert)
     await audit.record(session, "member.register", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
     return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
-
-
-APPLICATION_FIELDS = {"full_name", "organisation", "position", "country", "languages", "application_statement", "referee"}
 
 
 async def update_application(session: AsyncSession, principal: Principal, data: ApplicationUpdate) -> MemberOut:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-meili bench clean
+.PHONY: install run test test-meili bench eval clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ test-meili: install
 
 bench: install
 	$(BIN)/python -m bench
+
+## Routing and search quality on the tuning, held-out and search-quality sets (tests/data/*).
+## It reports and never fails; `EVAL_ARGS="--engine meili"` runs it against a private Meilisearch.
+eval: install
+	$(BIN)/python -m bench.evaluate $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -103,7 +103,7 @@ class Candidate:
 
 def _vocabulary():
     try:
-        from expertnet.experts.vocabulary import get_vocabulary
+        from expertnet.matching.vocabulary import get_vocabulary
 
         return get_vocabulary()
     except (ImportError, FileNotFoundError):  # pragma: no cover - the vocabulary ships with the package
@@ -114,7 +114,7 @@ def _vocabulary():
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     try:
-        from expertnet.experts import vocabulary
+        from expertnet.matching import vocabulary
 
         return frozenset(getattr(vocabulary, "_STOPWORDS", ()))
     except ImportError:  # pragma: no cover

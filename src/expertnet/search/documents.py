@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from expertnet.core import reference
 from expertnet.experts.models import Expert
-from expertnet.experts.vocabulary import get_vocabulary
+from expertnet.matching.vocabulary import get_vocabulary
 from expertnet.members.models import Member
 
 

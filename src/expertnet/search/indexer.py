@@ -17,7 +17,7 @@ from expertnet.core import outbox
 from expertnet.core.models import OutboxEvent
 from expertnet.db import Database
 from expertnet.experts import repository as experts
-from expertnet.experts.vocabulary import get_vocabulary
+from expertnet.matching.vocabulary import get_vocabulary
 from expertnet.search import AsyncSearch, consultation_index, make_backend
 from expertnet.search.documents import expert_document
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from expertnet.experts.vocabulary import (
+from expertnet.matching.vocabulary import (
     Concept,
     ConceptHit,
     Vocabulary,
@@ -62,7 +62,7 @@ def test_get_vocabulary_is_cached():
 
 def test_languages_covered():
     rows = json.loads(
-        (Path(__file__).resolve().parents[2] / "src/expertnet/data/vocabulary.json").read_text("utf-8"))
+        (Path(__file__).resolve().parents[2] / "src/expertnet/matching/data/vocabulary.json").read_text("utf-8"))
     langs = Counter(lang for row in rows for lang in row["terms"])
     for lang in ("en", "fr", "de", "it", "ru", "es", "sr", "hr", "bg", "mk", "uk", "tr", "sq", "ro", "el"):
         assert langs[lang] >= 60, lang

@@ -2,7 +2,7 @@
 
 A request written in Russian, Serbian (Cyrillic or Latin), French, Turkish ... and an expert profile
 written in English meet on the same *concepts* ("material:silver", "culture:roman_imperial",
-"object_type:icon" ...). The vocabulary is data (``expertnet/data/vocabulary.json``), in the spirit
+"object_type:icon" ...). The vocabulary is data (``expertnet/matching/data/vocabulary.json``), in the spirit
 of the Getty Art & Architecture Thesaurus: every concept has a facet, an English label, the
 categories it points to, optional broader concepts and terms per language, written in their native
 script. Everything is matched on folded text (:func:`expertnet.core.text.fold`), so Cyrillic, Greek
@@ -28,11 +28,20 @@ are matched like terms and yield nothing, so that "en provenance de" (= coming f
 
 Serbian, Croatian, Bosnian, Montenegrin and Macedonian terms are written once, in either script;
 the other script is derived at load time (Serbian Cyrillic "новчић" folds to "novchic", Latin
-"novčić" to "novcic", so both are indexed). Period concepts with a ``century`` field are also
-recognised from numerals next to a century word in any supported language ("XVII век",
-"17. Jahrhundert", "XVIIe siècle", "siglo XVII", "17th-century", "secolul al XVII-lea", ranges such
-as "XVI–XVII вв." or "XIX i XX veka"); followed by a BC marker ("до н.э.", "av. J.-C.") they give
-period:antiquity instead.
+"novčić" to "novcic", so both are indexed).
+
+Other scripts are folded the same way, with a few fixes described at ``_prep``: Chinese, Japanese,
+Thai and Khmer, written without spaces, are matched character by character (a term of several
+characters is a sequence of one-character tokens); the Arabic article is dropped at the start of a
+word, and Hebrew and Arabic terms are also indexed with the one-letter particles fused to them
+("במטבעות", "وعملات"); Arabic-script and Hebrew terms are whole words (``=``) unless marked as stems,
+since their consonantal folding makes a short word the prefix of unrelated ones. Kazakh and Uzbek
+terms are written in both their Latin and Cyrillic alphabets.
+
+Period concepts with a ``century`` field are also recognised from numerals next to a century word
+in any supported language ("XVII век", "17. Jahrhundert", "XVIIe siècle", "siglo XVII",
+"17th-century", "secolul al XVII-lea", ranges such as "XVI–XVII вв." or "XIX i XX veka");
+followed by a BC marker ("до н.э.", "av. J.-C.") they give period:antiquity instead.
 
 Matching is a greedy longest match, left to right, over the tokens of the text. Candidate terms are
 found through dicts keyed by the first word of each term (whole words, and prefixes looked up as
@@ -47,10 +56,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from anyascii import anyascii
 
 from expertnet.core.text import tokens
 
@@ -85,9 +96,68 @@ _MAX_SYNONYMS = 24  # per synonym key
 # Soft and hard signs are dropped before folding (anyascii turns them into apostrophes, which split
 # "фальшивка" into "fal" + "shivka" and Bulgarian "сребърни" into "sreb" + "rni"); apostrophes
 # inside Cyrillic words (Ukrainian "п'ять", "обʼєкт") are dropped for the same reason.
-_SIGNS = str.maketrans("", "", "ьъЬЪ")
+_SIGNS = "ьъЬЪ"
 _CYR_APOSTROPHE = re.compile(r"(?<=[\u0400-\u04ff])['’ʼ`](?=[\u0400-\u04ff])")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+# Scripts beyond Latin, Cyrillic and Greek (folded by anyascii like the rest, with four fixes):
+# * vowel points carry no letters of their own: Arabic harakat, tatweel and Hebrew niqqud are
+#   dropped, so pointed and unpointed spellings fold alike; the Persian zero-width non-joiner
+#   separates a suffix ("سکه‌ها" = coin + plural), so it becomes a space;
+# * letters whose transliteration carries an apostrophe (Arabic and Hebrew ayin and hamza,
+#   Georgian ejectives "t'", Armenian aspirates "k'") would split the word at it: ayin becomes "3"
+#   (as in Arabic chat alphabets, so "عملات" and "ملت" stay apart), alef and the hamza seats become
+#   vowels (anyascii drops alef), the others lose the apostrophe;
+# * the Arabic article and the particles fused with it ("ال", "وال", "بال", "لل" ...) are dropped
+#   from the start of a word, as a folded term and a folded text must agree on where a word begins;
+# * Chinese, Japanese, Thai and Khmer are written without spaces: every character of these scripts
+#   becomes a token of its own ("q" + 5 hex digits, so it can never meet a Latin word, a numeral or
+#   a homophone), and a term of several characters is then matched as a sequence of tokens.
+# Uzbek Latin writes o' and g' (oʻ, gʻ) as letters: an apostrophe after o or g and before a letter
+# is dropped ("qo'lyozma" is one word); the modifier letters ʻ and ʼ are read as apostrophes.
+_ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+_APOSTROPHE_SCRIPTS = _ARABIC_RANGES + ((0x0590, 0x05FF), (0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x0530, 0x058F))
+_VOWEL_POINTS = [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E9),
+                 *range(0x06EA, 0x06EE), *range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4,
+                 0x05C5, 0x05C7, 0x0640, 0x200D, 0x200E, 0x200F]
+_DROP = str.maketrans({**{ch: None for ch in _SIGNS}, **{cp: None for cp in _VOWEL_POINTS},
+                       "\u200c": " ", "ʻ": "'", "ʼ": "'", "‘": "'"})
+
+
+def _letter_fixes() -> dict[int, str]:
+    table: dict[int, str] = {0x0639: "3", 0x05E2: "3"}  # ayin (Arabic script, Hebrew)
+    # alef and the hamza seats are letters of their own in folded text: without them ختم (seal)
+    # and خاتم (ring), or أصالة (authenticity) and سلاح (weapon), would fold alike
+    table.update({0x0627: "a", 0x0623: "a", 0x0625: "i", 0x0671: "a", 0x0624: "w", 0x0626: "y", 0x0621: ""})
+    for lo, hi in _APOSTROPHE_SCRIPTS:
+        for cp in range(lo, hi + 1):
+            if cp in table or cp in _VOWEL_POINTS:
+                continue
+            out = anyascii(chr(cp))
+            if "'" in out or "`" in out:
+                table[cp] = out.replace("'", "").replace("`", "")
+    return table
+
+
+_LETTER_FIX = str.maketrans(_letter_fixes())
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+_ARABIC_ARTICLE = re.compile(
+    "(?<![\\w\u0600-\u06ff])(?:[\u0648\u0641]?(?:[\u0628\u0643]?\u0627\u0644|\u0644\u0644))"
+    "(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]{2})")
+_OG_APOSTROPHE = re.compile(r"(?<=[oOgG])['’`](?=[^\W\d_])")
+_UNSPACED = re.compile(
+    "[\u0e00-\u0e7f\u1780-\u17ff\u19e0-\u19ff\u3041-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
+
+
+# anything _prep does more than dropping signs for: the scripts above, ZWNJ/ZWJ/marks, apostrophes
+_SPECIAL = re.compile(
+    "[\u0530-\u058f\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+    "\u10a0-\u10ff\u1c90-\u1cbf\u200c-\u200f'’‘`ʻʼ]|" + _UNSPACED.pattern)
+
+
+def _code_token(match: re.Match) -> str:
+    return f" q{ord(match.group()):05x} "
 
 # Languages written in both Cyrillic and Latin script with a one-to-one letter mapping.
 _BISCRIPT = frozenset({"sr", "hr", "bs", "me", "cnr", "mk"})
@@ -161,6 +231,87 @@ _STOPWORDS_NATIVE = {
           "dar ca mai foarte acest această aceste acel după până fără între",
     "el": "και το τα η ο οι του της των τον την σε στο στη στην με για από ως που ότι δεν να "
           "θα είναι ήταν ένα μια ή αλλά αυτό αυτή αυτά",
+    "be": "і й у ў на з са да не што як гэта ад для па пры але ці або ён яна яно яны мы вы я "
+          "яго яе іх быў была было былі ёсць пра пад над паміж без праз таксама ўжо яшчэ той "
+          "тая гэты якая які якія пасля перад",
+    "pl": "i w we z ze na do od po przez dla przy bez pod nad przed między o u a ale lub albo "
+          "czy że się jest są był była było były być nie tak to ten ta te tego tej jak który "
+          "która które jego jej ich oraz także też już jeszcze tylko bardzo",
+    "cs": "a i v ve na do od po pro při bez pod nad před mezi o u s se z ze k ke ale nebo či "
+          "že je jsou byl byla bylo byly být není ne to ten ta ty toho jak který která které "
+          "jeho její jejich také už ještě jen velmi",
+    "sk": "a i v vo na do od po pre pri bez pod nad pred medzi o u s so z zo k ku ale alebo či "
+          "že je sú bola bolo boli byť nie ne to ten tá tie toho ako ktorý ktorá ktoré "
+          "jeho jej ich tiež už ešte len veľmi",
+    "sl": "in je v na z s iz za od do pri po pod nad pred med o k h ali tudi da ne se so bil "
+          "bila bilo biti to ta te tega kot ki ker že še samo zelo",
+    "hu": "a az és vagy de hogy nem egy egyik van volt lesz is ez azt ezt ami aki amely "
+          "csak már még nagyon meg el fel ki be le után előtt alatt felett között nélkül",
+    "lt": "ir ar bet kad kaip su iš į ant po prie per be apie už nuo iki tai ta šis ši "
+          "yra buvo būti ne taip pat jau dar tik labai kuris kuri jo jos jų",
+    "lv": "un vai bet ka kā ar no uz pie par pēc pirms bez starp zem virs ir bija būt nav ne "
+          " tā šis šī arī jau vēl tikai ļoti kas kurš kura viņš viņa viņi",
+    "et": "ja ning või aga et kui see need on oli ei ka ja veel juba ainult väga "
+          "kes mis mille tema nad meie teie ma sa koos ilma pärast enne üle alla",
+    "fi": "ja tai mutta että kun jos se ne tämä nämä tuo on oli ovat ei myös jo vielä "
+          "vain hyvin kuin joka mikä hän he me te minä sinä kanssa ilman jälkeen ennen",
+    "sv": "och eller men att som en ett den det de där här är var vara har hade inte också "
+          "med av på till från för om under över efter före mellan utan vid hos sig sin",
+    "da": "og eller men at som en et den det de der her er var være har havde ikke også med "
+          "af på til fra for om under over efter før mellem uden hos sig sin",
+    "no": "og eller men at som en ei et den det de der her er var være har hadde ikke også "
+          "med av på til fra for om under over etter før mellom uten hos seg sin",
+    "is": "og eða en að sem er var vera hefur hafði ekki líka með af á til frá fyrir um undir "
+          "yfir eftir fyrir milli án við hjá sig sinn þessi þetta það hann þeir",
+    "nl": "de het een en of maar dat die dit deze van in op aan met voor uit bij naar over "
+          "onder tussen zonder is zijn was waren wordt werd niet ook al nog wel er hij "
+          "zij wij",
+    "pt": "o a os as um uma uns umas de do da dos das em no na nos nas por pelo pela para com "
+          "sem sobre entre e ou mas que não é são foi ser está estão tem têm se seu sua "
+          "este esta isso muito mais também",
+    "ga": "an na agus nó ach go nach ar le leis i in sa sna do de ó faoi thar roimh tar "
+          "trí idir is ba bhí tá níl atá sé sí siad muid sibh mé tú seo sin freisin",
+    "mt": "il l u jew iżda li ta tal tan fl minn għal għall ma mal bħala dan din "
+          "dawn dak dik huwa hija huma kien kienet kienu mhux ukoll biss",
+    "ka": "და ან მაგრამ რომ თუ ეს ის ეგ არის იყო არ ვერ ასევე უკვე კიდევ მხოლოდ ძალიან "
+          "რომელიც რაც ვინც მისი მათი ჩვენ თქვენ მე შენ",
+    "hy": "և ու կամ բայց որ եթե այս այդ այն է են էր էին չէ ոչ նաև արդեն դեռ միայն շատ "
+          "որը ով նրա նրանց մենք դուք ես դու համար մեջ հետ վրա տակ առանց",
+    "az": "və ilə ya yaxud amma lakin ki bu o bir da də üçün kimi qədər daha ən çox hər heç "
+          "nə niyə necə olaraq olan oldu var yox deyil mən sən biz siz onlar",
+    "kk": "және мен бен немесе бірақ да де та те бұл осы ол бір үшін сияқты деп еді "
+          "емес жоқ біз сіз олар мен сен jäne men ben nemese biraq bul osy ol "
+          "bir üşin siaqty dep edi emes joq biz siz olar",
+    "ky": "жана менен же бирок да дагы бул ошол ал бир үчүн сыяктуу деп эле эмес жок биз "
+          "силер алар мен сен",
+    "tg": "ва ё аммо ки агар ин он дар аз ба бо барои то бе баъд пеш аст буд нест не ҳам низ "
+          "ҳамчун мо шумо онҳо ман ту",
+    "tk": "we ýa-da ýa emma ýöne bu şu ol bir hem üçin ýaly bilen däl ýok biz siz olar "
+          "men sen",
+    "uz": "va yoki ammo lekin bilan bu shu u bir ham uchun kabi emas bor yo'q biz siz ular "
+          "men sen esa ва ёки аммо лекин билан бу шу у бир ҳам учун каби эмас бор йўқ биз сиз "
+          "улар мен сен эса",
+    "mn": "ба болон эсвэл гэвч нь тэр биш байна байсан гэж юм ч мөн бас та тэд "
+          "би чи дээр",
+    "he": "של את על עם אל מן זה זו זאת הוא היא הם הן לא כי אם או גם יש אין כל אבל רק עוד "
+          "כבר מאוד אשר",
+    "ar": "في من على إلى الى عن مع هذا هذه ذلك تلك التي الذي الذين أن إن ان لا ما أو او ثم "
+          "قد كان كانت هو هي هم كل بين بعد قبل عند حتى لم لن غير",
+    "fa": "و در به از که این آن را با برای است بود هست نیست یک تا هم یا نه اما اگر چون "
+          "ما شما آنها من تو او",
+    "ps": "او د په له چې دا هغه ته سره کې یا نه هم خو که ولې موږ تاسو دوی زه ته",
+    "ur": "اور کے کی کا میں سے کو نے پر یہ وہ ہے ہیں تھا تھی یا نہیں بھی لیکن اگر کہ ہم "
+          "آپ",
+    "ko": "및 그리고 또는 그러나 이 그 저 것 수 등 의 은 는 이다 있다 없다",
+}
+
+# The same for languages written without spaces (see _UNSPACED): their function words are
+# character sequences, and a term equal to one of them is refused.
+_STOPWORDS_UNSPACED = {
+    "zh": "的 和 是 在 了 与 及 或 这 那 一个 我们 他们 不 也 都 就",
+    "ja": "の に は を が と で も や へ から まで です ます した する この その",
+    "th": "และ ที่ ของ ใน เป็น มี ไม่ จาก กับ หรือ ได้ ให้ นี้ นั้น",
+    "km": "និង នៃ ជា ក្នុង មាន ពី ដែល នេះ នោះ ទេ ឬ",
 }
 
 # Phrases that look like a term but are not one ("en provenance de" = "coming from", "chemin de
@@ -288,14 +439,37 @@ class _Raw:
 
 
 def _prep(text: str) -> str:
-    text = text.translate(_SIGNS)
-    if "'" in text or "’" in text or "ʼ" in text or "`" in text:
-        text = _CYR_APOSTROPHE.sub("", text)
+    if text.isascii():  # the common case: one scan, no table
+        if "'" in text or "`" in text:
+            text = _OG_APOSTROPHE.sub("", text)
+        return text
+    if not _SPECIAL.search(text):  # Latin with diacritics, Cyrillic, Greek: only the signs go
+        return text.translate(_DROP)
+    text = text.translate(_DROP)
+    if _ARABIC_LETTER.search(text):
+        text = _ARABIC_ARTICLE.sub("", text)
+    text = text.translate(_LETTER_FIX)
+    if "'" in text or "’" in text or "`" in text or "‘" in text:
+        text = _OG_APOSTROPHE.sub("", _CYR_APOSTROPHE.sub("", text))
+    if _UNSPACED.search(text):
+        text = _UNSPACED.sub(_code_token, text)
     return text
 
 
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _fold_tokens(text: str) -> list[str]:
+    """expertnet.core.text.tokens, with a shortcut for ASCII text (folding leaves it as it is, but
+    lower case): most texts and terms are ASCII, and the vocabulary tokenises tens of thousands of
+    terms at load time."""
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text.lower())
+    return tokens(text)
+
+
 def _tokens(text: str) -> list[str]:
-    return tokens(_prep(text)) if text else []
+    return _fold_tokens(_prep(text)) if text else []
 
 
 # Punctuation that ends a phrase: a multi-word term never matches across it ("... in the Balkans;
@@ -310,7 +484,7 @@ def _text_tokens(text: str) -> list[str]:
         return []
     out: list[str] = []
     for part in _BOUNDARY.split(_prep(text)):
-        toks = tokens(part)
+        toks = _fold_tokens(part)
         if toks:
             if out:
                 out.append(_SEP)
@@ -334,6 +508,59 @@ def _script_variants(term: str) -> list[str]:
     return variants
 
 
+# Hebrew fuses the article and one-letter particles to the next word (ה "the", ו "and", ב "in",
+# ל "to", מ "from", ש "that", כ "as"); Arabic does the same with و ب ل ف when there is no article
+# (the article itself is dropped at folding). A term of these languages is also indexed with them,
+# so "במטבעות" (in coins) meets "מטבעות" and "وعملات" meets "عملات".
+_PROCLITICS = {
+    "he": ("ה", "ו", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "ומ", "וש", "שה", "מה", "שב", "של", "כש"),
+    "ar": ("و", "ب", "ل", "ف"),
+}
+
+
+def _clitic_variants(lang: str, term: str) -> list[str]:
+    prefixes = _PROCLITICS.get(lang)
+    if not prefixes or term.startswith("ال"):
+        return [term]
+    first = _tokens(term.split()[0].rstrip("*="))
+    if lang == "ar" and (not first or len(first[0]) < 4):  # "بحلي" is Urdu "بحالی", not "and jewellery"
+        return [term]
+    # ل before a word that begins with ل is written without the article's lam ("للوحات"), a form the
+    # article rule already folds
+    return [term, *(p + term for p in prefixes if not (p == "ل" and term.startswith("ل")))]
+
+
+_CLITIC_FOLDED: dict[str, str] = {}
+
+
+def _clitic_terms(lang: str, value: str, base: _Term) -> list[_Term]:
+    """The terms of :func:`_clitic_variants` beyond the first, built from the parsed base term: a
+    fused particle only lengthens the first word (both scripts fold letter by letter), which
+    saves parsing each variant again at load time. The few Arabic terms for which the article rule
+    could read the particle differently ("و" + "بال...") are parsed in full. Variants are matched
+    but are not synonyms ("and coins" is not a word of its own)."""
+    variants = _clitic_variants(lang, value)[1:]
+    if not variants:
+        return []
+    head = value.split()[0]
+    if lang == "ar" and value.startswith(("بال", "كال", "لل")) or not head[:1].isalpha():
+        return [replace(_parse_term(v, base.concept_id, where=f"terms[{lang}]"), is_word=False) for v in variants]
+    exact, stemmed, multi = head.endswith("="), head.endswith("*"), len(base.words) > 1
+    first, rest = base.words[0][0], base.words[1:]
+    out = []
+    for variant in variants:
+        particle = variant[: len(variant) - len(value)]
+        folded = _CLITIC_FOLDED.get(particle)
+        if folded is None:
+            folded = _CLITIC_FOLDED[particle] = "".join(_tokens(particle))
+        word = folded + first
+        prefix = (len(word) >= MIN_PREFIX or (multi and stemmed and len(word) >= 2)) and not exact
+        words = ((word, prefix), *rest)
+        out.append(_Term(words=words, text=" ".join(w for w, _ in words), concept_id=base.concept_id,
+                         is_word=False, consume=base.consume))
+    return out
+
+
 def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
     words: list[tuple[str, bool]] = []
     stem = False
@@ -341,7 +568,8 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
     if not parts:
         raise ValueError(f"{concept_id}: empty term in {where}")
     consume = None
-    multi = len(parts) > 1 or len(_tokens(parts[0].rstrip("*=").lstrip(">"))) > 1
+    multi = len(parts) > 1
+    first = True
     for part in parts:
         if part.startswith(">"):
             if consume is None:
@@ -356,16 +584,23 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
         if stemmed or exact:
             stem = stem or part.endswith("*")
             part = part[:-1]
-        toks = _tokens(part)
+        prepped = _prep(part)
+        toks = _fold_tokens(prepped) if part else []
         if not toks:
             raise ValueError(f"{concept_id}: term {raw!r} in {where} has no letters or digits")
+        if first:
+            multi = multi or len(toks) > 1
+            # a synonym must be a word as the search engines fold it (core folding, without the
+            # extra steps of _prep for Arabic, Hebrew, Georgian, Armenian and the unspaced scripts)
+            engine_word = prepped == part or _fold_tokens(part) == toks
+            first = False
         for tok in toks:
             # inside a multi-word term a word explicitly marked as a stem ("орд*" in "золот* орд*")
             # matches by prefix even when short: the other words of the term keep it specific
             long_enough = len(tok) >= MIN_PREFIX or (multi and stemmed and len(tok) >= 2)
             words.append((tok, long_enough and not exact))
     text = " ".join(w for w, _ in words)
-    is_word = len(words) == 1 and not stem
+    is_word = len(words) == 1 and not stem and engine_word
     return _Term(words=tuple(words), text=text, concept_id=concept_id, is_word=is_word,
                  consume=consume if consume is not None else len(words))
 
@@ -379,6 +614,8 @@ def _stopwords() -> set[str]:
 
 
 _STOPWORDS: frozenset[str] = frozenset(_stopwords())
+_STOP_SEQUENCES: frozenset[tuple[str, ...]] = frozenset(
+    tuple(_tokens(word)) for words in _STOPWORDS_UNSPACED.values() for word in words.split())
 
 
 
@@ -468,7 +705,7 @@ class Vocabulary:
     @classmethod
     def load(cls, path: Path | None = None) -> "Vocabulary":
         if path is None:
-            text = resources.files("expertnet").joinpath("data", "vocabulary.json").read_text("utf-8")
+            text = resources.files("expertnet.matching").joinpath("data", "vocabulary.json").read_text("utf-8")
         else:
             text = Path(path).read_text("utf-8")
         rows = json.loads(text)
@@ -759,9 +996,13 @@ def _validate(rows: list) -> list[_Raw]:
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise ValueError(f"{cid}: terms[{lang}] must be a list of strings")
             for value in values:
-                variants = _script_variants(value) if lang in _BISCRIPT else [value]
-                for variant in variants:
-                    term = _parse_term(variant, cid, where=f"terms[{lang}]")
+                if lang in _PROCLITICS:
+                    base = _parse_term(value, cid, where=f"terms[{lang}]")
+                    found = [base, *_clitic_terms(lang, value, base)]
+                else:
+                    variants = _script_variants(value) if lang in _BISCRIPT else [value]
+                    found = [_parse_term(variant, cid, where=f"terms[{lang}]") for variant in variants]
+                for term in found:
                     _check_stopwords(term, cid, value)
                     raw.terms.append(term)
         excludes = row.get("exclude", [])
@@ -803,6 +1044,8 @@ def _check_stopwords(term: _Term, cid: str, original: str) -> None:
             raise ValueError(f"{cid}: term {original!r} matches a function word")
     elif all(w in _STOPWORDS or len(w) < 2 for w, _ in term.words):
         raise ValueError(f"{cid}: term {original!r} is made of function words only")
+    if tuple(w for w, _ in term.words) in _STOP_SEQUENCES:
+        raise ValueError(f"{cid}: term {original!r} matches a function word")
 
 
 def _check_cycles(raws: list[_Raw]) -> None:

@@ -1,0 +1,1 @@
+"""Query understanding: the controlled multilingual vocabulary and what is built on it."""

@@ -105,20 +105,22 @@ async def bench_import(settings, n: int, seed: int) -> dict:
 
 async def bench_search(settings, rounds: int) -> dict:
     from expertnet.core.auth import Principal
+    from expertnet.search.indexer import get_search
     from expertnet.search.schemas import ExpertSearchIn
     from expertnet.search.service import search_experts
 
+    search = get_search(settings)
     official = Principal(1, "o@x", "Official", "le_official", "approved", None, 0, "Police", "en")
     rng = random.Random(1)
     for text, filters in QUERIES:  # warm-up
-        await search_experts(settings, official, ExpertSearchIn(q=text, **filters))
+        await search_experts(search, official, ExpertSearchIn(q=text, **filters))
     times = []
     with progress() as bar:
         task = bar.add_task("directory search", total=rounds)
         for _ in range(rounds):
             text, filters = rng.choice(QUERIES)
             t = time.perf_counter()
-            page = await search_experts(settings, official, ExpertSearchIn(q=text, **filters))
+            page = await search_experts(search, official, ExpertSearchIn(q=text, **filters))
             times.append((time.perf_counter() - t) * 1000)
             bar.advance(task)
     return {"queries": rounds, "p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2), "last_total": page.total}
@@ -161,6 +163,7 @@ async def bench_freshness(settings, samples: int = 5) -> dict:
     from expertnet.experts.models import Expert
     from expertnet.experts.schemas import ExpertProfileUpdate
     from expertnet.members.models import Member
+    from expertnet.search.indexer import get_search
     from expertnet.search.schemas import ExpertSearchIn
     from expertnet.search.service import search_experts
 
@@ -177,7 +180,7 @@ async def bench_freshness(settings, samples: int = 5) -> dict:
             await session.commit()
         await outbox.drain(db)  # what the app does right after its commit on the embedded default
         while True:
-            page = await search_experts(settings, admin, ExpertSearchIn(q=word))
+            page = await search_experts(get_search(settings), admin, ExpertSearchIn(q=word))
             if page.total:
                 break
             if time.perf_counter() - t0 > 10:

@@ -252,14 +252,16 @@ def official():
 async def _search_all(settings, queries: list[dict]) -> list[list[str]]:
     from expertnet.search import service
     from expertnet.search.controllers import parse_params
+    from expertnet.search.indexer import get_search
     from expertnet.search.schemas import ExpertSearchIn
 
+    search = get_search(settings)
     principal = official()
     results = []
     for query in queries:
         raw = {SEARCH_PARAMS[name]: value for name, value in query.get("filters", {}).items()}
         params = parse_params(ExpertSearchIn, q=query["q"], limit=PAGE, **raw)
-        page = await service.search_experts(settings, principal, params, locale="en")
+        page = await service.search_experts(search, principal, params, locale="en")
         results.append([hit.external_id for hit in page.items])
     return results
 

@@ -13,8 +13,8 @@ from importlib import resources
 import pytest
 from email_validator import validate_email
 
+from expertnet.core import reference
 from expertnet.demo import DEMO_ACCOUNTS, generate_experts
-from expertnet.experts import reference
 
 FIELDS = {
     "external_id", "full_name", "email", "organisation", "org_type", "country", "coverage_countries",

@@ -1,6 +1,9 @@
-"""create_app(): plugins, middleware, routers, exception handlers."""
+"""create_app(): plugins, middleware, routers, exception handlers.
+
+Also where the parts meet: the auth middleware gets members' principal loader, members get the
+experts' profile side, and handlers get the search client as the `search` dependency.
+"""
 import asyncio
-import importlib
 import logging
 from pathlib import Path
 
@@ -17,10 +20,13 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from expertnet.admin import controllers as admin_api
 from expertnet.config import Settings, get_settings
+from expertnet.consultations import attachments_controllers as attachments_api
+from expertnet.consultations import controllers as consultations_api
 from expertnet.core import outbox
 from expertnet.core.auth import PUBLIC, AuthMiddleware, access, authorize
-from expertnet.core.deps import provide_db_session, provide_principal, provide_settings
+from expertnet.core.deps import provide_db_session, provide_principal, provide_search, provide_settings
 from expertnet.core.errors import AppError
 from expertnet.core.http import (
     app_error_handler,
@@ -30,9 +36,16 @@ from expertnet.core.http import (
     validation_error_handler,
 )
 from expertnet.db import Database
+from expertnet.experts import service as experts
 from expertnet.experts.controllers import ExpertProfileController
+from expertnet.members import service as members
+from expertnet.members.auth import load_principal
 from expertnet.members.controllers import AuthController, MeController, VettingController
+from expertnet.notifications import controllers as notifications_api
+from expertnet.search import controllers as search_api
 from expertnet.search.indexer import get_search
+from expertnet.web import routes as pages
+from expertnet.web import templating
 from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
@@ -54,35 +67,21 @@ async def health(db_session: AsyncSession, state: State) -> dict:
     return report
 
 
-# Domain packages expose `ROUTES` (a list of controllers / handlers) from these modules.
-ROUTE_MODULES = (
-    "expertnet.search.controllers",
-    "expertnet.consultations.controllers",
-    "expertnet.consultations.attachments_controllers",
-    "expertnet.notifications.controllers",
-    "expertnet.admin.controllers",
-    "expertnet.web.routes",
-)
-
-
 def route_handlers() -> list:
-    handlers: list = [health, AuthController, MeController, VettingController, ExpertProfileController]
-    for name in ROUTE_MODULES:
-        handlers.extend(importlib.import_module(name).ROUTES)
-    return handlers
+    # Domain packages expose `ROUTES` (a list of controllers / handlers) from their route modules.
+    modules = (search_api, consultations_api, attachments_api, notifications_api, admin_api, pages)
+    return [health, AuthController, MeController, VettingController, ExpertProfileController, *(h for m in modules for h in m.ROUTES)]
 
 
 def template_config() -> TemplateConfig:
-    def configure(engine: JinjaTemplateEngine) -> None:
-        importlib.import_module("expertnet.web.templating").configure(engine)
-
-    return TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure)
+    return TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=templating.configure)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or get_settings()
     db = db or Database(settings)
     register_handlers(settings)
+    members.use_expert_profiles(experts.PROFILES)
 
     jobs: list[asyncio.Task] = []
 
@@ -112,8 +111,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "search": Provide(provide_search, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(AuthMiddleware, exclude=[r"^/static/"])],
+        middleware=[DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"])],
         guards=[authorize],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -5,32 +5,30 @@ FOR UPDATE SKIP LOCKED). On the embedded default the app drains the outbox itsel
 commit, and `expertnet worker` is still useful for scheduled jobs.
 """
 import asyncio
-import importlib
 import logging
 import signal
 
 from expertnet.config import Settings
+from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
+from expertnet.notifications import tasks as notification_handlers
+from expertnet.search import indexer
 
 log = logging.getLogger("expertnet.worker")
 
-# Modules that register outbox handlers and periodic jobs.
-HANDLER_MODULES = ("expertnet.search.indexer", "expertnet.notifications.tasks")
-JOB_MODULES = ("expertnet.consultations.tasks",)
-
-
-def _modules(names: tuple[str, ...]) -> list:
-    return [importlib.import_module(name) for name in names]
+# Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
+HANDLER_MODULES = (indexer, notification_handlers)
+JOB_MODULES = (consultation_jobs,)
 
 
 def register_handlers(settings: Settings | None = None) -> None:
-    for module in _modules(HANDLER_MODULES):
+    for module in HANDLER_MODULES:
         module.register()
 
 
 async def run_jobs(db: Database) -> None:
-    for module in _modules(JOB_MODULES):
+    for module in JOB_MODULES:
         await module.run_periodic(db)
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 
 from expertnet.consultations import service
 from expertnet.consultations.models import Consultation, Offer
-from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict
 from expertnet.db import Database
 from expertnet.experts.models import Expert
+from expertnet.members.auth import principal_of
 from expertnet.members.models import Member
 
 N = 5
@@ -80,7 +80,7 @@ def _offered_to_all(desk, env, experts):
 
     async def principals(session):
         rows = await session.execute(select(Member).where(Member.id.in_(list(members.values()))))
-        by_id = {m.id: Principal.of(m) for m in rows.scalars()}
+        by_id = {m.id: principal_of(m) for m in rows.scalars()}
         return {expert_id: by_id[member_id] for expert_id, member_id in members.items()}
 
     return cid, offers, env.db_run(principals)

@@ -3,8 +3,7 @@ import re
 
 from tests.conftest import run_async
 
-from expertnet.demo import DEMO_ACCOUNTS
-from expertnet.demo_cli import seed_demo
+from expertnet.demo import DEMO_ACCOUNTS, seed_demo
 
 HEADING = re.compile(r"<h([1-6])\b")
 

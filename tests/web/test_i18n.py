@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from expertnet.experts import reference
+from expertnet.core import reference
 from expertnet.members.models import Member
 from expertnet.web import i18n, labels
 

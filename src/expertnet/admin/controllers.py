@@ -38,13 +38,12 @@ class AdminReportsController(Controller):
         """Audit entries, newest first. `action` ending in "." matches a prefix (`vetting.`)."""
         if since and until and since >= until:
             raise field_error("until", "must be after since")
-        items, total = await service.audit_log(
+        return await service.audit_log(
             db_session,
             service.AuditFilter(actor_id, action, object_type, object_id, since, until),
             offset=offset,
             limit=limit,
         )
-        return AuditPage(items=items, total=total, offset=offset, limit=limit)
 
     @get("/audit/verify", opt=access(ADMIN))
     async def verify_chain(self, db_session: AsyncSession) -> ChainOut:

@@ -354,7 +354,7 @@ CONFLICT_NAME_LOCALES = ("en", "fr", "de", "it", "es", "ru", "sr", "sr_Latn", "h
 @lru_cache(maxsize=512)
 def _country_names(code: str) -> frozenset[str]:
     """The country's code and its names in the languages the network works in, folded."""
-    from expertnet.experts.reference import country_name
+    from expertnet.core.reference import country_name
 
     names = {code.lower()}
     for locale in CONFLICT_NAME_LOCALES:

@@ -3,7 +3,11 @@
 API routes (`/api/...`) authenticate only by `Authorization: Bearer`, pages only by the HttpOnly
 cookie, so CSRF protection can exempt exactly the API.
 Every route declares who may call it in `opt={"access": ...}`; a route without it is refused.
+
+The kit knows the signed-in person only as a `Principal`; the `members` package loads it (app.py
+hands its loader to the middleware), so the kit imports no domain.
 """
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,11 +15,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import select
+from litestar.types import ASGIApp
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.security import ACCESS, InvalidToken, decode_token
 from expertnet.db import utcnow
-from expertnet.members.models import Member, Role, VettingStatus
 
 COOKIE_NAME = "expertnet_session"
 
@@ -27,6 +31,11 @@ OFFICIAL = "official"  # vetted LE official (or admin)
 EXPERT = "expert"  # vetted expert
 ADMIN = "admin"  # vetted admin
 LEVELS = {PUBLIC, APPLICANT, MEMBER, OFFICIAL, EXPERT, ADMIN}
+
+# Role and vetting values the guard decides on: those of members.models.Role and VettingStatus,
+# named here by value (tests/core/test_auth_kit.py keeps the two in step).
+ROLE_ADMIN, ROLE_OFFICIAL, ROLE_EXPERT = "admin", "le_official", "expert"
+APPROVED = "approved"
 
 
 def access(level: str) -> dict:
@@ -50,28 +59,17 @@ class Principal:
 
     @property
     def is_vetted(self) -> bool:
-        if self.vetting_status != VettingStatus.approved:
+        if self.vetting_status != APPROVED:
             return False
         return self.vetted_until is None or self.vetted_until > utcnow()
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.admin and self.is_vetted
+        return self.role == ROLE_ADMIN and self.is_vetted
 
-    @classmethod
-    def of(cls, member: Member) -> "Principal":
-        return cls(
-            id=member.id,
-            email=member.email,
-            full_name=member.full_name,
-            role=member.role,
-            vetting_status=member.vetting_status,
-            vetted_until=member.vetted_until,
-            token_version=member.token_version,
-            organisation=member.organisation,
-            ui_language=member.ui_language,
-            has_totp=bool(member.totp_secret),
-        )
+
+# The principal of a member id, or None when there is no such member (members.auth.load_principal).
+LoadPrincipal = Callable[[AsyncSession, int], Awaitable[Principal | None]]
 
 
 def is_api_path(path: str) -> bool:
@@ -79,6 +77,10 @@ def is_api_path(path: str) -> bool:
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, *, load_principal: LoadPrincipal, **kwargs) -> None:
+        super().__init__(app, **kwargs)
+        self.load_principal = load_principal
+
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         state = connection.app.state
         api = is_api_path(connection.scope["path"])
@@ -101,8 +103,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("invalid or expired token") from None
             return AuthenticationResult(user=None, auth="stale-cookie")
         async with state.db.sessionmaker() as session:
-            member = (await session.execute(select(Member).where(Member.id == claims.member_id))).scalar_one_or_none()
-            principal = Principal.of(member) if member is not None else None
+            principal = await self.load_principal(session, claims.member_id)
         if principal is None or principal.token_version != claims.token_version:
             if api:
                 raise NotAuthorizedException("token revoked")
@@ -122,11 +123,11 @@ def allowed(principal: Principal | None, level: str) -> bool:
     if level == MEMBER:
         return True
     if level == ADMIN:
-        return principal.role == Role.admin
+        return principal.role == ROLE_ADMIN
     if level == OFFICIAL:
-        return principal.role in (Role.le_official, Role.admin)
+        return principal.role in (ROLE_OFFICIAL, ROLE_ADMIN)
     if level == EXPERT:
-        return principal.role == Role.expert
+        return principal.role == ROLE_EXPERT
     return False
 
 

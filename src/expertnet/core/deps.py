@@ -29,6 +29,11 @@ def provide_settings(state: State) -> Settings:
     return state.settings
 
 
+def provide_search(state: State):
+    """The app's search client (`AsyncSearch`, made once in create_app), for handlers that search."""
+    return state.search
+
+
 def provide_principal(request: Request) -> Principal | None:
     return request.scope.get("user")
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.models import OutboxEvent
@@ -32,6 +32,18 @@ def emit(session: AsyncSession, topic: str, key: str | int, payload: dict | None
     session.add(event)
     session.info["outbox_dirty"] = True
     return event
+
+
+async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[dict]) -> None:
+    """Many events of one topic in one executemany: the bulk paths' `emit`."""
+    now = utcnow()
+    rows = [
+        {"topic": topic, "key": key, "payload": payload, "created_at": now, "available_at": now,
+         "processed_at": None, "attempts": 0, "last_error": ""}
+        for payload in payloads
+    ]
+    await session.execute(insert(OutboxEvent), rows)
+    session.info["outbox_dirty"] = True
 
 
 async def backlog(session: AsyncSession) -> dict:

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from expertnet.experts import reference
+from expertnet.core import reference
 
 
 class Input(BaseModel):

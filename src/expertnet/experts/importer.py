@@ -7,19 +7,20 @@ line is reported as `line N: field: reason`. Writes are set-based (a few stateme
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.core import audit
-from expertnet.core.models import OutboxEvent
+from expertnet.core import audit, outbox
 from expertnet.db import utcnow
+from expertnet.experts import repository as experts
 from expertnet.experts.models import Expert
 from expertnet.experts.schemas import ImportRecord
-from expertnet.members.models import Member, Role, VettingDecision
+from expertnet.experts.service import INDEX_TOPIC
+from expertnet.members import repository as members
+from expertnet.members.models import Member, Role
 
 CHUNK = 1000
 PROFILE_FIELDS = (
@@ -35,6 +36,9 @@ PROFILE_FIELDS = (
     "max_open_consultations",
     "market_ties",
 )
+
+
+Lines = list[tuple[int, ImportRecord]]  # validated records with their line numbers
 
 
 @dataclass
@@ -60,9 +64,9 @@ def _reason(err: dict) -> str:
     return message
 
 
-def parse(lines: Iterable[str]) -> tuple[list[tuple[int, ImportRecord]], list[str]]:
+def parse(lines: Iterable[str]) -> tuple[Lines, list[str]]:
     """Validate every line. Returns (records with their line numbers, errors)."""
-    records: list[tuple[int, ImportRecord]] = []
+    records: Lines = []
     errors: list[str] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
@@ -104,178 +108,143 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every row of one import shares: when, by whom, and the approval date it grants."""
+
+    now: datetime
+    vetted_until: datetime
+    actor_id: int | None
+
+    def until(self, status: str) -> datetime | None:
+        return self.vetted_until if status == "approved" else None
+
+    def decision(self, member_id: int, reason: str, vetted_until: datetime | None) -> dict:
+        return {"member_id": member_id, "admin_id": self.actor_id, "decision": "imported", "reason": reason,
+                "vetted_until": vetted_until, "created_at": self.now}
+
+
 async def apply(
     session: AsyncSession,
     settings: Settings,
-    records: list[tuple[int, ImportRecord]],
+    records: Lines,
     *,
     actor_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Write validated records. On any conflict with the database, returns errors and writes nothing
-    (the caller rolls back)."""
-    result = ImportResult()
+    """Write validated records, a chunk at a time. On any conflict with the database, returns
+    errors and writes nothing more (the caller rolls back)."""
     now = utcnow()
-    vetted_until = now + timedelta(days=30 * settings.default_vetting_months)
+    run = _Run(now, now + timedelta(days=30 * settings.default_vetting_months), actor_id)
+    result = ImportResult()
     for chunk in _chunks(records, CHUNK):
-        ext_ids = [r.external_id for _, r in chunk]
-        emails = [r.email.lower() for _, r in chunk]
-        rows = await session.execute(
-            select(Expert, Member).join(Member, Member.id == Expert.member_id).where(Expert.external_id.in_(ext_ids))
-        )
-        existing = {expert.external_id: (expert, member) for expert, member in rows.all()}
-        email_owner = dict((await session.execute(select(Member.email, Member.id).where(Member.email.in_(emails)))).all())
-
-        new_rows: list[tuple[int, ImportRecord]] = []
-        for number, record in chunk:
-            email = record.email.lower()
-            current = existing.get(record.external_id)
-            owner = email_owner.get(email)
-            if owner is not None and (current is None or current[1].id != owner):
-                result.errors.append(f"line {number}: email: already belongs to another member")
-                continue
-            if current is None:
-                new_rows.append((number, record))
+        existing = await experts.with_members_by_external_id(session, [r.external_id for _, r in chunk])
+        result.errors.extend(await _email_conflicts(session, chunk, existing))
         if result.errors:
-            continue
-
-        # New experts: members first (ids via RETURNING), then profiles.
-        if new_rows:
-            member_rows = [
-                {
-                    "email": r.email.lower(),
-                    "full_name": r.full_name,
-                    "password_hash": None,
-                    "role": Role.expert.value,
-                    "vetting_status": r.vetting_status,
-                    "vetted_until": vetted_until if r.vetting_status == "approved" else None,
-                    "organisation": r.organisation,
-                    "position": "",
-                    "country": r.country,
-                    "languages": r.languages,
-                    "application_statement": "",
-                    "referee": "",
-                    "application_submitted_at": None,
-                    "ui_language": "en",
-                    "token_version": 0,
-                    "totp_secret": None,
-                    "totp_last_step": None,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-                for _, r in new_rows
-            ]
-            # Plain executemany (no RETURNING): one driver call per table; ids are read back by
-            # their unique keys, which is far cheaper than row-by-row RETURNING on SQLite.
-            await session.execute(insert(Member.__table__), member_rows)
-            emails_new = [r.email.lower() for _, r in new_rows]
-            id_by_email = dict((await session.execute(select(Member.email, Member.id).where(Member.email.in_(emails_new)))).all())
-            ids = [id_by_email[email] for email in emails_new]
-            expert_rows = [
-                {
-                    "member_id": member_id,
-                    "external_id": r.external_id,
-                    **{name: getattr(r, name) for name in PROFILE_FIELDS},
-                    "away_until": None,
-                    "open_consultations": 0,
-                    "market_ties_detail": "",
-                    "conflicts": [],
-                    "offers_received": 0,
-                    "offers_answered": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-                for member_id, (_, r) in zip(ids, new_rows, strict=True)
-            ]
-            await session.execute(insert(Expert.__table__), expert_rows)
-            ext_new = [r.external_id for _, r in new_rows]
-            expert_ids = list((await session.execute(select(Expert.id).where(Expert.external_id.in_(ext_new)))).scalars())
-            result.expert_ids.extend(expert_ids)
-            await session.execute(
-                insert(VettingDecision.__table__),
-                [
-                    {
-                        "member_id": member_id,
-                        "admin_id": actor_id,
-                        "decision": "imported",
-                        "reason": f"imported with status {r.vetting_status}",
-                        "vetted_until": vetted_until if r.vetting_status == "approved" else None,
-                        "created_at": now,
-                    }
-                    for member_id, (_, r) in zip(ids, new_rows, strict=True)
-                ],
-            )
-            result.created += len(new_rows)
-
-        # Existing experts: update only what changed.
-        member_updates, expert_updates, decisions = [], [], []
-        for _, record in chunk:
-            current = existing.get(record.external_id)
-            if current is None:
-                continue
-            expert, member = current
-            expert_changes = {n: getattr(record, n) for n in PROFILE_FIELDS if getattr(expert, n) != getattr(record, n)}
-            member_changes = {}
-            if member.full_name != record.full_name:
-                member_changes["full_name"] = record.full_name
-            if member.email != record.email.lower():
-                member_changes["email"] = record.email.lower()
-            if member.vetting_status != record.vetting_status:
-                member_changes["vetting_status"] = record.vetting_status
-                if record.vetting_status == "approved":
-                    member_changes["vetted_until"] = vetted_until
-                if record.vetting_status in ("rejected", "suspended"):
-                    member_changes["token_version"] = member.token_version + 1
-                decisions.append(
-                    {
-                        "member_id": member.id,
-                        "admin_id": actor_id,
-                        "decision": "imported",
-                        "reason": f"re-import changed status {member.vetting_status} -> {record.vetting_status}",
-                        "vetted_until": member_changes.get("vetted_until", member.vetted_until),
-                        "created_at": now,
-                    }
-                )
-            if not expert_changes and not member_changes:
-                result.unchanged += 1
-                continue
-            if expert_changes:
-                expert_updates.append({"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": now})
-            if member_changes:
-                member_updates.append({"id": member.id, **member_changes, "version": member.version + 1, "updated_at": now})
-            result.expert_ids.append(expert.id)
-            result.updated += 1
-        if expert_updates:
-            await session.execute(update(Expert), expert_updates)
-        if member_updates:
-            await session.execute(update(Member), member_updates)
-        if decisions:
-            await session.execute(insert(VettingDecision), decisions)
+            continue  # nothing will be committed; go on only to report every bad line
+        new = [r for _, r in chunk if r.external_id not in existing]
+        if new:
+            result.expert_ids.extend(await _create(session, new, run))
+            result.created += len(new)
+        await _update(session, [r for _, r in chunk if r.external_id in existing], existing, run, result)
         if progress:
             progress(len(chunk))
+    if not result.errors and result.expert_ids:
+        await _announce(session, result, actor_id)
+    return result
 
-    if result.errors or not result.expert_ids:
-        return result
-    # One outbox event per chunk of ids, in the same transaction as the rows.
-    await session.execute(
-        insert(OutboxEvent),
-        [
-            {
-                "topic": "index.expert",
-                "key": "import",
-                "payload": {"ids": ids},
-                "created_at": now,
-                "available_at": now,
-                "processed_at": None,
-                "attempts": 0,
-                "last_error": "",
-            }
-            for ids in _chunks(result.expert_ids, CHUNK)
-        ],
-    )
-    session.info["outbox_dirty"] = True
+
+async def _email_conflicts(session: AsyncSession, chunk: Lines, existing: dict[str, tuple[Expert, Member]]) -> list[str]:
+    """An address may be re-imported only for the member who already has it."""
+    owners = await members.ids_by_email(session, [r.email.lower() for _, r in chunk])
+    errors = []
+    for number, record in chunk:
+        owner = owners.get(record.email.lower())
+        current = existing.get(record.external_id)
+        if owner is not None and (current is None or current[1].id != owner):
+            errors.append(f"line {number}: email: already belongs to another member")
+    return errors
+
+
+async def _create(session: AsyncSession, records: list[ImportRecord], run: _Run) -> list[int]:
+    """New experts: their members, profiles and vetting decisions, one executemany each."""
+    member_defaults = {
+        "password_hash": None, "role": Role.expert.value, "position": "", "application_statement": "", "referee": "",
+        "application_submitted_at": None, "ui_language": "en", "token_version": 0, "totp_secret": None,
+        "totp_last_step": None, "created_at": run.now, "updated_at": run.now, "version": 1,
+    }
+    member_ids = await members.insert_many(session, [
+        {**member_defaults, "email": r.email.lower(), "full_name": r.full_name, "vetting_status": r.vetting_status,
+         "vetted_until": run.until(r.vetting_status), "organisation": r.organisation, "country": r.country,
+         "languages": r.languages}
+        for r in records
+    ])
+    ids = [member_ids[r.email.lower()] for r in records]
+    expert_defaults = {
+        "away_until": None, "open_consultations": 0, "market_ties_detail": "", "conflicts": [], "offers_received": 0,
+        "offers_answered": 0, "created_at": run.now, "updated_at": run.now, "version": 1,
+    }
+    expert_ids = await experts.insert_many(session, [
+        {**expert_defaults, "member_id": member_id, "external_id": r.external_id,
+         **{name: getattr(r, name) for name in PROFILE_FIELDS}}
+        for member_id, r in zip(ids, records, strict=True)
+    ])
+    await members.insert_decisions(session, [
+        run.decision(member_id, f"imported with status {r.vetting_status}", run.until(r.vetting_status))
+        for member_id, r in zip(ids, records, strict=True)
+    ])
+    return expert_ids
+
+
+async def _update(
+    session: AsyncSession, records: list[ImportRecord], existing: dict[str, tuple[Expert, Member]], run: _Run, result: ImportResult
+) -> None:
+    """Known experts: only what changed, one bulk UPDATE per table."""
+    expert_rows, member_rows, decisions = [], [], []
+    for record in records:
+        expert, member = existing[record.external_id]
+        expert_changes = {n: getattr(record, n) for n in PROFILE_FIELDS if getattr(expert, n) != getattr(record, n)}
+        member_changes, decision = _member_changes(record, member, run)
+        if decision:
+            decisions.append(decision)
+        if not expert_changes and not member_changes:
+            result.unchanged += 1
+            continue
+        if expert_changes:
+            expert_rows.append({"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": run.now})
+        if member_changes:
+            member_rows.append({"id": member.id, **member_changes, "version": member.version + 1, "updated_at": run.now})
+        result.expert_ids.append(expert.id)
+        result.updated += 1
+    if expert_rows:
+        await experts.update_many(session, expert_rows)
+    if member_rows:
+        await members.update_many(session, member_rows)
+    if decisions:
+        await members.insert_decisions(session, decisions)
+
+
+def _member_changes(record: ImportRecord, member: Member, run: _Run) -> tuple[dict, dict | None]:
+    """The member columns a re-import changes, and the vetting decision a new status records."""
+    changes: dict = {}
+    if member.full_name != record.full_name:
+        changes["full_name"] = record.full_name
+    if member.email != record.email.lower():
+        changes["email"] = record.email.lower()
+    if member.vetting_status == record.vetting_status:
+        return changes, None
+    changes["vetting_status"] = record.vetting_status
+    if record.vetting_status == "approved":
+        changes["vetted_until"] = run.vetted_until
+    if record.vetting_status in ("rejected", "suspended"):
+        changes["token_version"] = member.token_version + 1  # their tokens stop working
+    reason = f"re-import changed status {member.vetting_status} -> {record.vetting_status}"
+    return changes, run.decision(member.id, reason, changes.get("vetted_until", member.vetted_until))
+
+
+async def _announce(session: AsyncSession, result: ImportResult, actor_id: int | None) -> None:
+    """One outbox event per chunk of ids, in the same transaction as the rows, and the audit row."""
+    await outbox.emit_many(session, INDEX_TOPIC, "import", [{"ids": ids} for ids in _chunks(result.expert_ids, CHUNK)])
     await audit.record(
         session,
         "experts.import",
@@ -283,4 +252,3 @@ async def apply(
         object_type="expert",
         detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
-    return result

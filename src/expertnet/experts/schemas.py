@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints
 
 from expertnet.core.schemas import Categories, Countries, Country, Input, Languages, OrgType, Output, Texts
+from expertnet.experts.models import ExpertBase
 
 Conflict = Annotated[str, StringConstraints(min_length=2, max_length=300)]
 
@@ -28,31 +29,12 @@ class ExpertProfileUpdate(Input):
     conflicts: list[Conflict] | None = Field(default=None, max_length=50)
 
 
-class ExpertOut(Output):
+class ExpertOut(ExpertBase):
     id: int
-    external_id: str
-    member_id: int
     full_name: str
     email: str
-    organisation: str
-    org_type: str
-    country: str
-    coverage_countries: list[str]
-    languages: list[str]
-    categories: list[str]
-    specialties: list[str]
-    bio: str
-    available: bool
-    away_until: date | None
-    max_open_consultations: int
-    open_consultations: int
-    market_ties: bool
-    market_ties_detail: str
-    conflicts: list[str]
     vetting_status: str
     vetted_until: datetime | None
-    version: int
-    updated_at: datetime
 
 
 class ImportRecord(Input):

@@ -1,66 +1,51 @@
-from sqlalchemy import select
+"""Expert profiles: reading them as members may, editing one's own, and the profile side of an
+expert member's account (`PROFILES`, handed to members in app.py)."""
+from uuid import uuid4
+
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, NotFound
 from expertnet.db import utcnow
+from expertnet.experts import repository
 from expertnet.experts.models import Expert
 from expertnet.experts.schemas import ExpertOut, ExpertProfileUpdate
 from expertnet.members.models import Member
-from expertnet.members.service import is_current
+from expertnet.members.schemas import ExpertApplication
+
+INDEX_TOPIC = "index.expert"
 
 
 def to_out(expert: Expert, member: Member) -> ExpertOut:
-    return ExpertOut(
-        id=expert.id,
-        external_id=expert.external_id,
-        member_id=member.id,
-        full_name=member.full_name,
-        email=member.email,
-        organisation=expert.organisation,
-        org_type=expert.org_type,
-        country=expert.country,
-        coverage_countries=expert.coverage_countries,
-        languages=expert.languages,
-        categories=expert.categories,
-        specialties=expert.specialties,
-        bio=expert.bio,
-        available=expert.available,
-        away_until=expert.away_until,
-        max_open_consultations=expert.max_open_consultations,
-        open_consultations=expert.open_consultations,
-        market_ties=expert.market_ties,
-        market_ties_detail=expert.market_ties_detail,
-        conflicts=expert.conflicts,
-        vetting_status=member.vetting_status,
-        vetted_until=member.vetted_until,
-        version=expert.version,
-        updated_at=expert.updated_at,
-    )
+    """The profile with the person's name, e-mail and vetting, which the member row holds."""
+    person = {
+        "full_name": member.full_name,
+        "email": member.email,
+        "vetting_status": member.vetting_status,
+        "vetted_until": member.vetted_until,
+    }
+    return ExpertOut.model_validate(expert.model_dump() | person)
 
 
-async def _load(session: AsyncSession, where, *, for_update: bool = False) -> tuple[Expert, Member]:
-    query = select(Expert, Member).join(Member, Member.id == Expert.member_id).where(where)
-    if for_update:
-        query = query.with_for_update(of=Expert)
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
+async def _load(session: AsyncSession, where: ColumnElement[bool], *, for_update: bool = False) -> tuple[Expert, Member]:
+    found = await repository.with_member(session, where, for_update=for_update)
+    if found is None:
         raise NotFound("expert not found")
-    return row[0], row[1]
+    return found
 
 
 async def get_visible(session: AsyncSession, principal: Principal, expert_id: int) -> ExpertOut:
     """Officials see approved, current experts only; admins see every profile; experts their own."""
     expert, member = await _load(session, Expert.id == expert_id)
-    if not principal.is_admin and member.id != principal.id and not is_current(member):
+    if not principal.is_admin and member.id != principal.id and not member.vetting_current:
         raise NotFound("expert not found")
     return to_out(expert, member)
 
 
 async def get_own(session: AsyncSession, principal: Principal) -> ExpertOut:
-    expert, member = await _load(session, Expert.member_id == principal.id)
-    return to_out(expert, member)
+    return to_out(*await _load(session, Expert.member_id == principal.id))
 
 
 async def update_own(session: AsyncSession, principal: Principal, data: ExpertProfileUpdate) -> ExpertOut:
@@ -71,5 +56,34 @@ async def update_own(session: AsyncSession, principal: Principal, data: ExpertPr
         setattr(expert, name, value)
     expert.version += 1
     expert.updated_at = utcnow()
-    outbox.emit(session, "index.expert", expert.id)
+    outbox.emit(session, INDEX_TOPIC, expert.id)
     return to_out(expert, member)
+
+
+class _Profiles:
+    """members.service.ExpertProfiles: the profile side of an expert member's account."""
+
+    async def open(self, session: AsyncSession, member: Member, application: ExpertApplication) -> int:
+        expert = Expert(
+            **application.model_dump(),
+            member_id=member.id,
+            external_id=f"EN-{uuid4().hex[:12].upper()}",
+            organisation=member.organisation,
+            country=member.country,
+            languages=member.languages,
+        )
+        session.add(expert)
+        await session.flush()
+        outbox.emit(session, INDEX_TOPIC, expert.id)
+        return expert.id
+
+    async def id_of(self, session: AsyncSession, member_id: int) -> int | None:
+        return await repository.id_of_member(session, member_id)
+
+    async def changed(self, session: AsyncSession, member_id: int) -> None:
+        expert_id = await repository.id_of_member(session, member_id)
+        if expert_id:
+            outbox.emit(session, INDEX_TOPIC, expert_id)
+
+
+PROFILES = _Profiles()

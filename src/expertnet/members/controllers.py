@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core.auth import ADMIN, APPLICANT, PUBLIC, Principal, access
 from expertnet.core.deps import client_ip
-from expertnet.members import service
+from expertnet.members import auth, service
 from expertnet.members.schemas import (
     ApplicationUpdate,
     ApproveIn,
@@ -33,36 +33,35 @@ class AuthController(Controller):
     @post("/register", opt=access(PUBLIC), status_code=201)
     async def register(self, request: Request, db_session: AsyncSession, data: RegisterIn) -> MemberOut:
         """Apply for membership as an LE official or an expert. The account stays pending until vetted."""
-        member = await service.register(db_session, data, ip=client_ip(request))
-        return await service.member_out(db_session, member)
+        return await service.register(db_session, data, ip=client_ip(request))
 
     @post("/login", opt=access(PUBLIC), status_code=200)
     async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> TokenOut:
-        tokens, _ = await service.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
+        tokens, _ = await auth.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
         return tokens
 
     @post("/refresh", opt=access(PUBLIC), status_code=200)
     async def refresh(self, db_session: AsyncSession, settings: Settings, data: RefreshIn) -> TokenOut:
-        return await service.refresh(db_session, settings, data.refresh_token)
+        return await auth.refresh(db_session, settings, data.refresh_token)
 
     @post("/logout", opt=access(APPLICANT), status_code=204)
     async def logout(self, db_session: AsyncSession, principal: Principal) -> None:
         """Revokes every token of this account."""
-        await service.revoke_tokens(db_session, principal.id)
+        await auth.revoke_tokens(db_session, principal.id)
 
     @post("/totp/setup", opt=access(APPLICANT), status_code=200)
     async def totp_setup(self, settings: Settings, principal: Principal) -> TotpSetupOut:
         """Start two-factor set-up: add the secret to an authenticator app, then confirm a code."""
-        return service.totp_setup(settings, principal)
+        return auth.totp_setup(settings, principal)
 
     @post("/totp/enable", opt=access(APPLICANT), status_code=204)
     async def totp_enable(self, db_session: AsyncSession, settings: Settings, principal: Principal, data: TotpEnableIn) -> None:
         """Turn two-factor login on. Every older token of the account stops working."""
-        await service.totp_enable(db_session, settings, principal, data.setup_token, data.code)
+        await auth.totp_enable(db_session, settings, principal, data.setup_token, data.code)
 
     @post("/password", opt=access(APPLICANT), status_code=204)
     async def change_password(self, db_session: AsyncSession, principal: Principal, data: PasswordChangeIn) -> None:
-        await service.change_password(db_session, principal, data.current_password, data.new_password)
+        await auth.change_password(db_session, principal, data.current_password, data.new_password)
 
 
 class MeController(Controller):
@@ -71,13 +70,12 @@ class MeController(Controller):
 
     @get("/", opt=access(APPLICANT))
     async def me(self, db_session: AsyncSession, principal: Principal) -> MemberOut:
-        return await service.member_out(db_session, await service.get_member(db_session, principal.id))
+        return await service.read(db_session, principal.id)
 
     @patch("/", opt=access(APPLICANT))
     async def update(self, db_session: AsyncSession, principal: Principal, data: ApplicationUpdate) -> MemberOut:
         """Complete or correct the application (while pending), or change the interface language."""
-        member = await service.update_application(db_session, principal, data)
-        return await service.member_out(db_session, member)
+        return await service.update_application(db_session, principal, data)
 
 
 class VettingController(Controller):
@@ -94,34 +92,29 @@ class VettingController(Controller):
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> MemberPage:
-        rows, total = await service.list_members(db_session, status=status, role=role, q=q, offset=offset, limit=limit)
-        return MemberPage(items=[service.to_out(m) for m in rows], total=total, offset=offset, limit=limit)
+        return await service.list_members(db_session, status=status, role=role, q=q, offset=offset, limit=limit)
 
     @get("/{member_id:int}", opt=access(ADMIN))
     async def get_member(self, db_session: AsyncSession, member_id: int) -> MemberOut:
-        return await service.member_out(db_session, await service.get_member(db_session, member_id))
+        return await service.read(db_session, member_id)
 
     @get("/{member_id:int}/decisions", opt=access(ADMIN))
     async def decisions(self, db_session: AsyncSession, member_id: int) -> list[VettingDecisionOut]:
-        return [VettingDecisionOut.model_validate(d) for d in await service.decisions(db_session, member_id)]
+        return await service.decisions(db_session, member_id)
 
     @post("/{member_id:int}/approve", opt=access(ADMIN), status_code=200)
     async def approve(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int, data: ApproveIn) -> MemberOut:
-        member = await service.approve(db_session, settings, principal, member_id, data, client_ip(request))
-        return await service.member_out(db_session, member)
+        return await service.approve(db_session, settings, principal, member_id, data, client_ip(request))
 
     @post("/{member_id:int}/reject", opt=access(ADMIN), status_code=200)
     async def reject(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
-        member = await service.reject(db_session, principal, member_id, data.reason, client_ip(request))
-        return await service.member_out(db_session, member)
+        return await service.reject(db_session, principal, member_id, data.reason, client_ip(request))
 
     @post("/{member_id:int}/suspend", opt=access(ADMIN), status_code=200)
     async def suspend(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
-        member = await service.suspend(db_session, principal, member_id, data.reason, client_ip(request))
-        return await service.member_out(db_session, member)
+        return await service.suspend(db_session, principal, member_id, data.reason, client_ip(request))
 
     @post("/{member_id:int}/revet", opt=access(ADMIN), status_code=200)
     async def revet(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: RevetIn) -> MemberOut:
         """Set the date by which the member must be re-vetted; past that, the member counts as not approved."""
-        member = await service.set_revet_date(db_session, principal, member_id, data, client_ip(request))
-        return await service.member_out(db_session, member)
+        return await service.set_revet_date(db_session, principal, member_id, data, client_ip(request))

@@ -20,13 +20,11 @@ class VettingStatus(StrEnum):
     suspended = "suspended"
 
 
-class Member(SQLModel, table=True):
-    __tablename__ = "members"
+class MemberBase(SQLModel):
+    """What a member's account shows (MemberOut reads these); secrets and counters are Member's only."""
 
-    id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     full_name: str = Field(max_length=200)
-    password_hash: str | None = Field(default=None, max_length=255)
     role: str = Field(max_length=20, index=True)
     vetting_status: str = Field(default=VettingStatus.pending, max_length=20, index=True)
     vetted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -38,27 +36,43 @@ class Member(SQLModel, table=True):
     referee: str = Field(default="", max_length=500)
     application_submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ui_language: str = Field(default="en", max_length=8)
-    token_version: int = Field(default=0)
-    totp_secret: str | None = Field(default=None, max_length=64)
-    totp_last_step: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 
 
-
-class VettingDecision(SQLModel, table=True):
-    """Every vetting decision, kept with who, when and why."""
-
-    __tablename__ = "vetting_decisions"
+class Member(MemberBase, table=True):
+    __tablename__ = "members"
 
     id: int | None = Field(default=None, primary_key=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    token_version: int = Field(default=0)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def vetting_current(self) -> bool:
+        """Approved, and the approval has not run out: what lets a member see anything."""
+        if self.vetting_status != VettingStatus.approved:
+            return False
+        return self.vetted_until is None or self.vetted_until > utcnow()
+
+
+class VettingDecisionBase(SQLModel):
     member_id: int = Field(foreign_key="members.id", index=True)
     admin_id: int | None = Field(default=None, foreign_key="members.id")
     decision: str = Field(max_length=20)  # approved | rejected | suspended | revet_date | imported
     reason: str = Field(default="", max_length=2000)
     vetted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VettingDecision(VettingDecisionBase, table=True):
+    """Every vetting decision, kept with who, when and why."""
+
+    __tablename__ = "vetting_decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints
 
 from expertnet.core.schemas import Categories, Countries, Country, Input, Languages, OrgType, Output, Texts
+from expertnet.members.models import MemberBase, VettingDecisionBase
 
 Name = Annotated[str, StringConstraints(min_length=2, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=False)]
@@ -70,24 +71,9 @@ class TokenOut(Output):
     expires_in: int
 
 
-class MemberOut(Output):
+class MemberOut(MemberBase):
     id: int
-    email: str
-    full_name: str
-    role: str
-    vetting_status: str
-    vetted_until: datetime | None
     vetting_current: bool
-    organisation: str
-    position: str
-    country: str | None
-    languages: list[str]
-    application_statement: str
-    referee: str
-    application_submitted_at: datetime | None
-    ui_language: str
-    created_at: datetime
-    version: int
     expert_id: int | None = None
 
 
@@ -105,14 +91,8 @@ class RevetIn(Input):
     reason: str = Field(default="", max_length=2000)
 
 
-class VettingDecisionOut(Output):
+class VettingDecisionOut(VettingDecisionBase):
     id: int
-    member_id: int
-    admin_id: int | None
-    decision: str
-    reason: str
-    vetted_until: datetime | None
-    created_at: datetime
 
 
 class MemberPage(Output):

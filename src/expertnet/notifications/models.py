@@ -7,7 +7,19 @@ from expertnet.db import UTCDateTime, utcnow
 from expertnet.members.models import Member  # noqa: F401 - the foreign key needs the members table
 
 
-class Notification(SQLModel, table=True):
+class NotificationBase(SQLModel):
+    """What a member reads of a notification (NotificationOut)."""
+
+    kind: str = Field(max_length=40)
+    consultation_id: int | None = Field(default=None)
+    subject: str = Field(max_length=300)
+    body: str = Field(default="", max_length=4000)
+    url: str = Field(default="/", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Notification(NotificationBase, table=True):
     """One notice for one member, created from one "notify" outbox event.
 
     (source_event_id, member_id) is unique, so replaying an event never notifies anyone twice.
@@ -22,13 +34,6 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="members.id")
-    kind: str = Field(max_length=40)
-    consultation_id: int | None = Field(default=None)
-    subject: str = Field(max_length=300)
-    body: str = Field(default="", max_length=4000)
-    url: str = Field(default="/", max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     source_event_id: int
     emailed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     email_error: str = Field(default="", max_length=500)

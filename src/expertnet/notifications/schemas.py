@@ -1,10 +1,10 @@
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from expertnet.core.schemas import Output
+from expertnet.notifications.models import NotificationBase
 
 # The kinds producers may emit (the "notify" contract).
 CASE_KINDS = (
@@ -59,15 +59,8 @@ class NotifyPayload(BaseModel):
     urgency: Literal["routine", "urgent", "critical"] | None = None
 
 
-class NotificationOut(Output):
+class NotificationOut(NotificationBase):
     id: int
-    kind: str
-    consultation_id: int | None
-    subject: str
-    body: str
-    url: str
-    created_at: datetime
-    read_at: datetime | None
 
 
 class NotificationPage(Output):

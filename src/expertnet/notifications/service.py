@@ -5,9 +5,10 @@ Services never commit: the request, or the outbox handler, owns the transaction.
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
@@ -16,8 +17,9 @@ from expertnet.core.auth import Principal
 from expertnet.core.errors import NotFound
 from expertnet.core.models import OutboxEvent
 from expertnet.db import utcnow
-from expertnet.members.models import Member, VettingStatus
-from expertnet.notifications import mailer
+from expertnet.members import repository as members
+from expertnet.members.models import VettingStatus
+from expertnet.notifications import mailer, repository
 from expertnet.notifications.models import Notification
 from expertnet.notifications.schemas import (
     VETTING_KINDS,
@@ -31,7 +33,6 @@ log = logging.getLogger(__name__)
 
 NOTIFY = "notify"
 EMAIL_SEND = "email.send"
-_IN_CHUNK = 1000  # keeps IN (...) lists well below the bind-parameter limits of SQLite and asyncpg
 
 
 # --- producers --------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ async def notify(
 
 # --- delivery (run by the outbox handlers in tasks.py) -------------------------------------------
 
-def _may_receive(member, kind: str, now) -> bool:
+def _may_receive(member: Row, kind: str, now: datetime) -> bool:
     """Case news goes only to currently vetted members; vetting news goes to its subject whatever
     the status (a rejected or suspended member must still learn the outcome)."""
     if kind in VETTING_KINDS:
@@ -74,18 +75,6 @@ def _may_receive(member, kind: str, now) -> bool:
     if member.vetting_status != VettingStatus.approved:
         return False
     return member.vetted_until is None or member.vetted_until > now
-
-
-async def _recipients(session: AsyncSession, member_ids: set[int]) -> dict:
-    ordered = sorted(member_ids)
-    found: dict = {}
-    for start in range(0, len(ordered), _IN_CHUNK):
-        chunk = ordered[start : start + _IN_CHUNK]
-        rows = await session.execute(
-            select(Member.id, Member.email, Member.vetting_status, Member.vetted_until).where(Member.id.in_(chunk))
-        )
-        found.update({row.id: row for row in rows})
-    return found
 
 
 async def create_from_events(session: AsyncSession, settings: Settings, events: list[OutboxEvent]) -> int:
@@ -103,20 +92,15 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
             log.error("notify event %s dropped, invalid payload: %s", event.id, exc)
     if not parsed:
         return 0
-    members = await _recipients(session, {m for _, payload in parsed for m in payload.member_ids})
-    rows = await session.execute(
-        select(Notification.source_event_id, Notification.member_id).where(
-            Notification.source_event_id.in_([event.id for event, _ in parsed])
-        )
-    )
-    existing = {(row.source_event_id, row.member_id) for row in rows}
+    recipients = await members.contacts(session, {m for _, payload in parsed for m in payload.member_ids})
+    existing = await repository.delivered_pairs(session, [event.id for event, _ in parsed])
     now = utcnow()
     created: list[tuple[Notification, NotifyPayload, str]] = []
     for event, payload in parsed:
         for member_id in dict.fromkeys(payload.member_ids):
             if (event.id, member_id) in existing:
                 continue
-            member = members.get(member_id)
+            member = recipients.get(member_id)
             if member is None:
                 log.warning("notify event %s: member %s does not exist, skipped", event.id, member_id)
                 continue
@@ -165,10 +149,7 @@ async def pending_emails(session: AsyncSession, events: list[OutboxEvent]) -> li
     """The "email.send" events still to send: one whose notification was already e-mailed (or
     refused for good) is done, so a replayed event sends nothing."""
     wanted = [e.payload.get("notification_id") for e in events if isinstance(e.payload.get("notification_id"), int)]
-    notifications: dict[int, Notification] = {}
-    if wanted:
-        rows = await session.execute(select(Notification).where(Notification.id.in_(wanted)))
-        notifications = {n.id: n for n in rows.scalars()}
+    notifications = await repository.by_ids(session, wanted)
     jobs: list[EmailJob] = []
     for event in events:
         payload = event.payload or {}
@@ -207,78 +188,30 @@ def visible_kinds(principal: Principal) -> tuple[str, ...] | None:
     return None if principal.is_vetted else VETTING_KINDS
 
 
-def _own(member_id: int, kinds: Iterable[str] | None) -> list:
-    conditions = [Notification.member_id == member_id]
-    if kinds is not None:
-        conditions.append(Notification.kind.in_(list(kinds)))
-    return conditions
-
-
-def to_out(notification: Notification) -> NotificationOut:
-    return NotificationOut.model_validate(notification)
-
-
-async def list_for(
-    session: AsyncSession,
-    member_id: int,
-    *,
-    unread_only: bool = False,
-    offset: int = 0,
-    limit: int = 20,
-    kinds: Iterable[str] | None = None,
-) -> tuple[list[Notification], int]:
-    """A member's own notifications, newest first, and how many match in all."""
-    conditions = _own(member_id, kinds)
-    if unread_only:
-        conditions.append(Notification.read_at.is_(None))
-    total = (await session.execute(select(func.count()).select_from(Notification).where(*conditions))).scalar_one()
-    rows = await session.execute(
-        select(Notification).where(*conditions).order_by(Notification.id.desc()).offset(offset).limit(limit)
-    )
-    return list(rows.scalars()), int(total)
-
-
 async def unread_count(session: AsyncSession, member_id: int, kinds: Iterable[str] | None = None) -> int:
-    conditions = [*_own(member_id, kinds), Notification.read_at.is_(None)]
-    return int((await session.execute(select(func.count()).select_from(Notification).where(*conditions))).scalar_one())
+    return await repository.unread_count(session, member_id, kinds)
 
 
-async def mark_read(
-    session: AsyncSession, member_id: int, notification_id: int, kinds: Iterable[str] | None = None
-) -> Notification:
+async def page(session: AsyncSession, principal: Principal, *, unread_only: bool, offset: int, limit: int) -> NotificationPage:
+    """A member's own notifications, newest first, with the unread count for the badge."""
+    kinds = visible_kinds(principal)
+    rows, total = await repository.page(session, principal.id, kinds, unread_only=unread_only, offset=offset, limit=limit)
+    unread = total if unread_only else await unread_count(session, principal.id, kinds)
+    items = [NotificationOut.model_validate(n) for n in rows]
+    return NotificationPage(items=items, total=total, unread=unread, offset=offset, limit=limit)
+
+
+async def read_one(session: AsyncSession, principal: Principal, notification_id: int) -> NotificationOut:
     """Marks one of the member's own notifications read; anyone else's is "not found"."""
-    notification = (
-        await session.execute(select(Notification).where(Notification.id == notification_id, *_own(member_id, kinds)))
-    ).scalar_one_or_none()
+    notification = await repository.own(session, principal.id, notification_id, visible_kinds(principal))
     if notification is None:
         raise NotFound("notification not found")
     if notification.read_at is None:
         notification.read_at = utcnow()
-    return notification
-
-
-async def mark_all_read(session: AsyncSession, member_id: int, kinds: Iterable[str] | None = None) -> int:
-    result = await session.execute(
-        update(Notification)
-        .where(*_own(member_id, kinds), Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
-
-
-async def page(session: AsyncSession, principal: Principal, *, unread_only: bool, offset: int, limit: int) -> NotificationPage:
-    kinds = visible_kinds(principal)
-    rows, total = await list_for(session, principal.id, unread_only=unread_only, offset=offset, limit=limit, kinds=kinds)
-    unread = total if unread_only else await unread_count(session, principal.id, kinds)
-    return NotificationPage(items=[to_out(n) for n in rows], total=total, unread=unread, offset=offset, limit=limit)
-
-
-async def read_one(session: AsyncSession, principal: Principal, notification_id: int) -> NotificationOut:
-    return to_out(await mark_read(session, principal.id, notification_id, visible_kinds(principal)))
+    return NotificationOut.model_validate(notification)
 
 
 async def read_all(session: AsyncSession, principal: Principal) -> ReadAllOut:
     kinds = visible_kinds(principal)
-    marked = await mark_all_read(session, principal.id, kinds)
+    marked = await repository.mark_all_read(session, principal.id, kinds, utcnow())
     return ReadAllOut(marked=marked, unread=await unread_count(session, principal.id, kinds))

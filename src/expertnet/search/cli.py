@@ -20,14 +20,15 @@ def register(main: click.Group) -> None:
     def search_experts(text, categories, languages, countries, limit, as_json) -> None:
         """Search the whole directory (operator view: every vetting status)."""
         from expertnet.config import get_settings
+        from expertnet.core.errors import AppError
         from expertnet.search import service
         from expertnet.search.controllers import parse_params
+        from expertnet.search.indexer import get_search
         from expertnet.search.schemas import ExpertSearchIn
-        from expertnet.core.errors import AppError
 
         try:
             params = parse_params(ExpertSearchIn, q=text, categories=list(categories), languages=list(languages), countries=list(countries), limit=limit)
-            page = asyncio.run(service.search_experts(get_settings(), None, params, system=True))
+            page = asyncio.run(service.search_experts(get_search(get_settings()), None, params, system=True))
         except AppError as exc:
             raise click.ClickException(exc.detail) from None
         if as_json:
@@ -41,7 +42,7 @@ def register(main: click.Group) -> None:
     @search.command("reindex")
     def reindex() -> None:
         """Rebuild every index from the database, with no window of empty results."""
-        from expertnet.cli import progress_bar
+        from expertnet.core.cli import progress_bar
         from expertnet.config import get_settings
         from expertnet.db import Database
         from expertnet.search import indexer
@@ -53,11 +54,9 @@ def register(main: click.Group) -> None:
                 with progress_bar("experts", None) as bar:
                     task = bar.tasks[0].id
                     counts["experts"] = await indexer.rebuild_experts(db, lambda n: bar.update(task, completed=n))
-                rebuild_consultations = getattr(indexer, "rebuild_consultations", None)
-                if rebuild_consultations is not None:
-                    with progress_bar("consultations", None) as bar:
-                        task = bar.tasks[0].id
-                        counts["consultations"] = await rebuild_consultations(db, lambda n: bar.update(task, completed=n))
+                with progress_bar("consultations", None) as bar:
+                    task = bar.tasks[0].id
+                    counts["consultations"] = await indexer.rebuild_consultations(db, lambda n: bar.update(task, completed=n))
                 return counts
             finally:
                 await db.dispose()

@@ -2,14 +2,11 @@
 
 The acl mirrors the object-level rule of consultations.service.access: the requester, the
 assigned expert, experts holding an open offer, and admins."""
-from collections.abc import Callable
-
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations.models import Consultation, Offer, OfferStatus
 from expertnet.core.auth import Principal
-from expertnet.core.models import OutboxEvent
-from expertnet.db import Database
 from expertnet.experts.models import Expert
 from expertnet.search.documents import epoch
 
@@ -25,7 +22,7 @@ def principals(principal: Principal) -> list[str]:
     return values
 
 
-async def consultation_documents(session, ids: list[int]) -> list[dict]:
+async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
     consultations = (await session.execute(select(Consultation).where(Consultation.id.in_(ids)))).scalars().all()
     if not consultations:
         return []
@@ -65,32 +62,6 @@ async def consultation_documents(session, ids: list[int]) -> list[dict]:
     return docs
 
 
-async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:
-    from expertnet.search.indexer import _ids, sync_documents
-
-    await sync_documents(db, INDEX, _ids(events), consultation_documents, CHUNK)
-
-
-async def _chunk_after(db: Database, after_id: int) -> list[dict]:
-    async with db.sessionmaker() as session:
-        ids = (
-            await session.execute(select(Consultation.id).where(Consultation.id > after_id).order_by(Consultation.id).limit(CHUNK))
-        ).scalars().all()
-        return await consultation_documents(session, list(ids)) if ids else []
-
-
-async def rebuild_consultations(db: Database, progress: Callable[[int], None] | None = None) -> int:
-    import anyio.from_thread
-
-    from expertnet.search.indexer import get_search
-
-    def documents():
-        after = 0
-        while True:
-            docs = anyio.from_thread.run(_chunk_after, db, after)
-            if not docs:
-                return
-            yield from docs
-            after = max(int(d["id"]) for d in docs)
-
-    return await get_search(db.settings).rebuild(INDEX, documents(), progress)
+async def ids_after(session: AsyncSession, after_id: int, limit: int) -> list[int]:
+    query = select(Consultation.id).where(Consultation.id > after_id).order_by(Consultation.id).limit(limit)
+    return list((await session.execute(query)).scalars().all())

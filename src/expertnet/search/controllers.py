@@ -4,10 +4,9 @@ from litestar import get
 from litestar.params import Parameter
 from pydantic import ValidationError
 
-from expertnet.config import Settings
 from expertnet.core.auth import MEMBER, OFFICIAL, Principal, access
 from expertnet.core.errors import BadRequest, FieldError
-from expertnet.search import service
+from expertnet.search import AsyncSearch, service
 from expertnet.search.schemas import ConsultationSearchIn, ConsultationSearchPage, ExpertSearchIn, ExpertSearchPage
 
 
@@ -22,7 +21,7 @@ def parse_params(schema, **raw):
 
 @get("/api/v1/experts/search", opt=access(OFFICIAL), tags=["experts"])
 async def search_experts(
-    settings: Settings,
+    search: AsyncSearch,
     principal: Principal,
     q: Annotated[str, Parameter(max_length=300)] = "",
     category: Annotated[list[str] | None, Parameter(description="category slug; repeat for OR")] = None,
@@ -41,12 +40,12 @@ async def search_experts(
         q=q, categories=category, languages=language, countries=country, regions=region,
         org_types=org_type, available=available, offset=offset, limit=limit,
     )
-    return await service.search_experts(settings, principal, params, locale=principal.ui_language)
+    return await service.search_experts(search, principal, params, locale=principal.ui_language)
 
 
 @get("/api/v1/consultations/search", opt=access(MEMBER), tags=["consultations"])
 async def search_consultations(
-    settings: Settings,
+    search: AsyncSearch,
     principal: Principal,
     q: Annotated[str, Parameter(max_length=300)] = "",
     status: Annotated[list[str] | None, Parameter(description="repeat for OR")] = None,
@@ -57,7 +56,7 @@ async def search_consultations(
     """Search the consultations you may read: officials their own, experts those offered or assigned
     to them, admins all."""
     params = parse_params(ConsultationSearchIn, q=q, status=status, category=category, offset=offset, limit=limit)
-    return await service.search_consultations(settings, principal, params, locale=principal.ui_language)
+    return await service.search_consultations(search, principal, params, locale=principal.ui_language)
 
 
 ROUTES = [search_experts, search_consultations]

@@ -3,7 +3,7 @@ the only definition of what an indexed expert or consultation looks like."""
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
-from expertnet.experts import reference
+from expertnet.core import reference
 from expertnet.experts.models import Expert
 from expertnet.matching.vocabulary import get_vocabulary
 from expertnet.members.models import Member

@@ -1,36 +1,40 @@
-"""Outbox consumer: keeps the search indexes equal to the database.
+"""Outbox consumer: keeps the search indexes equal to the database, and rebuilds them from it.
 
 Events carry only ids; the handler reads the current rows, so replaying an event, or handling an
 old one after a newer one, always writes the newest state (idempotent, never stale).
 """
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
 import anyio.from_thread
-from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.core import outbox
 from expertnet.core.models import OutboxEvent
 from expertnet.db import Database
-from expertnet.experts.models import Expert
+from expertnet.experts import repository as experts
 from expertnet.matching.vocabulary import get_vocabulary
-from expertnet.members.models import Member
-from expertnet.search import AsyncSearch, make_backend
+from expertnet.search import AsyncSearch, consultation_index, make_backend
 from expertnet.search.documents import expert_document
 
 EXPERTS = "experts"
-CONSULTATIONS = "consultations"
+CONSULTATIONS = consultation_index.INDEX
 CHUNK = 1000
 # Bumped on every write this process makes to an index (caches of derived results key on it).
 WRITES = {"count": 0}
 
+# (session, ids) -> the documents of those ids that still exist
+LoadDocuments = Callable[[AsyncSession, list[int]], Awaitable[list[dict]]]
+# (session, after_id, limit) -> the next ids of a table, in order
+IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]
+
 
 @lru_cache(maxsize=8)
 def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None) -> AsyncSearch:
-    from pathlib import Path
-
     backend = make_backend(Path(data_dir), meili_url, meili_key, synonyms=get_vocabulary().synonyms())
     for name in (EXPERTS, CONSULTATIONS):
         backend.ensure_index(name)
@@ -38,11 +42,17 @@ def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None) -> 
 
 
 def get_search(settings: Settings) -> AsyncSearch:
-    """One search client per process and configuration."""
+    """One search client per process and configuration (the app hands it to handlers as `search`)."""
     return _search_for(str(settings.data_dir.resolve()), settings.meili_url, settings.meili_key)
 
 
-def _ids(events: list[OutboxEvent]) -> list[int]:
+def register() -> None:
+    outbox.register("index.expert", index_experts)
+    outbox.register("index.consultation", index_consultations)
+
+
+def event_ids(events: list[OutboxEvent]) -> list[int]:
+    """The row ids a batch of events names: in its key, or in its payload's "ids" (bulk paths)."""
     ids: set[int] = set()
     for event in events:
         if event.key.isdigit():
@@ -51,14 +61,11 @@ def _ids(events: list[OutboxEvent]) -> list[int]:
     return sorted(ids)
 
 
-async def expert_documents(session, ids: list[int]) -> list[dict]:
-    rows = await session.execute(
-        select(Expert, Member).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids))
-    )
-    return [expert_document(expert, member) for expert, member in rows.all()]
+async def expert_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
+    return [expert_document(expert, member) for expert, member in await experts.with_members(session, ids)]
 
 
-async def sync_documents(db: Database, index: str, ids: list[int], load, chunk: int = CHUNK) -> None:
+async def sync_documents(db: Database, index: str, ids: list[int], load: LoadDocuments, chunk: int = CHUNK) -> None:
     """Write the current state of `ids` to `index`: upsert the rows that exist, delete the rest."""
     search = get_search(db.settings)
     for start in range(0, len(ids), chunk):
@@ -75,64 +82,51 @@ async def sync_documents(db: Database, index: str, ids: list[int], load, chunk: 
 
 
 async def index_experts(db: Database, events: list[OutboxEvent]) -> None:
-    await sync_documents(db, EXPERTS, _ids(events), expert_documents)
+    await sync_documents(db, EXPERTS, event_ids(events), expert_documents)
 
 
-def register() -> None:
-    from expertnet.search.consultation_index import index_consultations
-
-    outbox.register("index.expert", index_experts)
-    outbox.register("index.consultation", index_consultations)
+async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:
+    await sync_documents(db, CONSULTATIONS, event_ids(events), consultation_index.consultation_documents, consultation_index.CHUNK)
 
 
-async def _iter_expert_chunks(db: Database, after_id: int) -> list[dict]:
-    async with db.sessionmaker() as session:
-        ids = (
-            await session.execute(select(Expert.id).where(Expert.id > after_id).order_by(Expert.id).limit(CHUNK))
-        ).scalars().all()
-        return await expert_documents(session, list(ids)) if ids else []
+async def _rebuild(
+    db: Database, index: str, ids_after: IdsAfter, load: LoadDocuments, chunk: int, progress: Callable[[int], None] | None
+) -> int:
+    """Fill a new generation of `index` from the table, a chunk at a time, and switch to it at the
+    end: searches see the old generation until then, never an empty index."""
 
-
-async def rebuild_experts(db: Database, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the experts index from the database with no window of empty results.
-
-    The backend fills a new generation and switches to it at the end; changes committed while it
-    ran are applied again afterwards, so none is lost."""
-    search = get_search(db.settings)
-    started = time.time()
+    async def chunk_after(after_id: int) -> list[dict]:
+        async with db.sessionmaker() as session:
+            ids = await ids_after(session, after_id, chunk)
+            return await load(session, ids) if ids else []
 
     def documents() -> Iterator[dict]:
         after = 0
         while True:
-            docs = anyio.from_thread.run(_iter_expert_chunks, db, after)
+            docs = anyio.from_thread.run(chunk_after, after)
             if not docs:
                 return
             yield from docs
             after = max(int(d["id"]) for d in docs)
 
-    count = await search.rebuild(EXPERTS, documents(), progress)
+    return await get_search(db.settings).rebuild(index, documents(), progress)
+
+
+async def rebuild_experts(db: Database, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the experts index; changes committed while it ran are applied again afterwards,
+    so none is lost."""
+    started = time.time()
+    count = await _rebuild(db, EXPERTS, experts.ids_after, expert_documents, CHUNK, progress)
     WRITES["count"] += 1
-    await _catch_up(db, started)
+    since = datetime.fromtimestamp(started - 1, tz=UTC)
+    async with db.sessionmaker() as session:
+        changed = await experts.ids_changed_since(session, since)
+    if changed:
+        await sync_documents(db, EXPERTS, sorted(changed), expert_documents)
     return count
 
 
-async def _catch_up(db: Database, since_epoch: float) -> None:
-    from datetime import UTC, datetime
-
-    since = datetime.fromtimestamp(since_epoch - 1, tz=UTC)
-    async with db.sessionmaker() as session:
-        ids = (
-            await session.execute(
-                select(Expert.id)
-                .join(Member, Member.id == Expert.member_id)
-                .where(or_(Expert.updated_at >= since, Member.updated_at >= since))
-            )
-        ).scalars().all()
-    if ids:
-        await index_experts(db, [OutboxEvent(topic="index.expert", key="catch-up", payload={"ids": list(ids)})])
-
-
 async def rebuild_consultations(db: Database, progress: Callable[[int], None] | None = None) -> int:
-    from expertnet.search.consultation_index import rebuild_consultations as rebuild
-
-    return await rebuild(db, progress)
+    return await _rebuild(
+        db, CONSULTATIONS, consultation_index.ids_after, consultation_index.consultation_documents, consultation_index.CHUNK, progress
+    )

@@ -1,12 +1,14 @@
 """Directory search. The authorization filter is built here, from the user's identity only."""
 import time
+from dataclasses import replace
+from weakref import WeakKeyDictionary
 
-from expertnet.config import Settings
+from expertnet.core import reference
 from expertnet.core.auth import Principal
 from expertnet.core.errors import BadRequest, field_error
-from expertnet.experts import reference
-from expertnet.search import Range, SearchQuery
-from expertnet.search.indexer import EXPERTS, get_search
+from expertnet.search import AsyncSearch, Range, SearchQuery, SearchResult
+from expertnet.search.consultation_index import principals
+from expertnet.search.indexer import CONSULTATIONS, EXPERTS, WRITES
 from expertnet.search.schemas import (
     ConsultationHit,
     ConsultationSearchIn,
@@ -22,7 +24,8 @@ FACETS = ("categories", "languages", "coverage_countries", "regions", "org_type"
 # the hits themselves ~3 ms). Those counts are shared by every official with the same filters, so
 # they are kept for a few seconds, and dropped at once when this process writes to the index.
 FACET_TTL_SECONDS = 5.0
-_facet_cache: dict[tuple, tuple[float, int, dict]] = {}
+# search client -> {query key: (expires at, index writes then, facet counts)}
+_facet_cache: WeakKeyDictionary[AsyncSearch, dict[tuple, tuple[float, int, dict]]] = WeakKeyDictionary()
 
 
 def _labels(field: str, value: str, locale: str) -> str:
@@ -60,26 +63,21 @@ def _facet_key(query: SearchQuery) -> tuple | None:
     return (query.system, filters, ranges, tuple(query.facets))
 
 
-async def _search_with_cached_facets(settings: Settings, query: SearchQuery):
-    from dataclasses import replace
-
-    from expertnet.search.indexer import WRITES
-
-    search = get_search(settings)
+async def _search_with_cached_facets(search: AsyncSearch, query: SearchQuery) -> SearchResult:
     key = _facet_key(query)
     if key is None:
         return await search.search(EXPERTS, query)
-    key = (str(settings.data_dir), settings.meili_url, *key)
+    cache = _facet_cache.setdefault(search, {})
     now = time.monotonic()
-    cached = _facet_cache.get(key)
+    cached = cache.get(key)
     if cached and cached[0] > now and cached[1] == WRITES["count"]:
         result = await search.search(EXPERTS, replace(query, facets=[]))
         result.facets = cached[2]
         return result
     result = await search.search(EXPERTS, query)
-    if len(_facet_cache) > 1000:
-        _facet_cache.clear()
-    _facet_cache[key] = (now + FACET_TTL_SECONDS, WRITES["count"], result.facets)
+    if len(cache) > 1000:
+        cache.clear()
+    cache[key] = (now + FACET_TTL_SECONDS, WRITES["count"], result.facets)
     return result
 
 
@@ -121,14 +119,16 @@ def build_query(params: ExpertSearchIn, principal: Principal | None, *, system: 
     )
 
 
-async def search_experts(settings: Settings, principal: Principal | None, params: ExpertSearchIn, *, system: bool = False, locale: str = "en") -> ExpertSearchPage:
+async def search_experts(
+    search: AsyncSearch, principal: Principal | None, params: ExpertSearchIn, *, system: bool = False, locale: str = "en"
+) -> ExpertSearchPage:
     if not system and principal is None:
         raise BadRequest("search needs a signed-in member")
     for region in params.regions:
         if not reference.is_region(region):
             raise field_error("region", f"unknown regional group {region!r}")
     query = build_query(params, principal, system=system)
-    result = await _search_with_cached_facets(settings, query)
+    result = await _search_with_cached_facets(search, query)
     items = [
         ExpertHit(
             id=int(hit.id),
@@ -155,10 +155,10 @@ async def search_experts(settings: Settings, principal: Principal | None, params
 CONSULTATION_FACETS = ("status", "category", "urgency", "location_country")
 
 
-async def search_consultations(settings: Settings, principal: Principal, params: ConsultationSearchIn, *, locale: str = "en") -> ConsultationSearchPage:
+async def search_consultations(
+    search: AsyncSearch, principal: Principal, params: ConsultationSearchIn, *, locale: str = "en"
+) -> ConsultationSearchPage:
     """Only consultations the user may read: the acl comes from the identity, never from the client."""
-    from expertnet.search.consultation_index import INDEX, principals
-
     filters: dict[str, list] = {}
     if params.status:
         filters["status"] = params.status
@@ -168,7 +168,7 @@ async def search_consultations(settings: Settings, principal: Principal, params:
         text=params.q, filters=filters, acl=principals(principal), facets=list(CONSULTATION_FACETS),
         offset=params.offset, limit=params.limit, sort=[] if params.q else [("created_at", "desc")],
     )
-    result = await get_search(settings).search(INDEX, query)
+    result = await search.search(CONSULTATIONS, query)
     items = [
         ConsultationHit(
             id=int(hit.id), title=hit.document["title"], category=hit.document.get("category", ""),

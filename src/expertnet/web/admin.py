@@ -44,7 +44,7 @@ async def vetting_queue(
     q: Annotated[str | None, Parameter(max_length=200)] = None,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    rows, total = await members.list_members(
+    page = await members.list_members(
         db_session,
         status=None if status == "all" else status,
         role=role or None,
@@ -56,8 +56,8 @@ async def vetting_queue(
         request,
         "admin/members.html",
         {
-            "members": [members.to_out(m) for m in rows],
-            "total": total,
+            "members": page.items,
+            "total": page.total,
             "status": status,
             "role": role or "",
             "q": q or "",
@@ -69,7 +69,7 @@ async def vetting_queue(
 
 
 async def _member_context(session: AsyncSession, principal: Principal, member_id: int) -> dict[str, Any]:
-    member = await members.member_out(session, await members.get_member(session, member_id))
+    member = await members.read(session, member_id)
     expert = None
     if member.expert_id:
         expert = await experts.get_visible(session, principal, member.expert_id)
@@ -180,7 +180,7 @@ async def audit_page(
         since=start,
         until=end,
     )
-    items, total = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
+    log = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
     chain = await admin_service.verify(db_session) if verify else None
     filters = {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
     query = urlencode({k: v for k, v in filters.items() if v})
@@ -188,8 +188,8 @@ async def audit_page(
         request,
         "admin/audit.html",
         {
-            "items": items,
-            "total": total,
+            "items": log.items,
+            "total": log.total,
             "offset": offset,
             "limit": AUDIT_PAGE,
             "filters": filters,

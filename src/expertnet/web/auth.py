@@ -10,6 +10,7 @@ from expertnet.config import Settings
 from expertnet.core.auth import APPLICANT, COOKIE_NAME, PUBLIC, Principal, access
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError
+from expertnet.members import auth as sign_in
 from expertnet.members import service as members
 from expertnet.members.models import VettingStatus
 from expertnet.members.schemas import ApplicationUpdate, LoginIn, RegisterIn
@@ -73,7 +74,7 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
             status_code=400,
         )
     try:
-        tokens, member = await members.login(db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request))
+        tokens, member = await sign_in.login(db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request))
     except AppError as refused:
         if any(e.field == "totp_code" for e in refused.errors):
             message = i18n.translate(locale, "Enter the current code from your authenticator app.")
@@ -95,7 +96,7 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
 
 @post("/logout", opt=access(APPLICANT))
 async def logout(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
-    await members.revoke_tokens(db_session, principal.id)
+    await sign_in.revoke_tokens(db_session, principal.id)
     response = redirect("/login", flash="logged_out")
     clear_cookie(response, COOKIE_NAME)
     clear_cookie(response, CSRF_COOKIE)
@@ -155,17 +156,18 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
         body = None
     if body is not None and not errors:
         try:
-            member = await members.register(db_session, body, ip=client_ip(request))
+            registered = await members.register(db_session, body, ip=client_ip(request))
         except AppError as exc:
             errors = app_error_fields(exc)
         else:
+            member = await members.get_member(db_session, registered.id)
             if locale != member.ui_language:
                 await members.update_application(
-                    db_session, Principal.of(member), ApplicationUpdate(version=member.version, ui_language=locale)
+                    db_session, sign_in.principal_of(member), ApplicationUpdate(version=member.version, ui_language=locale)
                 )
             # The new applicant is signed in at once (their password was just set, no need to check it).
             response = redirect("/application", flash="registered")
-            set_session_cookie(response, settings, members.issue_pair(settings, member).access_token)
+            set_session_cookie(response, settings, sign_in.issue_pair(settings, member).access_token)
             clear_cookie(response, CSRF_COOKIE)
             return response
     return render(request, "auth/register.html", {"form": form, "errors": errors}, status_code=400)
@@ -176,7 +178,7 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
 
 @get("/application", opt=access(APPLICANT))
 async def application_page(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
-    member = await members.member_out(db_session, await members.get_member(db_session, principal.id))
+    member = await members.read(db_session, principal.id)
     return render(request, "auth/application.html", {"member": member, "form": member.model_dump(), "errors": {}})
 
 
@@ -202,12 +204,12 @@ async def application_submit(request: Request, db_session: AsyncSession, princip
     except AppError as exc:
         if exc.status_code == 409:
             errors = {"form": i18n.translate(i18n.locale_of(request), "Your application was changed in another window. The form now shows the saved version; make your changes again.")}
-            member = await members.member_out(db_session, await members.get_member(db_session, principal.id))
+            member = await members.read(db_session, principal.id)
             return render(request, "auth/application.html", {"member": member, "form": member.model_dump(), "errors": errors}, status_code=409)
         errors = app_error_fields(exc)
     if not errors:
         return redirect("/application", flash="application_saved")
-    member = await members.member_out(db_session, await members.get_member(db_session, principal.id))
+    member = await members.read(db_session, principal.id)
     return render(request, "auth/application.html", {"member": member, "form": payload, "errors": errors}, status_code=400)
 
 

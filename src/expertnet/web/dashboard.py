@@ -17,9 +17,8 @@ async def dashboard(request: Request, db_session: AsyncSession, principal: Princ
         return redirect("/application")
     context: dict = {}
     if principal.role == "admin":
-        _, context["pending_count"] = await members.list_members(
-            db_session, status="pending", role=None, q=None, offset=0, limit=1
-        )
+        pending = await members.list_members(db_session, status="pending", role=None, q=None, offset=0, limit=1)
+        context["pending_count"] = pending.total
     context.update(await desk.dashboard_context(db_session, principal, client_ip(request)))
     return render(request, "dashboard.html", context)
 

@@ -7,11 +7,11 @@ from litestar.params import Parameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.config import Settings
 from expertnet.core.auth import MEMBER, OFFICIAL, Principal, access
 from expertnet.db import utcnow
 from expertnet.experts import service as experts
-from expertnet.search import service as search
+from expertnet.search import AsyncSearch
+from expertnet.search import service as search_service
 from expertnet.search.schemas import ExpertSearchIn
 from expertnet.web import i18n
 from expertnet.web.common import field_errors, is_htmx, render
@@ -47,7 +47,7 @@ def _query_string(params: ExpertSearchIn, offset: int | None = None) -> str:
 
 async def _search(
     request: Request,
-    settings: Settings,
+    search: AsyncSearch,
     principal: Principal,
     q: str,
     category: list[str] | None,
@@ -76,7 +76,7 @@ async def _search(
         # Bad filter values come only from edited URLs: show the message and an empty result.
         params = ExpertSearchIn(q=raw["q"][:300])
         return {"params": params, "page": None, "errors": field_errors(request, exc), "selected": {}, "qs": ""}
-    page = await search.search_experts(settings, principal, params, locale=locale)
+    page = await search_service.search_experts(search, principal, params, locale=locale)
     selected = {
         "categories": params.categories,
         "languages": params.languages,
@@ -99,7 +99,7 @@ async def _search(
 @get("/directory", opt=access(OFFICIAL))
 async def directory_page(
     request: Request,
-    settings: Settings,
+    search: AsyncSearch,
     principal: Principal,
     q: Annotated[str, Parameter(max_length=300)] = "",
     category: Multi = None,
@@ -110,14 +110,14 @@ async def directory_page(
     available: Annotated[str | None, Parameter(pattern="^(true|false)?$")] = None,
     offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
 ) -> Response:
-    context = await _search(request, settings, principal, q, category, language, region, country, org_type, available, offset)
+    context = await _search(request, search, principal, q, category, language, region, country, org_type, available, offset)
     return render(request, "directory/search.html", context)
 
 
 @get("/directory/results", opt=access(OFFICIAL))
 async def directory_results(
     request: Request,
-    settings: Settings,
+    search: AsyncSearch,
     principal: Principal,
     q: Annotated[str, Parameter(max_length=300)] = "",
     category: Multi = None,
@@ -129,7 +129,7 @@ async def directory_results(
     offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
 ) -> Response:
     """The results partial (and, out of band, the facet counts) for htmx; a full page otherwise."""
-    context = await _search(request, settings, principal, q, category, language, region, country, org_type, available, offset)
+    context = await _search(request, search, principal, q, category, language, region, country, org_type, available, offset)
     if not is_htmx(request):
         return render(request, "directory/search.html", context)
     response = render(request, "partials/directory_results.html", {**context, "oob": True})

@@ -1,36 +1,21 @@
 """All page routes, behind one router whose error handlers answer in HTML, plus /static."""
-import importlib
 from pathlib import Path
 
 from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from expertnet.core.auth import PUBLIC, access
+from expertnet.web import admin, auth, consultations, dashboard, directory, profile
 from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Page modules, one per journey; each exposes ROUTES.
-PAGE_MODULES = (
-    "expertnet.web.auth",
-    "expertnet.web.dashboard",
-    "expertnet.web.admin",
-    "expertnet.web.profile",
-    "expertnet.web.directory",
-    "expertnet.web.consultations",
-)
-
-
-def _page_handlers() -> list:
-    handlers: list = []
-    for name in PAGE_MODULES:
-        handlers.extend(importlib.import_module(name).ROUTES)
-    return handlers
-
+PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations)
 
 pages = Router(
     path="/",
-    route_handlers=_page_handlers(),
+    route_handlers=[handler for module in PAGE_MODULES for handler in module.ROUTES],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

@@ -15,8 +15,8 @@ from markupsafe import Markup
 from jinja2.runtime import Context
 from litestar.contrib.jinja import JinjaTemplateEngine
 
+from expertnet.core import reference
 from expertnet.db import utcnow
-from expertnet.experts import reference
 from expertnet.web import i18n, labels
 
 

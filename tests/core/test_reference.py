@@ -4,7 +4,7 @@ import unicodedata
 import pycountry
 import pytest
 
-from expertnet.experts import reference
+from expertnet.core import reference
 
 DOMAIN_CATEGORIES = [
     "archaeology", "numismatics", "manuscripts", "religious_art", "fine_art", "ethnography",

@@ -1,0 +1,159 @@
+"""Signing in: the principal of a token, login with throttling and a second factor, token pairs,
+revocation, password change. Services never commit: the request or the job owns the transaction."""
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.config import Settings
+from expertnet.core import audit
+from expertnet.core.auth import Principal
+from expertnet.core.errors import FieldError, Forbidden, TooManyRequests, Unauthorized, field_error
+from expertnet.core.security import (
+    ACCESS,
+    REFRESH,
+    InvalidToken,
+    decode_token,
+    decode_totp_setup_token,
+    hash_password,
+    issue_token,
+    issue_totp_setup_token,
+    verify_password,
+)
+from expertnet.db import keep, utcnow
+from expertnet.members import repository
+from expertnet.members.models import LoginAttempt, Member, VettingStatus
+from expertnet.members.schemas import TokenOut, TotpSetupOut
+from expertnet.members.service import check_password, get_member
+
+
+def principal_of(member: Member) -> Principal:
+    return Principal(
+        id=member.id,
+        email=member.email,
+        full_name=member.full_name,
+        role=member.role,
+        vetting_status=member.vetting_status,
+        vetted_until=member.vetted_until,
+        token_version=member.token_version,
+        organisation=member.organisation,
+        ui_language=member.ui_language,
+        has_totp=bool(member.totp_secret),
+    )
+
+
+async def load_principal(session: AsyncSession, member_id: int) -> Principal | None:
+    """The auth middleware's loader (wired in app.py): who a verified token speaks for, now."""
+    member = await repository.get(session, member_id)
+    return principal_of(member) if member is not None else None
+
+
+def issue_pair(settings: Settings, member: Member) -> TokenOut:
+    return TokenOut(
+        access_token=issue_token(settings, member.id, member.token_version, ACCESS),
+        refresh_token=issue_token(settings, member.id, member.token_version, REFRESH),
+        expires_in=settings.access_token_minutes * 60,
+    )
+
+
+async def login(
+    session: AsyncSession, settings: Settings, email: str, password: str, totp_code: str | None, ip: str
+) -> tuple[TokenOut, Member]:
+    """Tokens for a right password (and second-factor code). Every attempt is recorded, and a
+    failed one is kept past the rollback of the error it raises, so that throttling counts it."""
+    email = email.lower()
+    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    if await repository.failed_logins_since(session, since, email=email) >= settings.login_max_failures:
+        raise TooManyRequests("too many failed logins for this account; try again later")
+    if ip and await repository.failed_logins_since(session, since, ip=ip) >= settings.login_max_failures_per_ip:
+        raise TooManyRequests("too many failed logins from this address; try again later")
+    member = await repository.by_email(session, email)
+    ok, new_hash = verify_password(member.password_hash if member else None, password)
+    if ok and member is not None and member.totp_secret and not _check_totp(member, totp_code):
+        await _attempt(session, email, ip, success=False)
+        reason = "missing or invalid second-factor code"
+        raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
+    await _attempt(session, email, ip, success=ok)
+    if not ok or member is None:
+        raise Unauthorized("wrong e-mail address or password")
+    if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
+        raise Forbidden(f"this account is {member.vetting_status}")
+    if new_hash:
+        member.password_hash = new_hash
+    await audit.record(session, "member.login", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
+    return issue_pair(settings, member), member
+
+
+async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool) -> None:
+    async def write(s: AsyncSession) -> None:
+        s.add(LoginAttempt(email=email, ip=ip, success=success))
+
+    await keep(session, write)
+
+
+def _check_totp(member: Member, code: str | None) -> bool:
+    if not code:
+        return False
+    totp = pyotp.TOTP(member.totp_secret)
+    now = int(utcnow().timestamp())
+    for offset in (-1, 0, 1):
+        step = now // 30 + offset
+        if member.totp_last_step is not None and step <= member.totp_last_step:
+            continue  # a code cannot be used twice
+        if totp.at(step * 30) == code.strip():
+            member.totp_last_step = step
+            return True
+    return False
+
+
+async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenOut:
+    try:
+        claims = decode_token(settings, refresh_token, REFRESH)
+    except InvalidToken:
+        raise Unauthorized("refresh_token: invalid or expired") from None
+    member = await repository.get(session, claims.member_id)
+    if member is None or member.token_version != claims.token_version:
+        raise Unauthorized("refresh_token: revoked")
+    if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
+        raise Unauthorized(f"this account is {member.vetting_status}")
+    return issue_pair(settings, member)
+
+
+async def revoke_tokens(session: AsyncSession, member_id: int) -> None:
+    member = await get_member(session, member_id, for_update=True)
+    member.token_version += 1
+    member.updated_at = utcnow()
+
+
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
+    member = await get_member(session, principal.id, for_update=True)
+    ok, _ = verify_password(member.password_hash, current)
+    if not ok:
+        raise field_error("current_password", "is wrong")
+    check_password(new, member.email, "new_password")
+    member.password_hash = hash_password(new)
+    member.token_version += 1  # every older token stops working
+    member.updated_at = utcnow()
+    await audit.record(session, "member.password_change", actor_id=member.id, object_type="member", object_id=member.id)
+
+
+def totp_setup(settings: Settings, principal: Principal) -> TotpSetupOut:
+    """A new secret for an authenticator app; it takes effect only once a code from it is shown."""
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
+    return TotpSetupOut(secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret))
+
+
+async def totp_enable(session: AsyncSession, settings: Settings, principal: Principal, setup_token: str, code: str) -> None:
+    try:
+        secret = decode_totp_setup_token(settings, setup_token, principal.id)
+    except InvalidToken:
+        raise field_error("setup_token", "invalid or expired; start the set-up again") from None
+    member = await get_member(session, principal.id, for_update=True)
+    member.totp_secret = secret
+    member.totp_last_step = None
+    if not _check_totp(member, code):
+        raise field_error("code", "does not match the authenticator; check the device clock")
+    member.token_version += 1  # sessions opened without the second factor end here
+    member.updated_at = utcnow()
+    await audit.record(session, "member.totp_enabled", actor_id=member.id, object_type="member", object_id=member.id)

@@ -1,0 +1,103 @@
+"""The queries of accounts, sign-in attempts and vetting decisions. Nothing here commits."""
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.members.models import LoginAttempt, Member, VettingDecision, VettingStatus
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Member))).scalar_one())
+
+
+async def get(session: AsyncSession, member_id: int, *, for_update: bool = False) -> Member | None:
+    query = select(Member).where(Member.id == member_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def by_email(session: AsyncSession, email: str) -> Member | None:
+    return (await session.execute(select(Member).where(Member.email == email))).scalar_one_or_none()
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    return (await session.execute(select(Member.id).where(Member.email == email))).scalar_one_or_none() is not None
+
+
+async def failed_logins_since(
+    session: AsyncSession, since: datetime, *, email: str | None = None, ip: str | None = None
+) -> int:
+    """Failed sign-ins since `since`, for one account (email) or one address (ip)."""
+    key = LoginAttempt.email == email if email is not None else LoginAttempt.ip == ip
+    query = select(func.count()).select_from(LoginAttempt).where(key, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def page(
+    session: AsyncSession, *, status: str | None, role: str | None, q: str | None, offset: int, limit: int
+) -> tuple[list[Member], int]:
+    """Members by vetting status, role and a text in the e-mail address or name, oldest first."""
+    query = select(Member)
+    if status:
+        query = query.where(Member.vetting_status == status)
+    if role:
+        query = query.where(Member.role == role)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Member.email).like(like), func.lower(Member.full_name).like(like)))
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = (await session.execute(query.order_by(Member.id).offset(offset).limit(limit))).scalars().all()
+    return list(rows), total
+
+
+async def decisions_of(session: AsyncSession, member_id: int) -> list[VettingDecision]:
+    rows = await session.execute(
+        select(VettingDecision).where(VettingDecision.member_id == member_id).order_by(VettingDecision.id)
+    )
+    return list(rows.scalars().all())
+
+
+def vetting_current(now: datetime) -> ColumnElement[bool]:
+    """SQL for Member.vetting_current: approved, and not past the re-vetting date."""
+    return (Member.vetting_status == VettingStatus.approved) & or_(Member.vetted_until.is_(None), Member.vetted_until > now)
+
+
+async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int = 1000) -> dict[int, Row]:
+    """Id, e-mail address and vetting (status, until) of members, by id. IN lists stay below the
+    bind-parameter limits of SQLite and asyncpg."""
+    ordered = sorted(member_ids)
+    found: dict[int, Row] = {}
+    for start in range(0, len(ordered), chunk):
+        rows = await session.execute(
+            select(Member.id, Member.email, Member.vetting_status, Member.vetted_until).where(Member.id.in_(ordered[start : start + chunk]))
+        )
+        found.update({row.id: row for row in rows})
+    return found
+
+
+# --- bulk paths (the expert import): one statement per table and chunk, never one per row -------
+
+
+async def ids_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[str, int]:
+    return dict((await session.execute(select(Member.email, Member.id).where(Member.email.in_(list(emails))))).all())
+
+
+async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]:
+    """Insert members (complete column dicts) and return their ids by e-mail address.
+
+    A plain executemany without RETURNING is one driver call; reading the ids back by their unique
+    key is far cheaper than row-by-row RETURNING on SQLite."""
+    await session.execute(insert(Member.__table__), rows)
+    return await ids_by_email(session, [row["email"] for row in rows])
+
+
+async def update_many(session: AsyncSession, rows: list[dict]) -> None:
+    """Bulk UPDATE by primary key: each dict holds `id` and the columns that change."""
+    await session.execute(update(Member), rows)
+
+
+async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
+    await session.execute(insert(VettingDecision.__table__), rows)

@@ -16,11 +16,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.consultations import service
+from expertnet.consultations import repository, service
 from expertnet.consultations.models import ASSIGNED_STATUSES, TERMINAL_STATUSES, Attachment, Status
 from expertnet.consultations.schemas import AttachmentOut
 from expertnet.core import audit
@@ -173,8 +172,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: service.Ctx, co
         sha256=digest,
         created_at=utcnow(),
     )
-    session.add(attachment)
-    await session.flush()
+    await repository.add(session, attachment)
     service._event(session, c.id, ctx.principal.id, "attachment", attachment_id=attachment.id,
                    filename=attachment.original_name, sha256=digest, size=len(data))
     if c.status != Status.draft:
@@ -200,11 +198,7 @@ async def _audit(session: AsyncSession, ctx: service.Ctx, action: str, attachmen
 
 async def list_attachments(session: AsyncSession, ctx: service.Ctx, consultation_id: int) -> list[AttachmentOut]:
     await service.access(session, ctx, consultation_id, "attachment.list")
-    rows = (
-        await session.execute(
-            select(Attachment).where(Attachment.consultation_id == consultation_id).order_by(Attachment.id)
-        )
-    ).scalars().all()
+    rows = await repository.attachments(session, consultation_id)
     await audit.record(
         session, "attachment.list", actor_id=ctx.principal.id, object_type="consultation", object_id=consultation_id,
         reason=ctx.reason, ip=ctx.ip, detail={"attachment_ids": [a.id for a in rows]},
@@ -214,11 +208,7 @@ async def list_attachments(session: AsyncSession, ctx: service.Ctx, consultation
 
 async def _get(session: AsyncSession, ctx: service.Ctx, consultation_id: int, attachment_id: int, action: str) -> Attachment:
     await service.access(session, ctx, consultation_id, action)
-    attachment = (
-        await session.execute(
-            select(Attachment).where(Attachment.id == attachment_id, Attachment.consultation_id == consultation_id)
-        )
-    ).scalar_one_or_none()
+    attachment = await repository.attachment(session, consultation_id, attachment_id)
     if attachment is None:
         raise await service.deny(session, ctx, attachment_id, action, "attachment")
     return attachment

@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
+from expertnet.consultations import repository
 from expertnet.core.text import tokens
 from expertnet.db import utcnow
-from expertnet.experts.models import Expert
-from expertnet.members.models import Member, VettingStatus
+from expertnet.members.models import VettingStatus
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +400,7 @@ def hard_constraint_problems(
     now: datetime | None = None,
 ) -> list[str]:
     """Why this expert may not be offered this request (empty: eligible): DESIGN.md's hard
-    constraints, never relaxed by ranking. `expert` is a candidate row (CANDIDATE_COLUMNS): the
+    constraints, never relaxed by ranking. `expert` is a candidate row (repository.CANDIDATE_COLUMNS): the
     profile with the member's name and vetting."""
     now = now or utcnow()
     problems = []
@@ -611,26 +610,6 @@ async def retrieve(settings: Settings, req: RequestProfile, spec: RoutingSpec) -
     return found
 
 
-# What routing needs of an expert, as plain column rows: no ORM entities on the hot path.
-CANDIDATE_COLUMNS = (
-    Expert.id, Expert.member_id, Expert.external_id, Expert.country, Expert.coverage_countries,
-    Expert.languages, Expert.categories, Expert.specialties, Expert.bio, Expert.available, Expert.away_until,
-    Expert.max_open_consultations, Expert.open_consultations, Expert.market_ties, Expert.conflicts,
-    Expert.offers_received, Expert.offers_answered, Member.full_name, Member.vetting_status, Member.vetted_until,
-)
-
-
-async def load_candidates(session: AsyncSession, expert_ids: Iterable[int]) -> list:
-    """Fresh rows for the retrieved ids, in one query."""
-    ids = list(expert_ids)
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(*CANDIDATE_COLUMNS).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids))
-    )
-    return list(rows.all())
-
-
 def rank_loaded(
     rows: Iterable,
     spec: RoutingSpec,
@@ -713,7 +692,7 @@ async def rank_candidates(
         return []
     req = analyse_request(spec)
     profiles = await retrieve(settings, req, spec)
-    rows = await load_candidates(session, profiles)
+    rows = await repository.candidate_rows(session, profiles)
     return rank_loaded(
         rows, spec, top=top, exclude_expert_ids=exclude_expert_ids, requester_id=requester_id,
         requester_org=requester_org, requester_country=requester_country, req=req, profiles=profiles,
@@ -730,7 +709,7 @@ async def evaluate_expert(
     requester_country: str | None = None,
 ) -> tuple[Candidate | None, list[str]]:
     """One chosen expert (an admin's manual offer): (candidate, []) or (None, problems)."""
-    rows = await load_candidates(session, [expert_id])
+    rows = await repository.candidate_rows(session, [expert_id])
     if not rows:
         return None, ["no such expert"]
     row = rows[0]

@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.consultations import routing
+from expertnet.consultations import repository, routing
 from expertnet.consultations.models import (
     ASSIGNED_STATUSES,
     OPEN_STATUSES,
@@ -50,7 +49,7 @@ from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, Forbidden, NotFound, field_error
 from expertnet.db import keep, utcnow
 from expertnet.experts.models import Expert
-from expertnet.members.models import Member, Role, VettingStatus
+from expertnet.members.models import Member, Role
 
 # How long an offer stays open, by urgency; an explicit detention deadline shortens it.
 OFFER_WINDOWS = {
@@ -145,14 +144,7 @@ class Access:
 async def own_expert(session: AsyncSession, principal: Principal) -> Expert | None:
     if principal.role != Role.expert:
         return None
-    return (await session.execute(select(Expert).where(Expert.member_id == principal.id))).scalar_one_or_none()
-
-
-async def _get(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation | None:
-    query = select(Consultation).where(Consultation.id == consultation_id).execution_options(populate_existing=True)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return await repository.expert_of_member(session, principal.id)
 
 
 async def access(
@@ -167,7 +159,7 @@ async def access(
     """Object-level authorization: requester, assigned expert, expert with an open offer, admin.
     Anyone else - and anyone outside `roles` - gets Denied (404), whether the row exists or not."""
     roles = set(roles)
-    c = await _get(session, consultation_id, for_update=for_update)
+    c = await repository.get(session, consultation_id, for_update=for_update)
     if c is None:
         raise await deny(session, ctx, consultation_id, action)
     p = ctx.principal
@@ -184,15 +176,7 @@ async def access(
         if c.assigned_expert_id == expert.id and ASSIGNED in roles:
             return Access(c, ASSIGNED, expert)
         if OFFERED in roles and c.assigned_expert_id != expert.id:
-            offer = (
-                await session.execute(
-                    select(Offer).where(
-                        Offer.consultation_id == c.id,
-                        Offer.expert_id == expert.id,
-                        Offer.status == OfferStatus.open,
-                    )
-                )
-            ).scalar_one_or_none()
+            offer = await repository.open_offer(session, c.id, expert.id)
             if offer is not None:
                 return Access(c, OFFERED, expert, offer)
     raise await deny(session, ctx, consultation_id, action)
@@ -202,7 +186,7 @@ async def access(
 
 
 def _event(session: AsyncSession, consultation_id: int, actor_id: int | None, kind: str, **detail) -> None:
-    session.add(ConsultationEvent(consultation_id=consultation_id, actor_id=actor_id, kind=kind, detail=detail))
+    repository.add_later(session, ConsultationEvent(consultation_id=consultation_id, actor_id=actor_id, kind=kind, detail=detail))
 
 
 def _changed(session: AsyncSession, c: Consultation) -> None:
@@ -235,36 +219,13 @@ def _label(c: Consultation) -> str:
     return f"Consultation #{c.id} ({c.urgency})"
 
 
-async def _admin_ids(session: AsyncSession) -> list[int]:
-    now = utcnow()
-    rows = await session.execute(
-        select(Member.id).where(
-            Member.role == Role.admin,
-            Member.vetting_status == VettingStatus.approved,
-            or_(Member.vetted_until.is_(None), Member.vetted_until > now),
-        )
-    )
-    return list(rows.scalars())
-
-
 async def _expert_member_ids(session: AsyncSession, expert_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(set(expert_ids))
-    if not ids:
-        return {}
-    rows = await session.execute(select(Expert.id, Expert.member_id).where(Expert.id.in_(ids)))
-    return dict(rows.all())
+    return await repository.expert_member_ids(session, expert_ids)
 
 
 async def _bump_experts(session: AsyncSession, expert_ids: Iterable[int], **deltas: int) -> None:
     """Atomic counter changes on experts (never read-modify-write), announced to the indexer."""
-    ids = sorted(set(expert_ids))
-    if not ids:
-        return
-    values = {name: getattr(Expert, name) + delta for name, delta in deltas.items()}
-    await session.execute(
-        update(Expert).where(Expert.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
-    )
-    for expert_id in ids:
+    for expert_id in await repository.bump_experts(session, expert_ids, **deltas):
         outbox.emit(session, "index.expert", expert_id)
 
 
@@ -308,7 +269,7 @@ def routing_spec(c: Consultation) -> routing.RoutingSpec:
 
 
 async def _member(session: AsyncSession, member_id: int) -> Member:
-    member = (await session.execute(select(Member).where(Member.id == member_id))).scalar_one_or_none()
+    member = await repository.member(session, member_id)
     if member is None:
         raise NotFound("member not found")
     return member
@@ -340,8 +301,7 @@ async def create_draft(session: AsyncSession, ctx: Ctx, data: ConsultationCreate
         created_at=now,
         updated_at=now,
     )
-    session.add(c)
-    await session.flush()
+    await repository.add(session, c)
     _event(session, c.id, member.id, "created")
     outbox.emit(session, "index.consultation", c.id)
     await _audit_change(session, ctx, c.id, "create")
@@ -381,7 +341,7 @@ async def preview_candidates(
     acc = await access(session, ctx, consultation_id, "candidates", roles=(REQUESTER, ADMIN))
     c = acc.consultation
     await _audit_read(session, ctx, c.id, "candidates")
-    excluded = await _offered_expert_ids(session, c.id)
+    excluded = await repository.offered_expert_ids(session, c.id)
     requester = await _member(session, c.requester_id)
     return await routing.rank_candidates(
         session, settings, routing_spec(c), top=top, exclude_expert_ids=excluded,
@@ -410,31 +370,12 @@ async def submit(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
     return c
 
 
-async def _offered_expert_ids(session: AsyncSession, consultation_id: int) -> set[int]:
-    rows = await session.execute(select(Offer.expert_id).where(Offer.consultation_id == consultation_id))
-    return set(rows.scalars())
-
-
-async def _open_offer_count(session: AsyncSession, consultation_id: int) -> int:
-    return int(
-        (
-            await session.execute(
-                select(func.count()).select_from(Offer).where(
-                    Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open
-                )
-            )
-        ).scalar_one()
-    )
-
-
 async def _make_offers(
     session: AsyncSession, c: Consultation, candidates: list[routing.Candidate], *, offered_by: int | None = None
 ) -> list[Offer]:
     now = utcnow()
     expires = offer_expiry(c, now)
-    last_round = (
-        await session.execute(select(func.max(Offer.round)).where(Offer.consultation_id == c.id))
-    ).scalar_one_or_none() or 0
+    last_round = await repository.last_round(session, c.id)
     offers = []
     for rank, cand in enumerate(candidates, 1):
         offer = Offer(
@@ -449,9 +390,8 @@ async def _make_offers(
             offered_at=now,
             expires_at=expires,
         )
-        session.add(offer)
         offers.append(offer)
-    await session.flush()
+    await repository.add(session, *offers)
     await _bump_experts(session, [o.expert_id for o in offers], offers_received=1)
     if c.status in (Status.submitted, Status.escalated):
         c.status = Status.offered
@@ -478,14 +418,14 @@ async def _make_offers(
 async def offer_next(session: AsyncSession, settings: Settings, c: Consultation, *, count: int | None = None) -> list[Offer]:
     """Top the open offers up to `count` (default: the request's offer width) with the next
     candidates. With no open offer and no candidate left, the request is escalated."""
-    open_count = await _open_offer_count(session, c.id)
+    open_count = await repository.open_offer_count(session, c.id)
     need = (count if count is not None else c.offer_width) - (0 if count is not None else open_count)
     if need <= 0:
         return []
     requester = await _member(session, c.requester_id)
     candidates = await routing.rank_candidates(
         session, settings, routing_spec(c), top=need,
-        exclude_expert_ids=await _offered_expert_ids(session, c.id),
+        exclude_expert_ids=await repository.offered_expert_ids(session, c.id),
         requester_id=requester.id, requester_org=requester.organisation, requester_country=requester.country,
     )
     if not candidates:
@@ -500,7 +440,7 @@ async def _escalate(session: AsyncSession, c: Consultation) -> None:
     c.escalated_at = utcnow()
     _event(session, c.id, None, "escalated", reason="no eligible candidate left")
     _notify(
-        session, c, "escalated", await _admin_ids(session),
+        session, c, "escalated", await repository.admin_ids(session, utcnow()),
         f"{_label(c)}: escalated, no expert left to offer",
         "Every eligible expert has declined, let the offer expire, or none matches. "
         "Re-offer the request by hand to a chosen expert or to the next candidates.",
@@ -512,22 +452,11 @@ async def _escalate(session: AsyncSession, c: Consultation) -> None:
 
 async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str) -> tuple[Expert, Offer]:
     expert = await own_expert(session, ctx.principal)
-    offer = (await session.execute(select(Offer).where(Offer.id == offer_id))).scalar_one_or_none()
+    offer = await repository.get_offer(session, offer_id)
     if expert is None or offer is None:
         raise await deny(session, ctx, offer_id, action, "offer")
     if offer.expert_id != expert.id:
-        visible = (
-            await session.execute(
-                select(
-                    exists().where(
-                        Offer.consultation_id == offer.consultation_id,
-                        Offer.expert_id == expert.id,
-                        Offer.status == OfferStatus.open,
-                    )
-                )
-            )
-        ).scalar()
-        if visible:
+        if await repository.has_open_offer(session, offer.consultation_id, expert.id):
             raise Forbidden("offer: this offer was made to another expert")
         raise await deny(session, ctx, offer_id, action, "offer")
     return expert, offer
@@ -536,55 +465,19 @@ async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str
 async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consultation:
     expert, offer = await _own_offer(session, ctx, offer_id, "accept")
     now = utcnow()
-    won = await session.execute(
-        update(Consultation)
-        .where(Consultation.id == offer.consultation_id, Consultation.status == Status.offered)
-        .values(
-            status=Status.accepted, assigned_expert_id=expert.id, accepted_at=now, updated_at=now,
-            version=Consultation.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount != 1:
-        current = (await session.execute(select(Consultation.status).where(Consultation.id == offer.consultation_id))).scalar_one()
+    if not await repository.claim_for_accept(session, offer.consultation_id, expert.id, now):
+        current = await repository.status_of(session, offer.consultation_id)
         if current in ASSIGNED_STATUSES or current == Status.closed:
             raise Conflict("consultation: already accepted by another expert")
         raise Conflict(f"consultation: is {current}, not open for acceptance")
     # We hold the consultation row: every other transition takes it first, so the offer is stable.
-    mine = await session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status == OfferStatus.open, Offer.expires_at > now)
-        .values(status=OfferStatus.accepted, responded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if mine.rowcount != 1:
+    if not await repository.accept_offer(session, offer.id, now):
         raise Conflict("offer: no longer open (it expired, was declined or was closed)")
-    capacity = await session.execute(
-        update(Expert)
-        .where(Expert.id == expert.id, Expert.open_consultations < Expert.max_open_consultations)
-        .values(open_consultations=Expert.open_consultations + 1, offers_answered=Expert.offers_answered + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if capacity.rowcount != 1:
+    if not await repository.take_capacity(session, expert.id):
         raise Conflict("expert: you are at your maximum of open consultations; close one or raise the maximum")
     outbox.emit(session, "index.expert", expert.id)
-    others = list(
-        (
-            await session.execute(
-                select(Offer.id, Offer.expert_id).where(
-                    Offer.consultation_id == offer.consultation_id, Offer.status == OfferStatus.open
-                )
-            )
-        ).all()
-    )
-    if others:
-        await session.execute(
-            update(Offer)
-            .where(Offer.id.in_([o.id for o in others]), Offer.status == OfferStatus.open)
-            .values(status=OfferStatus.closed, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    c = await _get(session, offer.consultation_id)
+    others = await repository.close_open_offers(session, offer.consultation_id, now)
+    c = await repository.get(session, offer.consultation_id)
     _event(session, c.id, ctx.principal.id, "accepted", expert_id=expert.id, external_id=expert.external_id, offer_id=offer.id)
     if others:
         _event(session, c.id, None, "offers_closed", expert_ids=[o.expert_id for o in others], reason="accepted by another expert")
@@ -606,15 +499,9 @@ async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consul
 
 async def decline_offer(session: AsyncSession, settings: Settings, ctx: Ctx, offer_id: int, reason: str = "") -> Offer:
     expert, offer = await _own_offer(session, ctx, offer_id, "decline")
-    c = await _get(session, offer.consultation_id, for_update=True)
+    c = await repository.get(session, offer.consultation_id, for_update=True)
     now = utcnow()
-    done = await session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status == OfferStatus.open)
-        .values(status=OfferStatus.declined, responded_at=now, decline_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
+    if not await repository.decline_offer(session, offer.id, now, reason):
         raise Conflict("offer: no longer open (it expired, was accepted, declined or closed)")
     await _bump_experts(session, [expert.id], offers_answered=1)
     _event(session, c.id, ctx.principal.id, "declined", expert_id=expert.id, external_id=expert.external_id, reason=reason)
@@ -627,45 +514,24 @@ async def decline_offer(session: AsyncSession, settings: Settings, ctx: Ctx, off
         await offer_next(session, settings, c)
     _changed(session, c)
     await _audit_change(session, ctx, c.id, "decline", offer_id=offer.id)
-    return (await session.execute(select(Offer).where(Offer.id == offer.id).execution_options(populate_existing=True))).scalar_one()
+    return await repository.get_offer(session, offer.id, fresh=True)
 
 
 # --- expiry (periodic) ----------------------------------------------------------------------------
 
 
 async def due_offer_consultations(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    rows = await session.execute(
-        select(Offer.consultation_id)
-        .where(Offer.status == OfferStatus.open, Offer.expires_at <= now)
-        .group_by(Offer.consultation_id)
-        .order_by(func.min(Offer.expires_at))
-        .limit(limit)
-    )
-    return list(rows.scalars())
+    return await repository.due_offer_consultation_ids(session, now, limit)
 
 
 async def expire_offers(session: AsyncSession, settings: Settings, consultation_id: int, now: datetime) -> int:
     """Expire the offers of one consultation that waited too long; move on to the next candidates."""
-    c = await _get(session, consultation_id, for_update=True)
+    c = await repository.get(session, consultation_id, for_update=True)
     if c is None:
         return 0
-    due = list(
-        (
-            await session.execute(
-                select(Offer.id, Offer.expert_id).where(
-                    Offer.consultation_id == c.id, Offer.status == OfferStatus.open, Offer.expires_at <= now
-                )
-            )
-        ).all()
-    )
+    due = await repository.expire_due_offers(session, c.id, now)
     if not due:
         return 0
-    await session.execute(
-        update(Offer)
-        .where(Offer.id.in_([o.id for o in due]), Offer.status == OfferStatus.open, Offer.expires_at <= now)
-        .values(status=OfferStatus.expired, responded_at=now)
-        .execution_options(synchronize_session=False)
-    )
     _event(session, c.id, None, "offers_expired", expert_ids=[o.expert_id for o in due])
     members = await _expert_member_ids(session, [o.expert_id for o in due])
     _notify(
@@ -680,18 +546,12 @@ async def expire_offers(session: AsyncSession, settings: Settings, consultation_
 
 
 async def due_deadline_consultations(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    rows = await session.execute(
-        select(Consultation.id)
-        .where(Consultation.status.in_(list(SEEKING_STATUSES)), Consultation.deadline.is_not(None), Consultation.deadline <= now)
-        .order_by(Consultation.deadline)
-        .limit(limit)
-    )
-    return list(rows.scalars())
+    return await repository.due_deadline_ids(session, now, limit)
 
 
 async def expire_request(session: AsyncSession, consultation_id: int, now: datetime) -> bool:
     """The detention deadline passed before any expert accepted: the request expires."""
-    c = await _get(session, consultation_id, for_update=True)
+    c = await repository.get(session, consultation_id, for_update=True)
     if c is None or c.status not in SEEKING_STATUSES or c.deadline is None or c.deadline > now:
         return False
     closed = await _close_open_offers(session, c, now)
@@ -709,21 +569,7 @@ async def expire_request(session: AsyncSession, consultation_id: int, now: datet
 
 
 async def _close_open_offers(session: AsyncSession, c: Consultation, now: datetime) -> list[int]:
-    rows = list(
-        (
-            await session.execute(
-                select(Offer.id, Offer.expert_id).where(Offer.consultation_id == c.id, Offer.status == OfferStatus.open)
-            )
-        ).all()
-    )
-    if rows:
-        await session.execute(
-            update(Offer)
-            .where(Offer.id.in_([r.id for r in rows]), Offer.status == OfferStatus.open)
-            .values(status=OfferStatus.closed, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return [r.expert_id for r in rows]
+    return [r.expert_id for r in await repository.close_open_offers(session, c.id, now)]
 
 
 # --- admin re-offer ------------------------------------------------------------------------------
@@ -737,14 +583,7 @@ async def reoffer(session: AsyncSession, settings: Settings, ctx: Ctx, consultat
     requester = await _member(session, c.requester_id)
     spec = routing_spec(c)
     if data.expert_id is not None:
-        has_open = (
-            await session.execute(
-                select(exists().where(
-                    Offer.consultation_id == c.id, Offer.expert_id == data.expert_id, Offer.status == OfferStatus.open
-                ))
-            )
-        ).scalar()
-        if has_open:
+        if await repository.has_open_offer(session, c.id, data.expert_id):
             raise Conflict("expert_id: this expert already has an open offer on the request")
         candidate, problems = await routing.evaluate_expert(
             session, spec, data.expert_id, requester_id=requester.id,
@@ -761,7 +600,7 @@ async def reoffer(session: AsyncSession, settings: Settings, ctx: Ctx, consultat
         )
         candidates = await routing.rank_candidates(
             session, settings, spec, top=data.count,
-            exclude_expert_ids=await _offered_expert_ids(session, c.id), **requester_info,
+            exclude_expert_ids=await repository.offered_expert_ids(session, c.id), **requester_info,
         )
         if not candidates:
             raise Conflict("consultation: no eligible candidate left; choose an expert by expert_id")
@@ -807,12 +646,7 @@ async def withdraw(session: AsyncSession, ctx: Ctx, consultation_id: int, reason
 
 
 async def _release_expert(session: AsyncSession, expert_id: int) -> None:
-    await session.execute(
-        update(Expert)
-        .where(Expert.id == expert_id, Expert.open_consultations > 0)
-        .values(open_consultations=Expert.open_consultations - 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.release_capacity(session, expert_id)
     outbox.emit(session, "index.expert", expert_id)
 
 
@@ -830,8 +664,7 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
         raise Forbidden("only the requesting official and the assigned expert write on the ticket")
     _require_ticket_open(c, "messages")
     message = Message(consultation_id=c.id, author_id=ctx.principal.id, body=body)
-    session.add(message)
-    await session.flush()
+    await repository.add(session, message)
     _event(session, c.id, ctx.principal.id, "message", message_id=message.id)
     if acc.role == REQUESTER:
         other = (await _expert_member_ids(session, [c.assigned_expert_id])).values()
@@ -847,8 +680,7 @@ async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, da
     c = acc.consultation
     _require_ticket_open(c, "opinions")
     opinion = Opinion(consultation_id=c.id, expert_id=acc.expert.id, author_id=ctx.principal.id, **data.model_dump())
-    session.add(opinion)
-    await session.flush()
+    await repository.add(session, opinion)
     revision = c.status == Status.answered
     if c.status == Status.accepted:
         c.status = Status.answered
@@ -893,13 +725,7 @@ async def close(session: AsyncSession, ctx: Ctx, consultation_id: int, data: Clo
 
 
 async def _offers_out(session: AsyncSession, where) -> list[OfferOut]:
-    rows = await session.execute(
-        select(Offer, Expert.external_id, Member.full_name)
-        .join(Expert, Expert.id == Offer.expert_id)
-        .join(Member, Member.id == Expert.member_id)
-        .where(where)
-        .order_by(Offer.id)
-    )
+    rows = await repository.offer_rows(session, where)
     return [
         OfferOut(
             id=o.id, consultation_id=o.consultation_id, expert_id=o.expert_id, expert_external_id=ext,
@@ -907,27 +733,23 @@ async def _offers_out(session: AsyncSession, where) -> list[OfferOut]:
             offered_at=o.offered_at, expires_at=o.expires_at, responded_at=o.responded_at,
             decline_reason=o.decline_reason,
         )
-        for o, ext, name in rows.all()
+        for o, ext, name in rows
     ]
 
 
 async def offer_out(session: AsyncSession, offer_id: int) -> OfferOut:
-    return (await _offers_out(session, Offer.id == offer_id))[0]
+    return (await _offers_out(session, repository.Offer.id == offer_id))[0]
 
 
 async def consultation_out(session: AsyncSession, c: Consultation, acc_role: str, expert: Expert | None = None) -> ConsultationOut:
     requester = await _member(session, c.requester_id)
     assigned_name = None
     if c.assigned_expert_id:
-        assigned_name = (
-            await session.execute(
-                select(Member.full_name).join(Expert, Expert.member_id == Member.id).where(Expert.id == c.assigned_expert_id)
-            )
-        ).scalar_one_or_none()
+        assigned_name = await repository.expert_name(session, c.assigned_expert_id)
     if acc_role in (REQUESTER, ADMIN):
-        offers = await _offers_out(session, Offer.consultation_id == c.id)
+        offers = await _offers_out(session, repository.offers_of_consultation(c.id))
     elif expert is not None:
-        offers = await _offers_out(session, and_(Offer.consultation_id == c.id, Offer.expert_id == expert.id))
+        offers = await _offers_out(session, repository.offers_of_consultation(c.id, expert.id))
     else:
         offers = []
     return ConsultationOut(
@@ -966,28 +788,16 @@ async def read(session: AsyncSession, ctx: Ctx, consultation_id: int) -> Consult
 async def timeline(session: AsyncSession, ctx: Ctx, consultation_id: int) -> list[EventOut]:
     await access(session, ctx, consultation_id, "timeline", roles=(REQUESTER, ASSIGNED, ADMIN))
     await _audit_read(session, ctx, consultation_id, "timeline")
-    rows = await session.execute(
-        select(ConsultationEvent, Member.full_name)
-        .outerjoin(Member, Member.id == ConsultationEvent.actor_id)
-        .where(ConsultationEvent.consultation_id == consultation_id)
-        .order_by(ConsultationEvent.id)
-    )
     return [
         EventOut(id=e.id, at=e.at, actor_id=e.actor_id, actor_name=name, kind=e.kind, detail=dict(e.detail))
-        for e, name in rows.all()
+        for e, name in await repository.timeline(session, consultation_id)
     ]
 
 
 async def messages(session: AsyncSession, ctx: Ctx, consultation_id: int) -> list[MessageOut]:
     await access(session, ctx, consultation_id, "messages", roles=(REQUESTER, ASSIGNED, ADMIN))
     await _audit_read(session, ctx, consultation_id, "messages")
-    rows = await session.execute(
-        select(Message, Member.full_name)
-        .join(Member, Member.id == Message.author_id)
-        .where(Message.consultation_id == consultation_id)
-        .order_by(Message.id)
-    )
-    return [message_out(m, name) for m, name in rows.all()]
+    return [message_out(m, name) for m, name in await repository.messages(session, consultation_id)]
 
 
 def message_out(m: Message, author_name: str) -> MessageOut:
@@ -1003,11 +813,7 @@ async def opinion(session: AsyncSession, ctx: Ctx, consultation_id: int) -> Opin
     """The latest opinion, or None while there is none (the look is audited either way)."""
     await access(session, ctx, consultation_id, "opinion", roles=(REQUESTER, ASSIGNED, ADMIN))
     await _audit_read(session, ctx, consultation_id, "opinion")
-    latest = (
-        await session.execute(
-            select(Opinion).where(Opinion.consultation_id == consultation_id).order_by(Opinion.id.desc()).limit(1)
-        )
-    ).scalar_one_or_none()
+    latest = await repository.latest_opinion(session, consultation_id)
     return opinion_out(latest) if latest is not None else None
 
 
@@ -1016,25 +822,16 @@ async def list_visible(
 ) -> tuple[list[ConsultationSummary], int]:
     """Officials: their own; experts: offered (open offer) or assigned to them; admins: all."""
     p = ctx.principal
-    query = select(Consultation)
     if p.is_admin:
-        pass
+        scope = {}
     elif p.role == Role.expert:
         expert = await own_expert(session, p)
         if expert is None:
             return [], 0
-        open_offer = exists().where(
-            Offer.consultation_id == Consultation.id, Offer.expert_id == expert.id, Offer.status == OfferStatus.open
-        )
-        query = query.where(or_(Consultation.assigned_expert_id == expert.id, open_offer))
+        scope = {"expert_id": expert.id}
     else:
-        query = query.where(Consultation.requester_id == p.id)
-    if status:
-        query = query.where(Consultation.status == status)
-    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = (
-        await session.execute(query.order_by(Consultation.updated_at.desc(), Consultation.id.desc()).offset(offset).limit(limit))
-    ).scalars().all()
+        scope = {"requester_id": p.id}
+    rows, total = await repository.visible_page(session, **scope, status=status, offset=offset, limit=limit)
     items = [ConsultationSummary.model_validate(c) for c in rows]
     await audit.record(
         session, "consultation.list", actor_id=p.id, object_type="consultation", reason=ctx.reason, ip=ctx.ip,
@@ -1047,10 +844,7 @@ async def expert_offers(session: AsyncSession, ctx: Ctx, status: str | None = Of
     expert = await own_expert(session, ctx.principal)
     if expert is None:
         return []
-    where = Offer.expert_id == expert.id
-    if status:
-        where = and_(where, Offer.status == status)
-    offers = await _offers_out(session, where)
+    offers = await _offers_out(session, repository.offers_of_expert(expert.id, status))
     await audit.record(
         session, "consultation.list", actor_id=ctx.principal.id, object_type="offer", reason=ctx.reason, ip=ctx.ip,
         detail={"offer_ids": [o.id for o in offers], "status": status},

@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "search": Provide(lambda: get_search(settings), sync_to_thread=False),  # = state.search (cached per settings)
         },
         middleware=[DefineMiddleware(AuthMiddleware, exclude=[r"^/static/"])],
         guards=[authorize],

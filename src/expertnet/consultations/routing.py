@@ -35,11 +35,11 @@ from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.config import Settings
 from expertnet.consultations import repository
 from expertnet.core.text import tokens
 from expertnet.db import utcnow
 from expertnet.members.models import VettingStatus
+from expertnet.search import AsyncSearch
 
 log = logging.getLogger(__name__)
 
@@ -581,17 +581,8 @@ def _definition():
         return None
 
 
-def _search(settings: Settings):
-    try:
-        from expertnet.search import get_search
-    except ImportError:
-        from expertnet.search.indexer import get_search
-    return get_search(settings)
-
-
-async def retrieve(settings: Settings, req: RequestProfile, spec: RoutingSpec) -> dict[int, frozenset[str]]:
+async def retrieve(search: AsyncSearch, req: RequestProfile, spec: RoutingSpec) -> dict[int, frozenset[str]]:
     """Expert id -> the profile's concepts, for the candidates worth scoring, from the index."""
-    search = _search(settings)
     in_category, by_words, by_concepts = _retrieval_queries(req, spec, _definition())
     first = [q for q in (in_category, by_words) if q is not None]
     results = list(await asyncio.gather(*(search.search(INDEX, q) for q in first)))
@@ -678,7 +669,7 @@ class _Descending(str):
 
 async def rank_candidates(
     session: AsyncSession,
-    settings: Settings,
+    search: AsyncSearch,
     spec: RoutingSpec,
     *,
     top: int = 10,
@@ -687,11 +678,13 @@ async def rank_candidates(
     requester_org: str = "",
     requester_country: str | None = None,
 ) -> list[Candidate]:
-    """The best `top` eligible experts for the request, best first, each with its reasons."""
+    """The best `top` eligible experts for the request, best first, each with its reasons.
+    `search` is the caller's search client (the app's `search` dependency, or the one a job or
+    command built for its configuration)."""
     if top <= 0:
         return []
     req = analyse_request(spec)
-    profiles = await retrieve(settings, req, spec)
+    profiles = await retrieve(search, req, spec)
     rows = await repository.candidate_rows(session, profiles)
     return rank_loaded(
         rows, spec, top=top, exclude_expert_ids=exclude_expert_ids, requester_id=requester_id,

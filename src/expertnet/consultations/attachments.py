@@ -139,10 +139,7 @@ def _write(settings: Settings, data: bytes) -> str:
 
 
 def out(a: Attachment) -> AttachmentOut:
-    return AttachmentOut(
-        id=a.id, consultation_id=a.consultation_id, uploader_id=a.uploader_id, filename=a.original_name,
-        content_type=a.content_type, size=a.size, sha256=a.sha256, created_at=a.created_at,
-    )
+    return AttachmentOut.model_validate(a)
 
 
 async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultation_id: int, file) -> AttachmentOut:

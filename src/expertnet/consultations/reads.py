@@ -2,7 +2,9 @@
 offers, escalations), the timeline, messages and the latest opinion.
 
 Every read checks object-level access first (consultations.access); what a role may see of the
-offers is decided here (the requester and admins all of them, an expert only their own).
+offers is decided here (the requester and admins all of them, an expert only their own). The
+read models are validated from the rows the repository's `*_view` queries return, with the
+related rows they need already loaded.
 """
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +19,7 @@ from expertnet.consultations.access import (
     audit_read,
     own_expert,
 )
-from expertnet.consultations.models import Consultation, Message, Offer, OfferStatus, Opinion
+from expertnet.consultations.models import Consultation, Message, OfferStatus, Opinion
 from expertnet.consultations.schemas import (
     ConsultationOut,
     ConsultationSummary,
@@ -27,53 +29,22 @@ from expertnet.consultations.schemas import (
     OpinionOut,
 )
 from expertnet.core import audit
-from expertnet.core.errors import NotFound
 from expertnet.experts.models import Expert
 from expertnet.members.models import Role
 
 
-async def _offers_out(session: AsyncSession, where) -> list[OfferOut]:
-    rows = await repository.offer_rows(session, where)
-    return [
-        OfferOut(
-            id=o.id, consultation_id=o.consultation_id, expert_id=o.expert_id, expert_external_id=ext,
-            expert_name=name, round=o.round, rank=o.rank, score=o.score, reasons=list(o.reasons), status=o.status,
-            offered_at=o.offered_at, expires_at=o.expires_at, responded_at=o.responded_at,
-            decline_reason=o.decline_reason,
-        )
-        for o, ext, name in rows
-    ]
-
-
 async def offer_out(session: AsyncSession, offer_id: int) -> OfferOut:
-    return (await _offers_out(session, Offer.id == offer_id))[0]
+    return OfferOut.model_validate((await repository.offer_views(session, offer_id=offer_id))[0])
 
 
 async def consultation_out(session: AsyncSession, c: Consultation, acc_role: str, expert: Expert | None = None) -> ConsultationOut:
-    requester = await repository.member(session, c.requester_id)
-    if requester is None:
-        raise NotFound("member not found")
-    assigned_name = None
-    if c.assigned_expert_id:
-        assigned_name = await repository.expert_name(session, c.assigned_expert_id)
     if acc_role in (REQUESTER, ADMIN):
-        offers = await _offers_out(session, repository.offers_of_consultation(c.id))
+        view = await repository.consultation_view(session, c.id, all_offers=True)
     elif expert is not None:
-        offers = await _offers_out(session, repository.offers_of_consultation(c.id, expert.id))
+        view = await repository.consultation_view(session, c.id, offers_of_expert=expert.id)
     else:
-        offers = []
-    return ConsultationOut(
-        id=c.id, requester_id=c.requester_id, requester_name=requester.full_name,
-        requester_organisation=requester.organisation, title=c.title, description=c.description,
-        category=c.category, inferred_category=c.inferred_category, location_country=c.location_country,
-        object_origin_country=c.object_origin_country, languages=list(c.languages), urgency=c.urgency,
-        deadline=c.deadline, exclude_market_ties=c.exclude_market_ties, offer_width=c.offer_width,
-        status=c.status, assigned_expert_id=c.assigned_expert_id, assigned_expert_name=assigned_name,
-        outcome=c.outcome, outcome_detail=c.outcome_detail, rating=c.rating, submitted_at=c.submitted_at,
-        accepted_at=c.accepted_at, answered_at=c.answered_at, closed_at=c.closed_at,
-        escalated_at=c.escalated_at, created_at=c.created_at, updated_at=c.updated_at, version=c.version,
-        offers=offers,
-    )
+        view = await repository.consultation_view(session, c.id)
+    return ConsultationOut.model_validate(view)
 
 
 async def out_for(session: AsyncSession, ctx: Ctx, c: Consultation) -> ConsultationOut:
@@ -92,21 +63,18 @@ async def read(session: AsyncSession, ctx: Ctx, consultation_id: int) -> Consult
 async def timeline(session: AsyncSession, ctx: Ctx, consultation_id: int) -> list[EventOut]:
     await access(session, ctx, consultation_id, "timeline", roles=(REQUESTER, ASSIGNED, ADMIN))
     await audit_read(session, ctx, consultation_id, "timeline")
-    return [
-        EventOut(id=e.id, at=e.at, actor_id=e.actor_id, actor_name=name, kind=e.kind, detail=dict(e.detail))
-        for e, name in await repository.timeline(session, consultation_id)
-    ]
+    return [EventOut.model_validate(e) for e in await repository.timeline_view(session, consultation_id)]
 
 
 async def messages(session: AsyncSession, ctx: Ctx, consultation_id: int) -> list[MessageOut]:
     await access(session, ctx, consultation_id, "messages", roles=(REQUESTER, ASSIGNED, ADMIN))
     await audit_read(session, ctx, consultation_id, "messages")
-    return [message_out(m, name) for m, name in await repository.messages(session, consultation_id)]
+    return [MessageOut.model_validate(m) for m in await repository.message_views(session, consultation_id)]
 
 
-def message_out(m: Message, author_name: str) -> MessageOut:
-    return MessageOut(id=m.id, consultation_id=m.consultation_id, author_id=m.author_id, author_name=author_name,
-                      body=m.body, created_at=m.created_at)
+async def message_out(session: AsyncSession, m: Message) -> MessageOut:
+    """The view of a message just written (no audit row: the writing is on the timeline)."""
+    return MessageOut.model_validate((await repository.message_views(session, message_id=m.id))[0])
 
 
 def opinion_out(o: Opinion) -> OpinionOut:
@@ -148,7 +116,7 @@ async def expert_offers(session: AsyncSession, ctx: Ctx, status: str | None = Of
     expert = await own_expert(session, ctx.principal)
     if expert is None:
         return []
-    offers = await _offers_out(session, repository.offers_of_expert(expert.id, status))
+    offers = [OfferOut.model_validate(o) for o in await repository.offer_views(session, expert_id=expert.id, status=status)]
     await audit.record(
         session, "consultation.list", actor_id=ctx.principal.id, object_type="offer", reason=ctx.reason, ip=ctx.ip,
         detail={"offer_ids": [o.id for o in offers], "status": status},

@@ -3,13 +3,15 @@
 Nothing here commits, checks access or knows about the outbox. Writes that must be exact under
 concurrency are conditional UPDATEs that return whether they took effect (the caller turns a lost
 race into a Conflict); the lock order they serve is the services' (consultation -> offers ->
-experts, see consultations.offers).
+experts, see consultations.offers). The `*_view` queries load the relationships a read model
+needs in the same round trips (joined / select-in), never one query per row.
 """
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Row, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, noload, selectinload
 
 from expertnet.consultations.models import (
     SEEKING_STATUSES,
@@ -46,6 +48,26 @@ async def get(session: AsyncSession, consultation_id: int, *, for_update: bool =
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def consultation_view(
+    session: AsyncSession, consultation_id: int, *, all_offers: bool = False, offers_of_expert: int | None = None
+) -> Consultation:
+    """The consultation with its requester, the assigned expert's member row, and its offers (all,
+    one expert's, or none), each offer with its expert and their member row."""
+    if all_offers:
+        offers = selectinload(Consultation.offers).options(*_offer_people())
+    elif offers_of_expert is not None:
+        offers = selectinload(Consultation.offers.and_(Offer.expert_id == offers_of_expert)).options(*_offer_people())
+    else:
+        offers = noload(Consultation.offers)
+    query = (
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(joinedload(Consultation.requester, innerjoin=True), joinedload(Consultation.assigned_member), offers)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).unique().scalar_one()
 
 
 async def status_of(session: AsyncSession, consultation_id: int) -> str:
@@ -236,26 +258,25 @@ async def due_offer_consultation_ids(session: AsyncSession, now: datetime, limit
     return list(rows.scalars())
 
 
-async def offer_rows(session: AsyncSession, where) -> list[Row]:
-    """Offers with the expert's external id and name: (Offer, external_id, full_name)."""
+def _offer_people():
+    return joinedload(Offer.expert, innerjoin=True), joinedload(Offer.expert_member, innerjoin=True)
+
+
+async def offer_views(session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None,
+                      status: str | None = None) -> list[Offer]:
+    """Offers (one, or one expert's, optionally of one status) with their expert and member rows."""
+    where = []
+    if offer_id is not None:
+        where.append(Offer.id == offer_id)
+    if expert_id is not None:
+        where.append(Offer.expert_id == expert_id)
+    if status:
+        where.append(Offer.status == status)
     rows = await session.execute(
-        select(Offer, Expert.external_id, Member.full_name)
-        .join(Expert, Expert.id == Offer.expert_id)
-        .join(Member, Member.id == Expert.member_id)
-        .where(where)
-        .order_by(Offer.id)
+        select(Offer).where(and_(*where)).options(*_offer_people()).order_by(Offer.id)
+        .execution_options(populate_existing=True)
     )
-    return list(rows.all())
-
-
-def offers_of_consultation(consultation_id: int, expert_id: int | None = None):
-    where = Offer.consultation_id == consultation_id
-    return where if expert_id is None else and_(where, Offer.expert_id == expert_id)
-
-
-def offers_of_expert(expert_id: int, status: str | None):
-    where = Offer.expert_id == expert_id
-    return where if not status else and_(where, Offer.status == status)
+    return list(rows.scalars().unique())
 
 
 # --- the people: members and experts as the desk needs them ---------------------------------------
@@ -267,14 +288,6 @@ async def member(session: AsyncSession, member_id: int) -> Member | None:
 
 async def expert_of_member(session: AsyncSession, member_id: int) -> Expert | None:
     return (await session.execute(select(Expert).where(Expert.member_id == member_id))).scalar_one_or_none()
-
-
-async def expert_name(session: AsyncSession, expert_id: int) -> str | None:
-    return (
-        await session.execute(
-            select(Member.full_name).join(Expert, Expert.member_id == Member.id).where(Expert.id == expert_id)
-        )
-    ).scalar_one_or_none()
 
 
 async def admin_ids(session: AsyncSession, now: datetime) -> list[int]:
@@ -352,26 +365,29 @@ async def candidate_rows(session: AsyncSession, expert_ids: Iterable[int]) -> li
 # --- the ticket: timeline, messages, opinions, attachments ------------------------------------------
 
 
-async def timeline(session: AsyncSession, consultation_id: int) -> list[Row]:
-    """(event, actor's name or None), in order."""
+async def timeline_view(session: AsyncSession, consultation_id: int) -> list[ConsultationEvent]:
+    """The events in order, each with its actor's member row (None: the desk itself)."""
     rows = await session.execute(
-        select(ConsultationEvent, Member.full_name)
-        .outerjoin(Member, Member.id == ConsultationEvent.actor_id)
+        select(ConsultationEvent)
         .where(ConsultationEvent.consultation_id == consultation_id)
+        .options(joinedload(ConsultationEvent.actor))
         .order_by(ConsultationEvent.id)
+        .execution_options(populate_existing=True)
     )
-    return list(rows.all())
+    return list(rows.scalars().unique())
 
 
-async def messages(session: AsyncSession, consultation_id: int) -> list[Row]:
-    """(message, author's name), in order."""
+async def message_views(session: AsyncSession, consultation_id: int | None = None, *, message_id: int | None = None) -> list[Message]:
+    """A consultation's messages (or one message) in order, each with its author's member row."""
+    where = Message.consultation_id == consultation_id if message_id is None else Message.id == message_id
     rows = await session.execute(
-        select(Message, Member.full_name)
-        .join(Member, Member.id == Message.author_id)
-        .where(Message.consultation_id == consultation_id)
+        select(Message)
+        .where(where)
+        .options(joinedload(Message.author, innerjoin=True))
         .order_by(Message.id)
+        .execution_options(populate_existing=True)
     )
-    return list(rows.all())
+    return list(rows.scalars().unique())
 
 
 async def latest_opinion(session: AsyncSession, consultation_id: int) -> Opinion | None:

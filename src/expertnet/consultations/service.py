@@ -110,7 +110,7 @@ async def decline(session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id
 
 async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, data: MessageIn) -> MessageOut:
     message = await tickets.post_message(session, ctx, consultation_id, data.body)
-    return reads.message_out(message, ctx.principal.full_name)
+    return await reads.message_out(session, message)
 
 
 async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, data: OpinionIn) -> OpinionOut:

@@ -132,20 +132,22 @@ async def bench_routing(settings, rounds: int) -> dict:
     except ModuleNotFoundError:
         return {"skipped": "routing not available"}
     from expertnet.db import Database
+    from expertnet.search.indexer import get_search
 
     db = Database(settings)
+    search = get_search(settings)
     rng = random.Random(2)
     times = []
     async with db.sessionmaker() as session:
         for title, desc, langs, loc, origin in REQUESTS:
-            await rank_candidates(session, settings, RoutingSpec(title=title, description=desc, languages=langs, location_country=loc, object_origin_country=origin), top=3)
+            await rank_candidates(session, search, RoutingSpec(title=title, description=desc, languages=langs, location_country=loc, object_origin_country=origin), top=3)
         with progress() as bar:
             task = bar.add_task("routing", total=rounds)
             for _ in range(rounds):
                 title, desc, langs, loc, origin = rng.choice(REQUESTS)
                 spec = RoutingSpec(title=title, description=desc, languages=langs, location_country=loc, object_origin_country=origin, urgency="urgent")
                 t = time.perf_counter()
-                await rank_candidates(session, settings, spec, top=3)
+                await rank_candidates(session, search, spec, top=3)
                 times.append((time.perf_counter() - t) * 1000)
                 bar.advance(task)
     await db.dispose()

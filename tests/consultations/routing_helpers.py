@@ -10,6 +10,7 @@ from expertnet.db import Database
 from expertnet.experts import importer
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member
+from expertnet.search.indexer import get_search
 
 from tests.conftest import run_async
 
@@ -90,7 +91,7 @@ def rank(env, *, top: int = 10, exclude_expert_ids=(), requester_id=None, reques
 
     async def go(session):
         return await routing.rank_candidates(
-            session, env.settings, routing.RoutingSpec(**spec), top=top, exclude_expert_ids=exclude_expert_ids,
+            session, get_search(env.settings), routing.RoutingSpec(**spec), top=top, exclude_expert_ids=exclude_expert_ids,
             requester_id=requester_id, requester_org=requester_org, requester_country=requester_country,
         )
 

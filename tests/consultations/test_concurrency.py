@@ -11,13 +11,16 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from expertnet.consultations import service
+from expertnet.consultations.access import Ctx
+from expertnet.consultations.expiry import expire_offers
 from expertnet.consultations.models import Consultation, Offer
+from expertnet.consultations.offers import accept_offer, decline_offer
 from expertnet.core.errors import Conflict
 from expertnet.db import Database
 from expertnet.experts.models import Expert
 from expertnet.members.auth import principal_of
 from expertnet.members.models import Member
+from expertnet.search.indexer import get_search
 
 N = 5
 
@@ -104,7 +107,7 @@ def test_concurrent_accepts_have_exactly_one_winner(desk, env, db_kind):
 
         def attempt_for(expert_id):
             async def attempt(session):
-                await service.accept_offer(session, service.Ctx(principals[expert_id]), offers[expert_id])
+                await accept_offer(session, Ctx(principals[expert_id]), offers[expert_id])
 
             return attempt
 
@@ -160,10 +163,10 @@ def test_accept_racing_expiry_and_decline(desk, env, db_kind):
     a, b, c = list(offers)
 
     async def attempt_accept(session):
-        await service.accept_offer(session, service.Ctx(principals[a]), offers[a])
+        await accept_offer(session, Ctx(principals[a]), offers[a])
 
     async def attempt_decline(session):
-        await service.decline_offer(session, env.settings, service.Ctx(principals[b]), offers[b])
+        await decline_offer(session, get_search(env.settings), Ctx(principals[b]), offers[b])
 
     async def overdue(session):
         await session.execute(
@@ -173,7 +176,7 @@ def test_accept_racing_expiry_and_decline(desk, env, db_kind):
     env.db_run(overdue)  # c's offer is past its time, and the job is about to notice
 
     async def attempt_expire(session):
-        await service.expire_offers(session, env.settings, cid, datetime.now(UTC))
+        await expire_offers(session, get_search(env.settings), cid, datetime.now(UTC))
 
     outcomes = race(env.settings, [attempt_accept, attempt_decline, attempt_expire])
     status, assigned, offer_status, loads = _state(env, cid)

@@ -13,6 +13,7 @@ import pytest
 
 from expertnet.consultations import routing
 from expertnet.consultations.cli import parse_line
+from expertnet.search.indexer import get_search
 
 from tests.consultations.routing_helpers import import_directory
 
@@ -60,8 +61,8 @@ def test_routing_evaluation(env):
                 languages=list(request.languages), urgency=request.urgency,
                 exclude_market_ties=request.exclude_market_ties,
             )
-            top3 = await routing.rank_candidates(session, env.settings, spec, top=3)
-            wide = await routing.rank_candidates(session, env.settings, spec, top=50)
+            top3 = await routing.rank_candidates(session, get_search(env.settings), spec, top=3)
+            wide = await routing.rank_candidates(session, get_search(env.settings), spec, top=50)
             results.append((raw, top3, wide))
         return results
 

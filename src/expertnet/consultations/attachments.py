@@ -16,11 +16,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.consultations import service
+from expertnet.consultations import effects, repository
+from expertnet.consultations.access import ADMIN, ASSIGNED, REQUESTER, Ctx, access, deny
 from expertnet.consultations.models import ASSIGNED_STATUSES, TERMINAL_STATUSES, Attachment, Status
 from expertnet.consultations.schemas import AttachmentOut
 from expertnet.core import audit
@@ -139,24 +139,20 @@ def _write(settings: Settings, data: bytes) -> str:
 
 
 def out(a: Attachment) -> AttachmentOut:
-    return AttachmentOut(
-        id=a.id, consultation_id=a.consultation_id, uploader_id=a.uploader_id, filename=a.original_name,
-        content_type=a.content_type, size=a.size, sha256=a.sha256, created_at=a.created_at,
-    )
+    return AttachmentOut.model_validate(a)
 
 
-async def upload(session: AsyncSession, settings: Settings, ctx: service.Ctx, consultation_id: int, file) -> Attachment:
+async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultation_id: int, file) -> AttachmentOut:
     """Add a file to the ticket: the requesting official (from the draft on) or the assigned expert."""
-    acc = await service.access(
-        session, ctx, consultation_id, "attachment.upload",
-        roles=(service.REQUESTER, service.ASSIGNED, service.ADMIN), for_update=True,
+    acc = await access(
+        session, ctx, consultation_id, "attachment.upload", roles=(REQUESTER, ASSIGNED, ADMIN), for_update=True,
     )
     c = acc.consultation
-    if acc.role == service.ADMIN:
+    if acc.role == ADMIN:
         raise Forbidden("only the requesting official and the assigned expert add files")
     if c.status in TERMINAL_STATUSES:
         raise Conflict(f"status: the consultation is {c.status}; no more files")
-    if acc.role == service.ASSIGNED and c.status not in ASSIGNED_STATUSES:
+    if acc.role == ASSIGNED and c.status not in ASSIGNED_STATUSES:
         raise Conflict(f"status: the consultation is {c.status}")
     if file is None:
         raise field_error("file", "is required (multipart/form-data field 'file')")
@@ -173,38 +169,31 @@ async def upload(session: AsyncSession, settings: Settings, ctx: service.Ctx, co
         sha256=digest,
         created_at=utcnow(),
     )
-    session.add(attachment)
-    await session.flush()
-    service._event(session, c.id, ctx.principal.id, "attachment", attachment_id=attachment.id,
-                   filename=attachment.original_name, sha256=digest, size=len(data))
+    await repository.add(session, attachment)
+    effects.event(session, c.id, ctx.principal.id, "attachment", attachment_id=attachment.id,
+                  filename=attachment.original_name, sha256=digest, size=len(data))
     if c.status != Status.draft:
-        other = [c.requester_id] if acc.role == service.ASSIGNED else (
-            await service._expert_member_ids(session, [c.assigned_expert_id] if c.assigned_expert_id else [])
-        ).values()
-        service._notify(session, c, "message", other, f"{service._label(c)}: new attachment",
-                        f"{ctx.principal.full_name} added a file to the ticket.")
-    service._changed(session, c)
+        other = [c.requester_id] if acc.role == ASSIGNED else await effects.expert_members(session, [c.assigned_expert_id])
+        effects.notify(session, c, "message", other, f"{effects.label(c)}: new attachment",
+                       f"{ctx.principal.full_name} added a file to the ticket.")
+    effects.changed(session, c)
     await audit.record(
         session, "attachment.upload", actor_id=ctx.principal.id, object_type="attachment", object_id=attachment.id,
         reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": c.id, "sha256": digest, "size": len(data)},
     )
-    return attachment
+    return out(attachment)
 
 
-async def _audit(session: AsyncSession, ctx: service.Ctx, action: str, attachment: Attachment) -> None:
+async def _audit(session: AsyncSession, ctx: Ctx, action: str, attachment: Attachment) -> None:
     await audit.record(
         session, action, actor_id=ctx.principal.id, object_type="attachment", object_id=attachment.id,
         reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": attachment.consultation_id, "sha256": attachment.sha256},
     )
 
 
-async def list_attachments(session: AsyncSession, ctx: service.Ctx, consultation_id: int) -> list[AttachmentOut]:
-    await service.access(session, ctx, consultation_id, "attachment.list")
-    rows = (
-        await session.execute(
-            select(Attachment).where(Attachment.consultation_id == consultation_id).order_by(Attachment.id)
-        )
-    ).scalars().all()
+async def list_attachments(session: AsyncSession, ctx: Ctx, consultation_id: int) -> list[AttachmentOut]:
+    await access(session, ctx, consultation_id, "attachment.list")
+    rows = await repository.attachments(session, consultation_id)
     await audit.record(
         session, "attachment.list", actor_id=ctx.principal.id, object_type="consultation", object_id=consultation_id,
         reason=ctx.reason, ip=ctx.ip, detail={"attachment_ids": [a.id for a in rows]},
@@ -212,26 +201,22 @@ async def list_attachments(session: AsyncSession, ctx: service.Ctx, consultation
     return [out(a) for a in rows]
 
 
-async def _get(session: AsyncSession, ctx: service.Ctx, consultation_id: int, attachment_id: int, action: str) -> Attachment:
-    await service.access(session, ctx, consultation_id, action)
-    attachment = (
-        await session.execute(
-            select(Attachment).where(Attachment.id == attachment_id, Attachment.consultation_id == consultation_id)
-        )
-    ).scalar_one_or_none()
+async def _get(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment_id: int, action: str) -> Attachment:
+    await access(session, ctx, consultation_id, action)
+    attachment = await repository.attachment(session, consultation_id, attachment_id)
     if attachment is None:
-        raise await service.deny(session, ctx, attachment_id, action, "attachment")
+        raise await deny(session, ctx, attachment_id, action, "attachment")
     return attachment
 
 
-async def view(session: AsyncSession, ctx: service.Ctx, consultation_id: int, attachment_id: int) -> AttachmentOut:
+async def view(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment_id: int) -> AttachmentOut:
     attachment = await _get(session, ctx, consultation_id, attachment_id, "attachment.view")
     await _audit(session, ctx, "attachment.view", attachment)
     return out(attachment)
 
 
 async def download(
-    session: AsyncSession, settings: Settings, ctx: service.Ctx, consultation_id: int, attachment_id: int
+    session: AsyncSession, settings: Settings, ctx: Ctx, consultation_id: int, attachment_id: int
 ) -> tuple[Attachment, Path]:
     attachment = await _get(session, ctx, consultation_id, attachment_id, "attachment.download")
     path = stored_path(settings, attachment)

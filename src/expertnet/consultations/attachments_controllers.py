@@ -37,16 +37,14 @@ class AttachmentController(Controller):
     ) -> AttachmentOut:
         """Add a photo (JPEG, PNG, WebP) or a PDF, as multipart field `file`. The type is checked by
         content; disguised or oversized files are refused and nothing is stored."""
-        ctx = ctx_of(request, principal)
-        return attachments.out(await attachments.upload(db_session, settings, ctx, consultation_id, data.file))
+        return await attachments.upload(db_session, settings, ctx_of(request, principal), consultation_id, data.file)
 
     @get("/", opt=access(MEMBER))
     async def list_attachments(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[AttachmentOut]:
-        ctx = ctx_of(request, principal, reason)
-        return await attachments.list_attachments(db_session, ctx, consultation_id)
+        return await attachments.list_attachments(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @get("/{attachment_id:int}", opt=access(MEMBER))
     async def view(
@@ -54,8 +52,7 @@ class AttachmentController(Controller):
         reason: Reason = service.DEFAULT_REASON,
     ) -> AttachmentOut:
         """Metadata of one file, with its SHA-256 (audited)."""
-        ctx = ctx_of(request, principal, reason)
-        return await attachments.view(db_session, ctx, consultation_id, attachment_id)
+        return await attachments.view(db_session, ctx_of(request, principal, reason), consultation_id, attachment_id)
 
     @get("/{attachment_id:int}/download", opt=access(MEMBER), media_type="application/octet-stream")
     async def download(

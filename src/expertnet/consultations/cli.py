@@ -66,9 +66,11 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
     from expertnet.config import get_settings
     from expertnet.consultations.routing import RoutingSpec, rank_candidates
     from expertnet.db import Database
+    from expertnet.search.indexer import get_search
 
     settings = get_settings()
     db = Database(settings)
+    search = get_search(settings)
     failures = 0
     try:
         async with db.sessionmaker() as session:
@@ -90,7 +92,7 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
                     urgency=request.urgency,
                     exclude_market_ties=request.exclude_market_ties,
                 )
-                candidates = await rank_candidates(session, settings, spec, top=top)
+                candidates = await rank_candidates(session, search, spec, top=top)
                 # Read-only: end the transaction per request so SQLite's write lock is not held.
                 await session.rollback()
                 emit({

@@ -1,7 +1,9 @@
 """HTTP API of the consultation desk (/api/v1/consultations, /api/v1/offers).
 
-Object-level denials answer 404 and are written to the audit log: the service keeps the audit
-row past the request's rollback (`expertnet.db.keep`).
+Each handler makes one call to the desk's service and returns its schema. Object-level denials
+answer 404 and are written to the audit log: the service keeps the audit row past the request's
+rollback (`expertnet.db.keep`). Routing handlers get the app's search client as the `search`
+dependency.
 """
 from typing import Annotated
 
@@ -9,7 +11,6 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.config import Settings
 from expertnet.consultations import service
 from expertnet.consultations.models import OfferStatus, Status
 from expertnet.consultations.schemas import (
@@ -31,6 +32,7 @@ from expertnet.consultations.schemas import (
 )
 from expertnet.core.auth import ADMIN, EXPERT, MEMBER, OFFICIAL, Principal, access
 from expertnet.core.deps import client_ip
+from expertnet.search import AsyncSearch
 
 Reason = Annotated[
     str,
@@ -51,9 +53,7 @@ class ConsultationController(Controller):
     @post("/", opt=access(OFFICIAL), status_code=201)
     async def create(self, request: Request, db_session: AsyncSession, principal: Principal, data: ConsultationCreate) -> ConsultationOut:
         """File a consultation request as a draft (preview the candidates, then submit)."""
-        ctx = ctx_of(request, principal)
-        c = await service.create_draft(db_session, ctx, data)
-        return await service.out_for(db_session, ctx, c)
+        return await service.create(db_session, ctx_of(request, principal), data)
 
     @get("/", opt=access(MEMBER))
     async def list_consultations(
@@ -67,92 +67,75 @@ class ConsultationController(Controller):
         reason: Reason = service.DEFAULT_REASON,
     ) -> ConsultationPage:
         """Officials see their own requests, experts those offered or assigned to them, admins all."""
-        items, total = await service.list_visible(
+        return await service.page(
             db_session, ctx_of(request, principal, reason), status=status, offset=offset, limit=limit
         )
-        return ConsultationPage(items=items, total=total, offset=offset, limit=limit)
 
     @get("/{consultation_id:int}", opt=access(MEMBER))
     async def read(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> ConsultationOut:
-        ctx = ctx_of(request, principal, reason)
-        return await service.read(db_session, ctx, consultation_id)
+        return await service.read(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @patch("/{consultation_id:int}", opt=access(OFFICIAL))
     async def update(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, data: ConsultationUpdate
     ) -> ConsultationOut:
         """Edit a draft; send the `version` you read (a stale edit gets 409)."""
-        ctx = ctx_of(request, principal)
-        return await service.out_for(db_session, ctx, await service.update_draft(db_session, ctx, consultation_id, data))
+        return await service.update(db_session, ctx_of(request, principal), consultation_id, data)
 
     @get("/{consultation_id:int}/candidates", opt=access(OFFICIAL))
     async def candidates(
-        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int,
+        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
         top: Annotated[int, Parameter(ge=1, le=50)] = 10,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[CandidateOut]:
         """The ranked candidates with their reasons: who would get the offers on submit."""
-        ctx = ctx_of(request, principal, reason)
-        found = await service.preview_candidates(db_session, settings, ctx, consultation_id, top)
-        return [CandidateOut(expert_id=c.expert_id, external_id=c.external_id, full_name=c.full_name,
-                             score=c.score, reasons=c.reasons) for c in found]
+        return await service.candidates(db_session, search, ctx_of(request, principal, reason), consultation_id, top)
 
     @post("/{consultation_id:int}/submit", opt=access(OFFICIAL), status_code=200)
     async def submit(
-        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int,
+        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
         data: Annotated[SubmitIn | None, Body()] = None,
     ) -> ConsultationOut:
         """Submit the draft: it is offered to the top candidates at once (default 3)."""
-        ctx = ctx_of(request, principal)
-        count = data.offer_count if data else 3
-
-        return await service.out_for(db_session, ctx, await service.submit(db_session, settings, ctx, consultation_id, count))
+        return await service.submit(db_session, search, ctx_of(request, principal), consultation_id, data)
 
     @post("/{consultation_id:int}/withdraw", opt=access(OFFICIAL), status_code=200)
     async def withdraw(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         data: Annotated[ReasonIn | None, Body()] = None,
     ) -> ConsultationOut:
-        ctx = ctx_of(request, principal)
-        c = await service.withdraw(db_session, ctx, consultation_id, data.reason if data else "")
-        return await service.out_for(db_session, ctx, c)
+        return await service.withdraw(db_session, ctx_of(request, principal), consultation_id, data)
 
     @post("/{consultation_id:int}/reoffer", opt=access(ADMIN), status_code=200)
     async def reoffer(
-        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int,
+        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
         data: ReofferIn,
     ) -> ConsultationOut:
         """Admins: offer a waiting or escalated request to a chosen expert, or to the next candidates."""
-        ctx = ctx_of(request, principal)
-        c = await service.reoffer(db_session, settings, ctx, consultation_id, data)
-        return await service.out_for(db_session, ctx, c)
+        return await service.reoffer(db_session, search, ctx_of(request, principal), consultation_id, data)
 
     @get("/{consultation_id:int}/timeline", opt=access(MEMBER))
     async def timeline(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[EventOut]:
-        ctx = ctx_of(request, principal, reason)
-        return await service.timeline(db_session, ctx, consultation_id)
+        return await service.timeline(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @get("/{consultation_id:int}/messages", opt=access(MEMBER))
     async def messages(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[MessageOut]:
-        ctx = ctx_of(request, principal, reason)
-        return await service.messages(db_session, ctx, consultation_id)
+        return await service.messages(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @post("/{consultation_id:int}/messages", opt=access(MEMBER), status_code=201)
     async def post_message(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, data: MessageIn
     ) -> MessageOut:
-        ctx = ctx_of(request, principal)
-        message = await service.post_message(db_session, ctx, consultation_id, data.body)
-        return service.message_out(message, principal.full_name)
+        return await service.post_message(db_session, ctx_of(request, principal), consultation_id, data)
 
     @get("/{consultation_id:int}/opinion", opt=access(MEMBER))
     async def opinion(
@@ -160,24 +143,21 @@ class ConsultationController(Controller):
         reason: Reason = service.DEFAULT_REASON,
     ) -> OpinionOut | None:
         """The assigned expert's latest opinion (null while none has been given)."""
-        ctx = ctx_of(request, principal, reason)
-        return await service.opinion(db_session, ctx, consultation_id)
+        return await service.opinion(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @post("/{consultation_id:int}/opinion", opt=access(EXPERT), status_code=201)
     async def give_opinion(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, data: OpinionIn
     ) -> OpinionOut:
         """The assigned expert's structured opinion (a later one revises it)."""
-        ctx = ctx_of(request, principal)
-        return service.opinion_out(await service.give_opinion(db_session, ctx, consultation_id, data))
+        return await service.give_opinion(db_session, ctx_of(request, principal), consultation_id, data)
 
     @post("/{consultation_id:int}/close", opt=access(OFFICIAL), status_code=200)
     async def close(
         self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, data: CloseIn
     ) -> ConsultationOut:
         """Close with an outcome and a rating of the expert's help (1-5)."""
-        ctx = ctx_of(request, principal)
-        return await service.out_for(db_session, ctx, await service.close(db_session, ctx, consultation_id, data))
+        return await service.close(db_session, ctx_of(request, principal), consultation_id, data)
 
 
 class OfferController(Controller):
@@ -196,17 +176,14 @@ class OfferController(Controller):
     @post("/{offer_id:int}/accept", opt=access(EXPERT), status_code=200)
     async def accept(self, request: Request, db_session: AsyncSession, principal: Principal, offer_id: int) -> ConsultationOut:
         """Take the consultation. The first expert to accept wins; the others get 409."""
-        ctx = ctx_of(request, principal)
-        return await service.out_for(db_session, ctx, await service.accept_offer(db_session, ctx, offer_id))
+        return await service.accept(db_session, ctx_of(request, principal), offer_id)
 
     @post("/{offer_id:int}/decline", opt=access(EXPERT), status_code=200)
     async def decline(
-        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, offer_id: int,
+        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, offer_id: int,
         data: Annotated[ReasonIn | None, Body()] = None,
     ) -> OfferOut:
-        ctx = ctx_of(request, principal)
-        offer = await service.decline_offer(db_session, settings, ctx, offer_id, data.reason if data else "")
-        return await service.offer_out(db_session, offer.id)
+        return await service.decline(db_session, search, ctx_of(request, principal), offer_id, data)
 
 
 ROUTES = [ConsultationController, OfferController]

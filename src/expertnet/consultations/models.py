@@ -1,11 +1,20 @@
-"""Consultation desk tables: requests, offers, the timeline, messages, opinions, attachments."""
+"""Consultation desk tables: requests, offers, the timeline, messages, opinions, attachments.
+
+The relationships are for reading only (viewonly) and never load on access (lazy="raise"): the
+repository query that builds a read model loads what it needs (joinedload / selectinload), so
+a forgotten load fails loudly instead of becoming one query per row. Rows are written through
+their foreign-key columns.
+"""
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from expertnet.db import UTCDateTime, utcnow
+from expertnet.experts.models import Expert
+from expertnet.members.models import Member
 
 
 class Status(StrEnum):
@@ -25,6 +34,22 @@ TERMINAL_STATUSES = (Status.closed, Status.expired, Status.withdrawn)
 # Waiting for an expert: offers may be made, and a passed deadline expires the request.
 SEEKING_STATUSES = (Status.submitted, Status.offered, Status.escalated)
 ASSIGNED_STATUSES = (Status.accepted, Status.answered)
+
+
+def _read_only(target, **kwargs):
+    return Relationship(sa_relationship=relationship(target, viewonly=True, lazy="raise", **kwargs))
+
+
+def _through_expert(expert_id, **kwargs):
+    """The member behind an expert id column (an expert's name lives on their member row)."""
+    return _read_only(
+        Member,
+        secondary=Expert.__table__,
+        primaryjoin=lambda: expert_id() == Expert.id,
+        secondaryjoin=lambda: Expert.member_id == Member.id,
+        uselist=False,
+        **kwargs,
+    )
 
 
 class Urgency(StrEnum):
@@ -98,6 +123,10 @@ class Consultation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 
+    requester: Member = _read_only(Member)
+    assigned_member: Member | None = _through_expert(lambda: Consultation.assigned_expert_id)
+    offers: list["Offer"] = _read_only(lambda: Offer, order_by=lambda: Offer.id)
+
 
 class Offer(SQLModel, table=True):
     """One expert asked to take one consultation. An expert gets at most one open offer per request."""
@@ -123,6 +152,9 @@ class Offer(SQLModel, table=True):
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decline_reason: str = Field(default="", max_length=2000)
 
+    expert: Expert = _read_only(Expert)
+    expert_member: Member = _through_expert(lambda: Offer.expert_id)
+
 
 class ConsultationEvent(SQLModel, table=True):
     """The timeline: who did what, when. Both sides read it in full."""
@@ -136,6 +168,8 @@ class ConsultationEvent(SQLModel, table=True):
     kind: str = Field(max_length=40)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
+    actor: Member | None = _read_only(Member)
+
 
 class Message(SQLModel, table=True):
     __tablename__ = "consultation_messages"
@@ -145,6 +179,8 @@ class Message(SQLModel, table=True):
     author_id: int = Field(foreign_key="members.id")
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    author: Member = _read_only(Member)
 
 
 class Opinion(SQLModel, table=True):

@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.config import Settings
+from expertnet.consultations import repository
 from expertnet.core.text import tokens
 from expertnet.db import utcnow
-from expertnet.experts.models import Expert
-from expertnet.members.models import Member, VettingStatus
+from expertnet.members.models import VettingStatus
+from expertnet.search import AsyncSearch
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +400,7 @@ def hard_constraint_problems(
     now: datetime | None = None,
 ) -> list[str]:
     """Why this expert may not be offered this request (empty: eligible): DESIGN.md's hard
-    constraints, never relaxed by ranking. `expert` is a candidate row (CANDIDATE_COLUMNS): the
+    constraints, never relaxed by ranking. `expert` is a candidate row (repository.CANDIDATE_COLUMNS): the
     profile with the member's name and vetting."""
     now = now or utcnow()
     problems = []
@@ -582,17 +581,8 @@ def _definition():
         return None
 
 
-def _search(settings: Settings):
-    try:
-        from expertnet.search import get_search
-    except ImportError:
-        from expertnet.search.indexer import get_search
-    return get_search(settings)
-
-
-async def retrieve(settings: Settings, req: RequestProfile, spec: RoutingSpec) -> dict[int, frozenset[str]]:
+async def retrieve(search: AsyncSearch, req: RequestProfile, spec: RoutingSpec) -> dict[int, frozenset[str]]:
     """Expert id -> the profile's concepts, for the candidates worth scoring, from the index."""
-    search = _search(settings)
     in_category, by_words, by_concepts = _retrieval_queries(req, spec, _definition())
     first = [q for q in (in_category, by_words) if q is not None]
     results = list(await asyncio.gather(*(search.search(INDEX, q) for q in first)))
@@ -609,26 +599,6 @@ async def retrieve(settings: Settings, req: RequestProfile, spec: RoutingSpec) -
             if expert_id not in found:
                 found[expert_id] = frozenset(hit.document.get("concepts") or ())
     return found
-
-
-# What routing needs of an expert, as plain column rows: no ORM entities on the hot path.
-CANDIDATE_COLUMNS = (
-    Expert.id, Expert.member_id, Expert.external_id, Expert.country, Expert.coverage_countries,
-    Expert.languages, Expert.categories, Expert.specialties, Expert.bio, Expert.available, Expert.away_until,
-    Expert.max_open_consultations, Expert.open_consultations, Expert.market_ties, Expert.conflicts,
-    Expert.offers_received, Expert.offers_answered, Member.full_name, Member.vetting_status, Member.vetted_until,
-)
-
-
-async def load_candidates(session: AsyncSession, expert_ids: Iterable[int]) -> list:
-    """Fresh rows for the retrieved ids, in one query."""
-    ids = list(expert_ids)
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(*CANDIDATE_COLUMNS).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids))
-    )
-    return list(rows.all())
 
 
 def rank_loaded(
@@ -699,7 +669,7 @@ class _Descending(str):
 
 async def rank_candidates(
     session: AsyncSession,
-    settings: Settings,
+    search: AsyncSearch,
     spec: RoutingSpec,
     *,
     top: int = 10,
@@ -708,12 +678,14 @@ async def rank_candidates(
     requester_org: str = "",
     requester_country: str | None = None,
 ) -> list[Candidate]:
-    """The best `top` eligible experts for the request, best first, each with its reasons."""
+    """The best `top` eligible experts for the request, best first, each with its reasons.
+    `search` is the caller's search client (the app's `search` dependency, or the one a job or
+    command built for its configuration)."""
     if top <= 0:
         return []
     req = analyse_request(spec)
-    profiles = await retrieve(settings, req, spec)
-    rows = await load_candidates(session, profiles)
+    profiles = await retrieve(search, req, spec)
+    rows = await repository.candidate_rows(session, profiles)
     return rank_loaded(
         rows, spec, top=top, exclude_expert_ids=exclude_expert_ids, requester_id=requester_id,
         requester_org=requester_org, requester_country=requester_country, req=req, profiles=profiles,
@@ -730,7 +702,7 @@ async def evaluate_expert(
     requester_country: str | None = None,
 ) -> tuple[Candidate | None, list[str]]:
     """One chosen expert (an admin's manual offer): (candidate, []) or (None, problems)."""
-    rows = await load_candidates(session, [expert_id])
+    rows = await repository.candidate_rows(session, [expert_id])
     if not rows:
         return None, ["no such expert"]
     row = rows[0]

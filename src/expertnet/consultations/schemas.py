@@ -1,8 +1,13 @@
-"""Input and output schemas of the consultation desk (never ORM objects)."""
+"""Input and output schemas of the consultation desk (never ORM objects).
+
+The outputs are read models: built with `model_validate` from the table rows and the
+relationships the repository loaded (`from_attributes`); a value that lives on a related row
+names its path (`AliasPath("requester", "full_name")`).
+"""
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AliasPath, Field, StringConstraints
 
 from expertnet.consultations.models import Authenticity, Confidence, Outcome, Urgency
 from expertnet.core.schemas import Category, Country, Input, Languages, Output
@@ -101,8 +106,8 @@ class OfferOut(Output):
     id: int
     consultation_id: int
     expert_id: int
-    expert_external_id: str
-    expert_name: str
+    expert_external_id: str = Field(validation_alias=AliasPath("expert", "external_id"))
+    expert_name: str = Field(validation_alias=AliasPath("expert_member", "full_name"))
     round: int
     rank: int
     score: float
@@ -117,8 +122,8 @@ class OfferOut(Output):
 class ConsultationOut(Output):
     id: int
     requester_id: int
-    requester_name: str
-    requester_organisation: str
+    requester_name: str = Field(validation_alias=AliasPath("requester", "full_name"))
+    requester_organisation: str = Field(validation_alias=AliasPath("requester", "organisation"))
     title: str
     description: str
     category: str | None
@@ -132,7 +137,7 @@ class ConsultationOut(Output):
     offer_width: int
     status: str
     assigned_expert_id: int | None
-    assigned_expert_name: str | None
+    assigned_expert_name: str | None = Field(default=None, validation_alias=AliasPath("assigned_member", "full_name"))
     outcome: str | None
     outcome_detail: str
     rating: int | None
@@ -171,7 +176,7 @@ class EventOut(Output):
     id: int
     at: datetime
     actor_id: int | None
-    actor_name: str | None
+    actor_name: str | None = Field(default=None, validation_alias=AliasPath("actor", "full_name"))
     kind: str
     detail: dict
 
@@ -180,7 +185,7 @@ class MessageOut(Output):
     id: int
     consultation_id: int
     author_id: int
-    author_name: str
+    author_name: str = Field(validation_alias=AliasPath("author", "full_name"))
     body: str
     created_at: datetime
 
@@ -204,7 +209,7 @@ class AttachmentOut(Output):
     id: int
     consultation_id: int
     uploader_id: int
-    filename: str
+    filename: str = Field(validation_alias="original_name")
     content_type: str
     size: int
     sha256: str

@@ -7,8 +7,9 @@ and time re-checked under the row lock), so several workers may run the job at o
 """
 import logging
 
-from expertnet.consultations import service
+from expertnet.consultations import expiry
 from expertnet.db import Database, utcnow
+from expertnet.search.indexer import get_search
 
 log = logging.getLogger(__name__)
 
@@ -17,20 +18,22 @@ async def run_periodic(db: Database) -> dict[str, int]:
     now = utcnow()
     done = {"offers_expired": 0, "requests_expired": 0}
     async with db.sessionmaker() as session:
-        deadline_due = await service.due_deadline_consultations(session, now)
-        offers_due = await service.due_offer_consultations(session, now)
+        deadline_due = await expiry.due_deadline_consultations(session, now)
+        offers_due = await expiry.due_offer_consultations(session, now)
         await session.rollback()
     # Requests past their deadline first: their offers must not move on to new experts.
     for consultation_id in deadline_due:
         try:
             async with db.session() as session:
-                done["requests_expired"] += int(await service.expire_request(session, consultation_id, now))
+                done["requests_expired"] += int(await expiry.expire_request(session, consultation_id, now))
         except Exception:  # noqa: BLE001 - one bad row must not stop the job
             log.exception("expiring consultation %s failed", consultation_id)
     for consultation_id in offers_due:
         try:
             async with db.session() as session:
-                done["offers_expired"] += await service.expire_offers(session, db.settings, consultation_id, now)
+                # The job's search client (one per configuration): moving on routes the request.
+                search = get_search(db.settings)
+                done["offers_expired"] += await expiry.expire_offers(session, search, consultation_id, now)
         except Exception:  # noqa: BLE001
             log.exception("expiring offers of consultation %s failed", consultation_id)
     return done

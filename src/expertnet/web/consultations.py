@@ -1,8 +1,9 @@
 """The consultation desk in the browser: file a request, offers, the ticket, closing, escalations.
 
-Every page calls the desk's services (expertnet.consultations.service / .attachments), which
-check object-level access and write the audit log. A denial raises `service.Denied` (a 404); the
-page error handler records it in its own transaction (see web.common).
+Every page calls the desk's services (expertnet.consultations: intake, offers, tickets, reads,
+attachments), which check object-level access and write the audit log. A denial raises
+`Denied` (a 404) after the service kept its audit row past the rollback (`expertnet.db.keep`).
+Pages that may route a request get the app's search client as the `search` dependency.
 """
 from typing import Annotated, Any
 
@@ -14,7 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.consultations import attachments, service
+from expertnet.consultations import attachments, intake, offers, reads, tickets
+from expertnet.consultations.access import DEFAULT_REASON, Ctx, Denied
 from expertnet.consultations.models import ASSIGNED_STATUSES, OPEN_STATUSES, SEEKING_STATUSES, OfferStatus, Status
 from expertnet.consultations.schemas import (
     CloseIn,
@@ -29,6 +31,7 @@ from expertnet.core.auth import ADMIN, EXPERT, MEMBER, OFFICIAL, Principal, acce
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError, NotFound, field_error
 from expertnet.members import service as members
+from expertnet.search import AsyncSearch
 from expertnet.web import i18n
 from expertnet.web.common import (
     app_error_fields,
@@ -48,8 +51,8 @@ STATUS_PATTERN = "^(" + "|".join(s.value for s in Status) + ")?$"
 CANDIDATE_PREVIEW = 5
 
 
-def ctx_of(request: Request, principal: Principal) -> service.Ctx:
-    return service.Ctx(principal=principal, ip=client_ip(request), reason=service.DEFAULT_REASON)
+def ctx_of(request: Request, principal: Principal) -> Ctx:
+    return Ctx(principal=principal, ip=client_ip(request), reason=DEFAULT_REASON)
 
 
 def _t(request: Request, message: str, **variables) -> str:
@@ -67,7 +70,7 @@ async def consultation_list(
     status: Annotated[str | None, Parameter(pattern=STATUS_PATTERN)] = None,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    items, total = await service.list_visible(
+    items, total = await reads.list_visible(
         db_session, ctx_of(request, principal), status=status or None, offset=offset, limit=PAGE_SIZE
     )
     return render(
@@ -84,9 +87,9 @@ async def offers_page(request: Request, db_session: AsyncSession, principal: Pri
 
 async def _offers_context(request: Request, session: AsyncSession, principal: Principal) -> dict[str, Any]:
     ctx = ctx_of(request, principal)
-    offers = await service.expert_offers(session, ctx, OfferStatus.open)
+    offers = await reads.expert_offers(session, ctx, OfferStatus.open)
     # The expert may read every consultation with an open offer: one list query gives their titles.
-    summaries, _ = await service.list_visible(session, ctx, status=None, offset=0, limit=200)
+    summaries, _ = await reads.list_visible(session, ctx, status=None, offset=0, limit=200)
     by_id = {s.id: s for s in summaries}
     rows = [{"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)]
     return {"rows": rows}
@@ -95,7 +98,7 @@ async def _offers_context(request: Request, session: AsyncSession, principal: Pr
 @get("/admin/escalations", opt=access(ADMIN))
 async def escalations_page(request: Request, db_session: AsyncSession, principal: Principal) -> Response:
     ctx = ctx_of(request, principal)
-    escalated, total = await service.list_visible(db_session, ctx, status=Status.escalated, offset=0, limit=100)
+    escalated, total = await reads.list_visible(db_session, ctx, status=Status.escalated, offset=0, limit=100)
     return render(request, "consultations/escalations.html", {"items": escalated, "total": total})
 
 
@@ -159,7 +162,7 @@ async def new_request_submit(request: Request, db_session: AsyncSession, setting
         return await _new_form(request, db_session, principal, payload, field_errors(request, exc), 400)
     ctx = ctx_of(request, principal)
     try:
-        c = await service.create_draft(db_session, ctx, body)
+        c = await intake.create_draft(db_session, ctx, body)
         for upload in _uploads(form):
             try:
                 await attachments.upload(db_session, settings, ctx, c.id, upload)
@@ -178,7 +181,7 @@ async def new_request_submit(request: Request, db_session: AsyncSession, setting
 
 @get("/consultations/{consultation_id:int}/edit", opt=access(OFFICIAL))
 async def edit_request_page(request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int) -> Response:
-    c = await service.read(db_session, ctx_of(request, principal), consultation_id)
+    c = await reads.read(db_session, ctx_of(request, principal), consultation_id)
     if c.requester_id != principal.id or c.status != Status.draft:
         return redirect(f"/consultations/{consultation_id}")
     form = c.model_dump()
@@ -195,7 +198,7 @@ async def edit_request_submit(request: Request, db_session: AsyncSession, princi
     ctx = ctx_of(request, principal)
     try:
         body = ConsultationUpdate.model_validate(payload)
-        await service.update_draft(db_session, ctx, consultation_id, body)
+        await intake.update_draft(db_session, ctx, consultation_id, body)
     except ValidationError as exc:
         errors = field_errors(request, exc)
     except AppError as exc:
@@ -207,16 +210,16 @@ async def edit_request_submit(request: Request, db_session: AsyncSession, princi
     else:
         return redirect(f"/consultations/{consultation_id}", flash="draft_saved")
     await db_session.rollback()
-    c = await service.read(db_session, ctx, consultation_id)
+    c = await reads.read(db_session, ctx, consultation_id)
     return render(request, "consultations/edit.html", {"c": c, "form": {**payload, "version": c.version}, "errors": errors}, status_code=400)
 
 
 # --------------------------------------------------------------------------- the consultation page
 
 
-async def _detail_context(request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> dict[str, Any]:
+async def _detail_context(request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> dict[str, Any]:
     ctx = ctx_of(request, principal)
-    c = await service.read(session, ctx, consultation_id)
+    c = await reads.read(session, ctx, consultation_id)
     expert_id = await members.expert_id_of(session, principal.id) if principal.role == "expert" else None
     if principal.is_admin:
         role = "admin"
@@ -230,16 +233,16 @@ async def _detail_context(request: Request, session: AsyncSession, settings: Set
     context: dict[str, Any] = {"c": c, "role": role, "my_offer": my_offer, "errors": {}, "form": {}}
     context["files"] = await attachments.list_attachments(session, ctx, consultation_id)
     if role != "offered":
-        context["events"] = await service.timeline(session, ctx, consultation_id)
-        context["messages"] = await service.messages(session, ctx, consultation_id)
+        context["events"] = await reads.timeline(session, ctx, consultation_id)
+        context["messages"] = await reads.messages(session, ctx, consultation_id)
         try:
-            context["opinion"] = await service.opinion(session, ctx, consultation_id)
-        except service.Denied:
+            context["opinion"] = await reads.opinion(session, ctx, consultation_id)
+        except Denied:
             raise
         except NotFound:
             context["opinion"] = None
     if (role == "requester" and c.status == Status.draft) or (role == "admin" and c.status in SEEKING_STATUSES):
-        context["candidates"] = await service.preview_candidates(session, settings, ctx, consultation_id, CANDIDATE_PREVIEW)
+        context["candidates"] = await intake.preview_candidates(session, search, ctx, consultation_id, CANDIDATE_PREVIEW)
     context["ticket_open"] = c.status in ASSIGNED_STATUSES
     context["can_withdraw"] = role == "requester" and c.status in OPEN_STATUSES
     context["seeking"] = c.status in SEEKING_STATUSES
@@ -249,111 +252,113 @@ async def _detail_context(request: Request, session: AsyncSession, settings: Set
 
 @get("/consultations/{consultation_id:int}", opt=access(MEMBER))
 async def consultation_page(
-    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
 ) -> Response:
-    context = await _detail_context(request, db_session, settings, principal, consultation_id)
+    context = await _detail_context(request, db_session, search, principal, consultation_id)
     return render(request, "consultations/detail.html", context)
 
 
 async def _detail_with_errors(
-    request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int,
+    request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
     errors: dict[str, str], form: dict[str, Any], status: int = 400,
 ) -> Response:
     await session.rollback()
-    context = await _detail_context(request, session, settings, principal, consultation_id)
+    context = await _detail_context(request, session, search, principal, consultation_id)
     context.update(errors=errors, form=form)
     return render(request, "consultations/detail.html", context, status_code=status)
 
 
-async def _act(request: Request, session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int, form: dict, call) -> Response | None:
+async def _act(request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int, form: dict, call) -> Response | None:
     """Run a desk action; on a validation or state error show the page again with the message."""
     try:
         await call()
     except ValidationError as exc:
-        return await _detail_with_errors(request, session, settings, principal, consultation_id, field_errors(request, exc), form)
+        return await _detail_with_errors(request, session, search, principal, consultation_id, field_errors(request, exc), form)
     except AppError as exc:
         if exc.status_code == 404:
             raise
-        return await _detail_with_errors(request, session, settings, principal, consultation_id, app_error_fields(exc), form, exc.status_code)
+        return await _detail_with_errors(request, session, search, principal, consultation_id, app_error_fields(exc), form, exc.status_code)
     return None
 
 
 @post("/consultations/{consultation_id:int}/submit", opt=access(OFFICIAL))
-async def submit_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def submit_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
     try:
         count = min(10, max(1, int(text(data, "offer_count") or 3)))
     except ValueError:
         count = 3
-    failed = await _act(request, db_session, settings, principal, consultation_id, data,
-                        lambda: service.submit(db_session, settings, ctx_of(request, principal), consultation_id, count))
+    failed = await _act(request, db_session, search, principal, consultation_id, data,
+                        lambda: intake.submit(db_session, search, ctx_of(request, principal), consultation_id, count))
     return failed or redirect(f"/consultations/{consultation_id}", flash="request_submitted")
 
 
 @post("/consultations/{consultation_id:int}/withdraw", opt=access(OFFICIAL))
-async def withdraw_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def withdraw_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
 
     async def go():
         reason = ReasonIn(reason=text_raw(data, "reason").strip()).reason
-        await service.withdraw(db_session, ctx_of(request, principal), consultation_id, reason)
+        await offers.withdraw(db_session, ctx_of(request, principal), consultation_id, reason)
 
-    failed = await _act(request, db_session, settings, principal, consultation_id, data, go)
+    failed = await _act(request, db_session, search, principal, consultation_id, data, go)
     return failed or redirect(f"/consultations/{consultation_id}", flash="withdrawn")
 
 
 @post("/consultations/{consultation_id:int}/messages", opt=access(MEMBER))
-async def post_message(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def post_message(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
     ctx = ctx_of(request, principal)
     try:
         body = MessageIn(body=text_raw(data, "body").strip())
-        await service.post_message(db_session, ctx, consultation_id, body.body)
+        await tickets.post_message(db_session, ctx, consultation_id, body.body)
     except (ValidationError, AppError) as exc:
         if isinstance(exc, AppError) and exc.status_code == 404:
             raise
         errors = field_errors(request, exc) if isinstance(exc, ValidationError) else app_error_fields(exc)
         if is_htmx(request):
             await db_session.rollback()
-            items = await service.messages(db_session, ctx, consultation_id)
+            items = await reads.messages(db_session, ctx, consultation_id)
             return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": errors,
                                                               "form": {"body": text_raw(data, "body")}, "ticket_open": True, "can_write": True},
                           status_code=200)
-        return await _detail_with_errors(request, db_session, settings, principal, consultation_id, errors, {"body": text_raw(data, "body")})
+        return await _detail_with_errors(request, db_session, search, principal, consultation_id, errors, {"body": text_raw(data, "body")})
     if is_htmx(request):
-        items = await service.messages(db_session, ctx, consultation_id)
+        items = await reads.messages(db_session, ctx, consultation_id)
         return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": {}, "form": {}, "ticket_open": True, "can_write": True})
     return redirect(f"/consultations/{consultation_id}#messages", flash="message_sent")
 
 
 @post("/consultations/{consultation_id:int}/opinion", opt=access(EXPERT))
-async def give_opinion(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def give_opinion(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
     form = {name: text_raw(data, name).strip() for name in ("identification", "likely_origin", "likely_period", "authenticity", "confidence", "next_steps", "remarks")}
 
     async def go():
         body = OpinionIn.model_validate(form)
-        await service.give_opinion(db_session, ctx_of(request, principal), consultation_id, body)
+        await tickets.give_opinion(db_session, ctx_of(request, principal), consultation_id, body)
 
-    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "opinion_form": True}, go)
+    failed = await _act(request, db_session, search, principal, consultation_id, {**form, "opinion_form": True}, go)
     return failed or redirect(f"/consultations/{consultation_id}#opinion", flash="opinion_saved")
 
 
 @post("/consultations/{consultation_id:int}/close", opt=access(OFFICIAL))
-async def close_request(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def close_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
     form = {"outcome": text(data, "outcome"), "outcome_detail": text_raw(data, "outcome_detail").strip(), "rating": text(data, "rating")}
 
     async def go():
         body = CloseIn.model_validate(form)
-        await service.close(db_session, ctx_of(request, principal), consultation_id, body)
+        await tickets.close(db_session, ctx_of(request, principal), consultation_id, body)
 
-    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "close_form": True}, go)
+    failed = await _act(request, db_session, search, principal, consultation_id, {**form, "close_form": True}, go)
     return failed or redirect(f"/consultations/{consultation_id}", flash="closed")
 
 
 @post("/consultations/{consultation_id:int}/attachments", opt=access(MEMBER))
-async def add_attachment(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def add_attachment(
+    request: Request, db_session: AsyncSession, settings: Settings, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     form = await request.form()
     files = _uploads(form) if "attachments" in form else []
     if not files and isinstance(form.get("file"), UploadFile) and form.get("file").filename:
@@ -371,7 +376,7 @@ async def add_attachment(request: Request, db_session: AsyncSession, settings: S
                 reason = app_error_fields(exc).get("file") or exc.detail
                 raise field_error("attachments", f"{upload.filename}: {reason}") from None
 
-    failed = await _act(request, db_session, settings, principal, consultation_id, {}, go)
+    failed = await _act(request, db_session, search, principal, consultation_id, {}, go)
     return failed or redirect(f"/consultations/{consultation_id}#files", flash="attachment_added")
 
 
@@ -390,15 +395,15 @@ async def download_attachment(
 
 
 @post("/consultations/{consultation_id:int}/reoffer", opt=access(ADMIN))
-async def reoffer(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int) -> Response:
+async def reoffer(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
     data = await form_of(request)
     form = {"expert_id": text(data, "expert_id"), "count": text(data, "count") or "3", "reason": text_raw(data, "reason").strip()}
 
     async def go():
         body = ReofferIn.model_validate({**form, "expert_id": form["expert_id"] or None})
-        await service.reoffer(db_session, settings, ctx_of(request, principal), consultation_id, body)
+        await offers.reoffer(db_session, search, ctx_of(request, principal), consultation_id, body)
 
-    failed = await _act(request, db_session, settings, principal, consultation_id, {**form, "reoffer_form": True}, go)
+    failed = await _act(request, db_session, search, principal, consultation_id, {**form, "reoffer_form": True}, go)
     return failed or redirect(f"/consultations/{consultation_id}", flash="reoffered")
 
 
@@ -414,7 +419,7 @@ async def _offers_with_error(request: Request, session: AsyncSession, principal:
 @post("/offers/{offer_id:int}/accept", opt=access(EXPERT))
 async def accept_offer(request: Request, db_session: AsyncSession, principal: Principal, offer_id: int) -> Response:
     try:
-        c = await service.accept_offer(db_session, ctx_of(request, principal), offer_id)
+        c = await offers.accept_offer(db_session, ctx_of(request, principal), offer_id)
     except AppError as exc:
         if exc.status_code == 404:
             raise
@@ -424,13 +429,13 @@ async def accept_offer(request: Request, db_session: AsyncSession, principal: Pr
 
 
 @post("/offers/{offer_id:int}/decline", opt=access(EXPERT))
-async def decline_offer(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, offer_id: int) -> Response:
+async def decline_offer(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, offer_id: int) -> Response:
     data = await form_of(request)
     reason = text_raw(data, "reason").strip()
     if len(reason) < 3:
         return await _offers_with_error(request, db_session, principal, _t(request, "Please give a short reason for declining; it helps the desk offer the request to the right person."), 400)
     try:
-        await service.decline_offer(db_session, settings, ctx_of(request, principal), offer_id, ReasonIn(reason=reason).reason)
+        await offers.decline_offer(db_session, search, ctx_of(request, principal), offer_id, ReasonIn(reason=reason).reason)
     except ValidationError as exc:
         return await _offers_with_error(request, db_session, principal, "; ".join(field_errors(request, exc).values()), 400)
     except AppError as exc:

@@ -1,0 +1,413 @@
+"""Every query of the consultation desk. Services decide; these functions read and write rows.
+
+Nothing here commits, checks access or knows about the outbox. Writes that must be exact under
+concurrency are conditional UPDATEs that return whether they took effect (the caller turns a lost
+race into a Conflict); the lock order they serve is the services' (consultation -> offers ->
+experts, see consultations.offers). The `*_view` queries load the relationships a read model
+needs in the same round trips (joined / select-in), never one query per row.
+"""
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Row, and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, noload, selectinload
+
+from expertnet.consultations.models import (
+    SEEKING_STATUSES,
+    Attachment,
+    Consultation,
+    ConsultationEvent,
+    Message,
+    Offer,
+    OfferStatus,
+    Opinion,
+    Status,
+)
+from expertnet.experts.models import Expert
+from expertnet.members.models import Member, Role, VettingStatus
+
+
+async def add(session: AsyncSession, *rows) -> None:
+    """New rows, flushed so that their ids are known."""
+    session.add_all(rows)
+    await session.flush()
+
+
+def add_later(session: AsyncSession, *rows) -> None:
+    """New rows whose ids nobody needs now: written with the next flush."""
+    session.add_all(rows)
+
+
+# --- consultations ------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation | None:
+    """The current row (never a stale copy from the identity map); `for_update` takes its lock."""
+    query = select(Consultation).where(Consultation.id == consultation_id).execution_options(populate_existing=True)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def consultation_view(
+    session: AsyncSession, consultation_id: int, *, all_offers: bool = False, offers_of_expert: int | None = None
+) -> Consultation:
+    """The consultation with its requester, the assigned expert's member row, and its offers (all,
+    one expert's, or none), each offer with its expert and their member row."""
+    if all_offers:
+        offers = selectinload(Consultation.offers).options(*_offer_people())
+    elif offers_of_expert is not None:
+        offers = selectinload(Consultation.offers.and_(Offer.expert_id == offers_of_expert)).options(*_offer_people())
+    else:
+        offers = noload(Consultation.offers)
+    query = (
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(joinedload(Consultation.requester, innerjoin=True), joinedload(Consultation.assigned_member), offers)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).unique().scalar_one()
+
+
+async def status_of(session: AsyncSession, consultation_id: int) -> str:
+    return (await session.execute(select(Consultation.status).where(Consultation.id == consultation_id))).scalar_one()
+
+
+async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_id: int, now: datetime) -> bool:
+    """offered -> accepted for this expert, if nobody was first: the row count decides the winner,
+    and the UPDATE takes the consultation's lock."""
+    won = await session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation_id, Consultation.status == Status.offered)
+        .values(
+            status=Status.accepted, assigned_expert_id=expert_id, accepted_at=now, updated_at=now,
+            version=Consultation.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return won.rowcount == 1
+
+
+async def visible_page(
+    session: AsyncSession,
+    *,
+    requester_id: int | None = None,
+    expert_id: int | None = None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Consultation], int]:
+    """A page of consultations, newest change first, with the total: all of them, or those of one
+    requester, or those assigned to one expert or offered to them (open offer)."""
+    query = select(Consultation)
+    if expert_id is not None:
+        open_offer = exists().where(
+            Offer.consultation_id == Consultation.id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+        )
+        query = query.where(or_(Consultation.assigned_expert_id == expert_id, open_offer))
+    elif requester_id is not None:
+        query = query.where(Consultation.requester_id == requester_id)
+    if status:
+        query = query.where(Consultation.status == status)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = (
+        await session.execute(query.order_by(Consultation.updated_at.desc(), Consultation.id.desc()).offset(offset).limit(limit))
+    ).scalars().all()
+    return list(rows), total
+
+
+async def due_deadline_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    """Requests still waiting for an expert whose detention deadline has passed, oldest first."""
+    rows = await session.execute(
+        select(Consultation.id)
+        .where(Consultation.status.in_(list(SEEKING_STATUSES)), Consultation.deadline.is_not(None), Consultation.deadline <= now)
+        .order_by(Consultation.deadline)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+# --- offers -------------------------------------------------------------------------------------
+
+
+async def get_offer(session: AsyncSession, offer_id: int, *, fresh: bool = False) -> Offer | None:
+    query = select(Offer).where(Offer.id == offer_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_offer(session: AsyncSession, consultation_id: int, expert_id: int) -> Offer | None:
+    return (
+        await session.execute(
+            select(Offer).where(
+                Offer.consultation_id == consultation_id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def has_open_offer(session: AsyncSession, consultation_id: int, expert_id: int) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(exists().where(
+                    Offer.consultation_id == consultation_id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+                ))
+            )
+        ).scalar()
+    )
+
+
+async def offered_expert_ids(session: AsyncSession, consultation_id: int) -> set[int]:
+    """Every expert this request was ever offered to (they are not offered it again)."""
+    rows = await session.execute(select(Offer.expert_id).where(Offer.consultation_id == consultation_id))
+    return set(rows.scalars())
+
+
+async def open_offer_count(session: AsyncSession, consultation_id: int) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.count()).select_from(Offer).where(
+                    Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open
+                )
+            )
+        ).scalar_one()
+    )
+
+
+async def last_round(session: AsyncSession, consultation_id: int) -> int:
+    return (
+        await session.execute(select(func.max(Offer.round)).where(Offer.consultation_id == consultation_id))
+    ).scalar_one_or_none() or 0
+
+
+async def accept_offer(session: AsyncSession, offer_id: int, now: datetime) -> bool:
+    """open -> accepted, unless it expired or was answered meanwhile."""
+    done = await session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OfferStatus.open, Offer.expires_at > now)
+        .values(status=OfferStatus.accepted, responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+async def decline_offer(session: AsyncSession, offer_id: int, now: datetime, reason: str) -> bool:
+    """open -> declined, unless it was answered or closed meanwhile."""
+    done = await session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OfferStatus.open)
+        .values(status=OfferStatus.declined, responded_at=now, decline_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+async def close_open_offers(session: AsyncSession, consultation_id: int, now: datetime) -> list[Row]:
+    """Close every open offer of the request; returns the closed ones as (id, expert_id)."""
+    rows = list(
+        (
+            await session.execute(
+                select(Offer.id, Offer.expert_id).where(Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open)
+            )
+        ).all()
+    )
+    if rows:
+        await session.execute(
+            update(Offer)
+            .where(Offer.id.in_([r.id for r in rows]), Offer.status == OfferStatus.open)
+            .values(status=OfferStatus.closed, responded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return rows
+
+
+async def expire_due_offers(session: AsyncSession, consultation_id: int, now: datetime) -> list[Row]:
+    """Expire the request's open offers whose time is up; returns them as (id, expert_id)."""
+    due = list(
+        (
+            await session.execute(
+                select(Offer.id, Offer.expert_id).where(
+                    Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open, Offer.expires_at <= now
+                )
+            )
+        ).all()
+    )
+    if due:
+        await session.execute(
+            update(Offer)
+            .where(Offer.id.in_([o.id for o in due]), Offer.status == OfferStatus.open, Offer.expires_at <= now)
+            .values(status=OfferStatus.expired, responded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return due
+
+
+async def due_offer_consultation_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    """Requests with at least one open offer past its time, the longest overdue first."""
+    rows = await session.execute(
+        select(Offer.consultation_id)
+        .where(Offer.status == OfferStatus.open, Offer.expires_at <= now)
+        .group_by(Offer.consultation_id)
+        .order_by(func.min(Offer.expires_at))
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def _offer_people():
+    return joinedload(Offer.expert, innerjoin=True), joinedload(Offer.expert_member, innerjoin=True)
+
+
+async def offer_views(session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None,
+                      status: str | None = None) -> list[Offer]:
+    """Offers (one, or one expert's, optionally of one status) with their expert and member rows."""
+    where = []
+    if offer_id is not None:
+        where.append(Offer.id == offer_id)
+    if expert_id is not None:
+        where.append(Offer.expert_id == expert_id)
+    if status:
+        where.append(Offer.status == status)
+    rows = await session.execute(
+        select(Offer).where(and_(*where)).options(*_offer_people()).order_by(Offer.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars().unique())
+
+
+# --- the people: members and experts as the desk needs them ---------------------------------------
+
+
+async def member(session: AsyncSession, member_id: int) -> Member | None:
+    return (await session.execute(select(Member).where(Member.id == member_id))).scalar_one_or_none()
+
+
+async def expert_of_member(session: AsyncSession, member_id: int) -> Expert | None:
+    return (await session.execute(select(Expert).where(Expert.member_id == member_id))).scalar_one_or_none()
+
+
+async def admin_ids(session: AsyncSession, now: datetime) -> list[int]:
+    """Admins whose vetting is current: they are told about escalations."""
+    rows = await session.execute(
+        select(Member.id).where(
+            Member.role == Role.admin,
+            Member.vetting_status == VettingStatus.approved,
+            or_(Member.vetted_until.is_(None), Member.vetted_until > now),
+        )
+    )
+    return list(rows.scalars())
+
+
+async def expert_member_ids(session: AsyncSession, expert_ids: Iterable[int]) -> dict[int, int]:
+    """Expert id -> member id (notifications go to members)."""
+    ids = list(set(expert_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Expert.id, Expert.member_id).where(Expert.id.in_(ids)))
+    return dict(rows.all())
+
+
+async def bump_experts(session: AsyncSession, expert_ids: Iterable[int], **deltas: int) -> list[int]:
+    """Atomic counter changes (never read-modify-write); returns the ids, sorted."""
+    ids = sorted(set(expert_ids))
+    if ids:
+        values = {name: getattr(Expert, name) + delta for name, delta in deltas.items()}
+        await session.execute(
+            update(Expert).where(Expert.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+async def take_capacity(session: AsyncSession, expert_id: int) -> bool:
+    """One more open consultation (and one more answered offer) for the expert, if below their maximum."""
+    done = await session.execute(
+        update(Expert)
+        .where(Expert.id == expert_id, Expert.open_consultations < Expert.max_open_consultations)
+        .values(open_consultations=Expert.open_consultations + 1, offers_answered=Expert.offers_answered + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+async def release_capacity(session: AsyncSession, expert_id: int) -> None:
+    await session.execute(
+        update(Expert)
+        .where(Expert.id == expert_id, Expert.open_consultations > 0)
+        .values(open_consultations=Expert.open_consultations - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# What routing needs of an expert, as plain column rows: no ORM entities on the hot path.
+CANDIDATE_COLUMNS = (
+    Expert.id, Expert.member_id, Expert.external_id, Expert.country, Expert.coverage_countries,
+    Expert.languages, Expert.categories, Expert.specialties, Expert.bio, Expert.available, Expert.away_until,
+    Expert.max_open_consultations, Expert.open_consultations, Expert.market_ties, Expert.conflicts,
+    Expert.offers_received, Expert.offers_answered, Member.full_name, Member.vetting_status, Member.vetted_until,
+)
+
+
+async def candidate_rows(session: AsyncSession, expert_ids: Iterable[int]) -> list[Row]:
+    """Fresh CANDIDATE_COLUMNS rows for these experts, in one query."""
+    ids = list(expert_ids)
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(*CANDIDATE_COLUMNS).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids))
+    )
+    return list(rows.all())
+
+
+# --- the ticket: timeline, messages, opinions, attachments ------------------------------------------
+
+
+async def timeline_view(session: AsyncSession, consultation_id: int) -> list[ConsultationEvent]:
+    """The events in order, each with its actor's member row (None: the desk itself)."""
+    rows = await session.execute(
+        select(ConsultationEvent)
+        .where(ConsultationEvent.consultation_id == consultation_id)
+        .options(joinedload(ConsultationEvent.actor))
+        .order_by(ConsultationEvent.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars().unique())
+
+
+async def message_views(session: AsyncSession, consultation_id: int | None = None, *, message_id: int | None = None) -> list[Message]:
+    """A consultation's messages (or one message) in order, each with its author's member row."""
+    where = Message.consultation_id == consultation_id if message_id is None else Message.id == message_id
+    rows = await session.execute(
+        select(Message)
+        .where(where)
+        .options(joinedload(Message.author, innerjoin=True))
+        .order_by(Message.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars().unique())
+
+
+async def latest_opinion(session: AsyncSession, consultation_id: int) -> Opinion | None:
+    return (
+        await session.execute(
+            select(Opinion).where(Opinion.consultation_id == consultation_id).order_by(Opinion.id.desc()).limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def attachments(session: AsyncSession, consultation_id: int) -> list[Attachment]:
+    rows = await session.execute(
+        select(Attachment).where(Attachment.consultation_id == consultation_id).order_by(Attachment.id)
+    )
+    return list(rows.scalars().all())
+
+
+async def attachment(session: AsyncSession, consultation_id: int, attachment_id: int) -> Attachment | None:
+    return (
+        await session.execute(
+            select(Attachment).where(Attachment.id == attachment_id, Attachment.consultation_id == consultation_id)
+        )
+    ).scalar_one_or_none()

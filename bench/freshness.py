@@ -1,0 +1,103 @@
+"""Freshness across processes: a change made through one app process (B) is seen by searches
+through another (A).
+
+On the embedded default B indexes its own change right after its commit (inline outbox drain)
+into the shared Tantivy directory; on PostgreSQL + Meilisearch the app only writes the outbox
+and an `expertnet worker` process indexes it. Either way A has no part in the write.
+
+- searchable: an expert signs in on B and adds a new word to a specialty (PUT /api/v1/experts/me);
+  the clock runs from just before the PUT until a search for that word through A finds them.
+- facet counts: A first answers a text-less search (so a cache of its facet counts, if any, is
+  warm); B adds a working language to the expert's profile; the clock runs until A's text-less
+  search counts one more expert for that language (and, for the next sample, one fewer).
+"""
+from __future__ import annotations
+
+import random
+import string
+import time
+
+import httpx
+
+from bench.http_load import Server
+from bench.stats import load_average
+
+POLL_SECONDS = 0.02
+GIVE_UP_SECONDS = 10.0
+SAMPLES = 5
+
+
+def _wait(check, t0: float) -> float | None:
+    while True:
+        if check():
+            return (time.perf_counter() - t0) * 1000
+        if time.perf_counter() - t0 > GIVE_UP_SECONDS:
+            return None
+        time.sleep(POLL_SECONDS)
+
+
+def _profile(client: httpx.Client, base: str, token: str) -> dict:
+    r = client.get(base + "/api/v1/experts/me", headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def _put(client: httpx.Client, base: str, token: str, body: dict) -> None:
+    r = client.put(base + "/api/v1/experts/me", json=body, headers={"Authorization": f"Bearer {token}"})
+    if r.status_code >= 300:
+        raise RuntimeError(f"PUT /api/v1/experts/me answered {r.status_code}: {r.text[:200]}")
+
+
+def _facet_count(client: httpx.Client, base: str, token: str, field: str, value: str) -> int:
+    r = client.get(base + "/api/v1/experts/search", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+    for bucket in r.json()["facets"].get(field, []):
+        if bucket["value"] == value:
+            return int(bucket["count"])
+    return 0
+
+
+def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str) -> dict:
+    rng = random.Random()
+    searchable: list[float | None] = []
+    facets: list[float | None] = []
+    with httpx.Client(timeout=10) as client:
+        token = b.login(expert["email"], expert["password"])
+        auth = {"Authorization": f"Bearer {official_token}"}
+        load_before = load_average()
+        for _ in range(SAMPLES):
+            profile = _profile(client, b.base, token)
+            word = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+            specialties = [*profile["specialties"][:29]]
+            specialties[-1:] = [f"{specialties[-1]} {word}"] if specialties else [word]
+
+            def found() -> bool:
+                r = client.get(a.base + "/api/v1/experts/search", params={"q": word}, headers=auth)
+                return r.status_code == 200 and r.json()["total"] > 0
+
+            if found():
+                raise RuntimeError(f"{word!r} is found before the change")
+            t0 = time.perf_counter()
+            _put(client, b.base, token, {"version": profile["version"], "specialties": specialties})
+            searchable.append(_wait(found, t0))
+
+        for i in range(SAMPLES):
+            profile = _profile(client, b.base, token)
+            language = "mt"  # rare in the generated network; added, then removed, then added ...
+            has = language in profile["languages"]
+            before = _facet_count(client, a.base, official_token, "languages", language)
+            languages = [x for x in profile["languages"] if x != language] if has else [*profile["languages"], language]
+            expected = before - 1 if has else before + 1
+            _facet_count(client, a.base, official_token, "languages", language)  # A's facets are warm
+            t0 = time.perf_counter()
+            _put(client, b.base, token, {"version": profile["version"], "languages": languages})
+            facets.append(_wait(lambda: _facet_count(client, a.base, official_token, "languages", language) == expected, t0))
+
+    def figures(values: list[float | None]) -> dict:
+        seen = [v for v in values if v is not None]
+        return {"samples_ms": [None if v is None else round(v, 1) for v in values],
+                "max_ms": round(max(seen), 1) if len(seen) == len(values) else None,
+                "missed": len(values) - len(seen)}
+
+    return {"writer": writer, "searchable": figures(searchable), "facets": figures(facets),
+            "give_up_after_s": GIVE_UP_SECONDS, "load_before": load_before, "load_after": load_average()}

@@ -26,8 +26,10 @@ test: install
 test-meili: install
 	EXPERTNET_MEILI_URL=$${EXPERTNET_MEILI_URL:-http://127.0.0.1:7700} EXPERTNET_MEILI_KEY=$${EXPERTNET_MEILI_KEY:-expertnet-dev-master-key} $(BIN)/python -m pytest tests/search
 
+## Benchmarks on a generated network, SQLite + Tantivy and PostgreSQL + Meilisearch (bench/README.md);
+## `BENCH_ARGS="--experts 10000"` passes options.
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## Routing and search quality on the tuning, held-out and search-quality sets (tests/data/*).
 ## It reports and never fails; `EVAL_ARGS="--engine meili"` runs it against a private Meilisearch.

@@ -57,6 +57,7 @@ def run_stack(name: str, args, network: Path, records: list[dict], queries, requ
         result["import"] = probe(stack, "import", {"path": str(network)}, tmp)
         if "error" in result["import"]:
             say(f"[red]import failed[/]: {result['import']['error']}")
+            result["error"] = "import failed"
             return result
         approved = [r["email"] for r in records if r["vetting_status"] == "approved"][:3]
         accounts = probe(stack, "accounts", {"officials": 4, "expert_emails": approved}, tmp)

@@ -5,7 +5,7 @@ On the embedded default B indexes its own change right after its commit (inline 
 into the shared Tantivy directory; on PostgreSQL + Meilisearch the app only writes the outbox
 and an `expertnet worker` process indexes it. Either way A has no part in the write.
 
-- searchable: an expert signs in on B and adds a new word to a specialty (PUT /api/v1/experts/me);
+- searchable: after one change that is not counted (it may wait for a worker to start), an expert signs in on B and adds a new word to a specialty (PUT /api/v1/experts/me);
   the clock runs from just before the PUT until a search for that word through A finds them.
 - facet counts: A first answers a text-less search (so a cache of its facet counts, if any, is
   warm); B adds a working language to the expert's profile; the clock runs until A's text-less
@@ -27,11 +27,11 @@ GIVE_UP_SECONDS = 10.0
 SAMPLES = 5
 
 
-def _wait(check, t0: float) -> float | None:
+def _wait(check, t0: float, give_up: float = GIVE_UP_SECONDS) -> float | None:
     while True:
         if check():
             return (time.perf_counter() - t0) * 1000
-        if time.perf_counter() - t0 > GIVE_UP_SECONDS:
+        if time.perf_counter() - t0 > give_up:
             return None
         time.sleep(POLL_SECONDS)
 
@@ -65,7 +65,8 @@ def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str
         token = b.login(expert["email"], expert["password"])
         auth = {"Authorization": f"Bearer {official_token}"}
         load_before = load_average()
-        for _ in range(SAMPLES):
+        warm_up = None
+        for i in range(SAMPLES + 1):  # the first change is not counted: it waits for a worker to start
             profile = _profile(client, b.base, token)
             word = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
             specialties = [*profile["specialties"][:29]]
@@ -79,6 +80,9 @@ def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str
                 raise RuntimeError(f"{word!r} is found before the change")
             t0 = time.perf_counter()
             _put(client, b.base, token, {"version": profile["version"], "specialties": specialties})
+            if i == 0:
+                warm_up = _wait(found, t0, 60.0)
+                continue
             searchable.append(_wait(found, t0))
 
         for i in range(SAMPLES):
@@ -99,5 +103,5 @@ def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str
                 "max_ms": round(max(seen), 1) if len(seen) == len(values) else None,
                 "missed": len(values) - len(seen)}
 
-    return {"writer": writer, "searchable": figures(searchable), "facets": figures(facets),
+    return {"writer": writer, "warm_up_change_ms": None if warm_up is None else round(warm_up, 1), "searchable": figures(searchable), "facets": figures(facets),
             "give_up_after_s": GIVE_UP_SECONDS, "load_before": load_before, "load_after": load_average()}

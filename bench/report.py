@@ -144,7 +144,7 @@ def evaluate(results: dict) -> tuple[Table, dict]:
             try:
                 text, ok = row.cell(stack, r)
             except Missing as exc:
-                cells.append(f"[yellow]{exc}"[:300])
+                cells.append(f"[yellow]{str(exc)[:160]}")
                 checks.setdefault(row.name, {})[stack] = "FAIL" if str(exc).startswith("error") else "SKIP"
                 continue
             mark = "" if ok is None else (" [green]PASS" if ok else " [red]FAIL")

@@ -138,7 +138,7 @@ def evaluate(results: dict) -> tuple[Table, dict]:
         for stack in stacks:
             r = results["stacks"][stack]
             if "skipped" in r:
-                cells.append(f"[yellow]skipped: {r['skipped']}")
+                cells.append(f"[yellow]skipped: {r['skipped'][:200]}" if row is ROWS[0] else "[yellow]skipped")
                 checks.setdefault(row.name, {})[stack] = "SKIP"
                 continue
             try:

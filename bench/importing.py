@@ -70,10 +70,13 @@ async def measure(path: Path, records: list[dict], log) -> dict:
                             stdout=subprocess.PIPE, text=True)
     t_index = t_exit = None
     last_log = t0
+    vec = _VectorWatch(db, n) if has_vectors else None
     while True:
         now = time.perf_counter()
         if t_exit is None and proc.poll() is not None:
             t_exit = now
+        if vec is not None:
+            await vec.poll(now)
         count = backend.count(EXPERTS)
         if count >= n and t_index is None:
             t_index = now
@@ -102,19 +105,44 @@ async def measure(path: Path, records: list[dict], log) -> dict:
     })
     if found < sample:
         result["error"] = f"only {found} of {sample} sampled experts found by a search for their name"
-    result["vectors"] = await _vectors(db, n, t_exit, log) if has_vectors else {
+    if vec is not None:
+        await vec.poll(time.perf_counter(), force=True)
+    result["vectors"] = await _vectors(db, n, vec, log) if has_vectors else {
         "skipped": "no expert_vectors table in this code (no stored profile vectors)"}
     await db.dispose()
     return result
 
 
-async def _vectors(db: Database, n: int, t_exit: float, log) -> dict:
-    """Vectors left after the import command are filled by `expertnet worker`; the rate is taken
-    over the worker's run (experts whose vector it computed per second)."""
+class _VectorWatch:
+    """The vector count while the import command runs (every 0.5 s): when the first and the last
+    vectors appeared, if the command computes them itself."""
+
+    def __init__(self, db: Database, n: int) -> None:
+        self.db, self.n = db, n
+        self.count = 0
+        self.last_poll = self.last_zero = self.done_at = None
+
+    async def poll(self, now: float, force: bool = False) -> None:
+        if self.done_at is not None or (not force and self.last_poll is not None and now - self.last_poll < 0.5):
+            return
+        self.last_poll = now
+        self.count = await _vector_count(self.db)
+        if self.count == 0:
+            self.last_zero = now
+        elif self.count >= self.n:
+            self.done_at = now
+
+
+async def _vectors(db: Database, n: int, watch: _VectorWatch, log) -> dict:
+    """Vectors the import command computed itself are timed from the last poll that saw none to
+    the first that saw all; those left after it are filled by `expertnet worker`, timed over the
+    worker's run (its start-up included)."""
     done = await _vector_count(db)
-    if done >= n:
-        return {"filled_by": "the import command", "vectors": done,
-                "note": "the import command computed every vector before it returned"}
+    if done >= n and watch.done_at is not None:
+        elapsed = watch.done_at - (watch.last_zero or watch.done_at)
+        return {"filled_by": "the import command", "vectors": done, "of": n, "seconds": round(elapsed, 2),
+                "experts_per_second": round(n / elapsed) if elapsed > 0 else None, "complete": True,
+                "note": "the import command computed every vector before it returned (resolution 0.5 s)"}
     proc = subprocess.Popen([str(BIN / "expertnet"), "worker"], env=dict(os.environ),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -57,6 +57,45 @@ def _facet_count(client: httpx.Client, base: str, token: str, field: str, value:
     return 0
 
 
+def _iso_seconds(duration: str | None) -> float | None:
+    """Meilisearch's task duration ("PT0.123S") in seconds."""
+    if not duration or not duration.startswith("PT") or not duration.endswith("S"):
+        return None
+    try:
+        return float(duration[2:-1])
+    except ValueError:
+        return None
+
+
+def meili_tasks(env: dict, limit: int = 40) -> dict | None:
+    """The engine's side of the freshness figures: how long Meilisearch took over its last
+    document tasks (processing, and waiting in its queue)."""
+    from datetime import datetime
+
+    url, key = env.get("EXPERTNET_MEILI_URL"), env.get("EXPERTNET_MEILI_KEY")
+    if not url:
+        return None
+    r = httpx.get(f"{url}/tasks", params={"limit": limit, "types": "documentAdditionOrUpdate"},
+                  headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    r.raise_for_status()
+    durations, waits = [], []
+    for task in r.json().get("results", []):
+        d = _iso_seconds(task.get("duration"))
+        if d is not None:
+            durations.append(d)
+        if task.get("startedAt") and task.get("enqueuedAt"):
+            started = datetime.fromisoformat(task["startedAt"].replace("Z", "+00:00"))
+            enqueued = datetime.fromisoformat(task["enqueuedAt"].replace("Z", "+00:00"))
+            waits.append((started - enqueued).total_seconds())
+    if not durations:
+        return {"tasks": 0}
+    durations.sort()
+    waits.sort()
+    return {"tasks": len(durations), "processing_s_median": round(durations[len(durations) // 2], 3),
+            "processing_s_max": round(durations[-1], 3),
+            "queue_wait_s_max": round(waits[-1], 3) if waits else None}
+
+
 def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str) -> dict:
     rng = random.Random()
     searchable: list[float | None] = []
@@ -103,5 +142,9 @@ def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str
                 "max_ms": round(max(seen), 1) if len(seen) == len(values) else None,
                 "missed": len(values) - len(seen)}
 
-    return {"writer": writer, "warm_up_change_ms": None if warm_up is None else round(warm_up, 1), "searchable": figures(searchable), "facets": figures(facets),
+    try:
+        engine = meili_tasks(a.stack.env)
+    except httpx.HTTPError as exc:
+        engine = {"error": str(exc)[:200]}
+    return {"engine_tasks": engine, "writer": writer, "warm_up_change_ms": None if warm_up is None else round(warm_up, 1), "searchable": figures(searchable), "facets": figures(facets),
             "give_up_after_s": GIVE_UP_SECONDS, "load_before": load_before, "load_after": load_average()}

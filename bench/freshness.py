@@ -67,15 +67,15 @@ def _iso_seconds(duration: str | None) -> float | None:
         return None
 
 
-def meili_tasks(env: dict, limit: int = 40) -> dict | None:
-    """The engine's side of the freshness figures: how long Meilisearch took over its last
-    document tasks (processing, and waiting in its queue)."""
+def meili_tasks(env: dict, since: str, limit: int = 40) -> dict | None:
+    """The engine's side of the freshness figures: how long Meilisearch took over the document
+    tasks enqueued since `since` (processing, and waiting in its queue)."""
     from datetime import datetime
 
     url, key = env.get("EXPERTNET_MEILI_URL"), env.get("EXPERTNET_MEILI_KEY")
     if not url:
         return None
-    r = httpx.get(f"{url}/tasks", params={"limit": limit, "types": "documentAdditionOrUpdate"},
+    r = httpx.get(f"{url}/tasks", params={"limit": limit, "types": "documentAdditionOrUpdate", "afterEnqueuedAt": since},
                   headers={"Authorization": f"Bearer {key}"}, timeout=10)
     r.raise_for_status()
     durations, waits = [], []
@@ -97,6 +97,9 @@ def meili_tasks(env: dict, limit: int = 40) -> dict | None:
 
 
 def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str) -> dict:
+    from datetime import UTC, datetime
+
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rng = random.Random()
     searchable: list[float | None] = []
     facets: list[float | None] = []
@@ -143,7 +146,7 @@ def measure(a: Server, b: Server, official_token: str, expert: dict, writer: str
                 "missed": len(values) - len(seen)}
 
     try:
-        engine = meili_tasks(a.stack.env)
+        engine = meili_tasks(a.stack.env, since)
     except httpx.HTTPError as exc:
         engine = {"error": str(exc)[:200]}
     return {"engine_tasks": engine, "writer": writer, "warm_up_change_ms": None if warm_up is None else round(warm_up, 1), "searchable": figures(searchable), "facets": figures(facets),

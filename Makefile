@@ -22,9 +22,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
-## The Meilisearch contract leg against a server started with `docker compose up -d meilisearch`.
+## The Meilisearch leg (search contract, API search, routing on both engines, outage, reindex, the
+## production-shape test) against a private server started and stopped with scripts/meili.sh.
+MEILI_TESTS ?= tests/search tests/consultations/test_routing_eval.py tests/production tests/web/test_browser_meili.py
 test-meili: install
-	EXPERTNET_MEILI_URL=$${EXPERTNET_MEILI_URL:-http://127.0.0.1:7700} EXPERTNET_MEILI_KEY=$${EXPERTNET_MEILI_KEY:-expertnet-dev-master-key} $(BIN)/python -m pytest tests/search
+	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/expertnet-meili.XXXXXX"); \
+	trap 'bash scripts/meili.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
+	bash scripts/meili.sh start "$$dir" >/dev/null && set -a && . "$$dir/meili.env" && set +a && \
+	$(BIN)/python -m pytest $(MEILI_TESTS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

@@ -41,6 +41,7 @@ class Settings:
     database_url: str = ""
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_index_prefix: str = ""  # prepended to every index uid: several deployments (or test runs) share one server
     secret_key: str = DEV_SECRET
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
@@ -105,6 +106,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
+        meili_index_prefix=_env("MEILI_INDEX_PREFIX", "") or "",
         secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),

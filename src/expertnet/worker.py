@@ -32,7 +32,7 @@ async def run_jobs(db: Database) -> None:
         await module.run_periodic(db)
 
 
-async def run_worker(settings: Settings, poll_seconds: float = 0.5, once: bool = False) -> None:
+async def run_worker(settings: Settings, poll_seconds: float = 0.2, once: bool = False) -> None:
     register_handlers(settings)
     db = Database(settings)
     stop = asyncio.Event()

@@ -5,6 +5,8 @@ created for the module and dropped afterwards; the indexes live under a private 
 Meilisearch server CI started (EXPERTNET_MEILI_URL). Every process is started here and stopped by
 its own process id.
 """
+import asyncio
+import concurrent.futures
 import os
 import secrets
 import socket
@@ -17,10 +19,30 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PG_URL, _pg_admin, _pg_with_db, run_async
 from tests.search import meili
 
 EXPERTNET = str(Path(sys.executable).with_name("expertnet"))
+PG_URL = os.environ.get("EXPERTNET_TEST_POSTGRES_URL", "").strip()
+
+
+def _pg(*statements: str) -> None:
+    """Run statements on the PostgreSQL server CI names (its maintenance database), as its role."""
+    import asyncpg
+
+    async def go():
+        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=10)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # also from a test that runs a loop
+        pool.submit(asyncio.run, go()).result()
+
+
+def _with_db(url: str, name: str) -> str:
+    return "postgresql+asyncpg://" + url.split("://", 1)[1].rpartition("/")[0] + "/" + name
 
 
 def free_port() -> int:
@@ -91,11 +113,8 @@ class Processes:
 
 
 def _pg_reachable() -> bool:
-    async def ping():
-        await _pg_admin(PG_URL, "SELECT 1")
-
     try:
-        run_async(ping())
+        _pg("SELECT 1")
         return True
     except Exception:  # noqa: BLE001 - any failure means: no server to test against
         return False
@@ -108,9 +127,9 @@ def postgres_url():
     if not _pg_reachable():
         pytest.skip(f"production-shape test skipped: PostgreSQL at {PG_URL} does not answer")
     name = f"expertnet_prod_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    run_async(_pg_admin(PG_URL, f'CREATE DATABASE "{name}"'))
-    yield "postgresql+asyncpg://" + _pg_with_db(PG_URL, name).split("://", 1)[1]
-    run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _pg(f'CREATE DATABASE "{name}"')
+    yield _with_db(PG_URL, name)
+    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +164,7 @@ def production_env(postgres_url, meili_server, tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def stack(production_env, tmp_path_factory):
+def stack(production_env, meili_server, tmp_path_factory):
     """Migrated database, an admin, two app processes (A, B) and one worker."""
     procs = Processes(tmp_path_factory.mktemp("prod-logs"), production_env)
     try:
@@ -156,6 +175,6 @@ def stack(production_env, tmp_path_factory):
         procs.wait_for_log("worker", "worker started")
         a = procs.app("app-a")
         b = procs.app("app-b")
-        yield {"a": a, "b": b, "procs": procs, "admin": ("ops@prod.example", password)}
+        yield {"a": a, "b": b, "procs": procs, "admin": ("ops@prod.example", password), "meili": meili_server}
     finally:
         procs.stop_all()

@@ -2,6 +2,7 @@
 directory refuses to start and names the fix, instead of serving stale results."""
 import os
 import subprocess
+import sys
 
 import httpx
 
@@ -28,6 +29,10 @@ def test_a_second_app_process_on_the_embedded_index_refuses_to_start(tmp_path):
         assert "already serves the embedded search index" in output, output
         assert "use PostgreSQL + Meilisearch" in output and "EXPERTNET_MEILI_URL" in output, output
         assert str(procs.started[0][1].pid) in output, output  # names the process that holds it
+        # Started by uvicorn itself, the app's start-up refuses the same way.
+        plain = subprocess.run([sys.executable, "-m", "uvicorn", "expertnet.app:create_app", "--factory",
+                                "--port", str(free_port())], env=procs.env, capture_output=True, text=True, timeout=120)
+        assert plain.returncode != 0 and "use PostgreSQL + Meilisearch" in plain.stderr, plain.stderr
         # The first process goes on serving.
         assert httpx.get(first + "/health", timeout=10).json()["status"] == "ok"
         # The CLI beside the app still works on the same data directory (no app lock taken).

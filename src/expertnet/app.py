@@ -35,6 +35,7 @@ from expertnet.core.http import (
     security_headers,
     validation_error_handler,
 )
+from expertnet.core.security import use_hash_profile
 from expertnet.db import Database
 from expertnet.experts import service as experts
 from expertnet.experts.controllers import ExpertProfileController
@@ -80,6 +81,7 @@ def template_config() -> TemplateConfig:
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or get_settings()
+    use_hash_profile(settings)
     db = db or Database(settings)
     register_handlers(settings)
     members.use_expert_profiles(experts.PROFILES)

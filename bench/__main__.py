@@ -79,18 +79,20 @@ def run_stack(name: str, args, network: Path, records: list[dict], queries, requ
         result["http"] = http_load.measure(a, tokens, [q.url() for q in queries], seconds=args.http_seconds,
                                            connections=args.connections, log=say)
         rss = {"app A": a.rss_mb()}
-        say("freshness: changes through app process B, searches through A")
         try:
-            b = Server.start(stack, "app-b")
-            servers.append(b)
-            writer = "B indexes its own change"
-            if not stack.embedded:
+            if stack.embedded:
+                say("freshness: re-imports by `expertnet experts import`, searches through A")
+                record = next(r for r in records if r["email"].lower() == accounts["experts"][0]["email"])
+                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.ImportWriter(stack, record))
+            else:
+                say("freshness: changes through app process B, indexed by `expertnet worker`, searches through A")
+                b = Server.start(stack, "app-b")
+                servers.append(b)
                 worker = subprocess.Popen([str(BIN / "expertnet"), "worker"], env=stack.env, cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                writer = "indexed by expertnet worker"
-            result["freshness"] = freshness.measure(a, b, tokens[0], accounts["experts"][0], writer)
-            rss["app B"] = b.rss_mb()
-            if worker is not None:
+                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.HttpWriter(
+                    client, b, accounts["experts"][0], "app process B, indexed by expertnet worker"))
+                rss["app B"] = b.rss_mb()
                 rss["worker"] = rss_mb(worker.pid)
         except Exception as exc:  # noqa: BLE001 - reported in the stack's column
             result["freshness"] = {"error": f"{type(exc).__name__}: {exc}"[:400]}

@@ -6,11 +6,11 @@ the outbox, and an `expertnet worker` process indexes it. The embedded default s
 process (a second one refuses to start), so there the change is a re-import of the expert's line
 by `expertnet experts import`, which commits and indexes it in its own process.
 
-- searchable: after one change that is not counted (it may wait for a worker to start), an expert signs in on B and adds a new word to a specialty (PUT /api/v1/experts/me);
-  the clock runs from just before the PUT until a search for that word through A finds them.
+- searchable: after one change that is not counted (it may wait for a worker to start), the
+  expert's specialty gets a new word; the clock runs until a search for that word through A finds them.
 - facet counts: A first answers a text-less search (so a cache of its facet counts, if any, is
-  warm); B adds a working language to the expert's profile; the clock runs until A's text-less
-  search counts one more expert for that language (and, for the next sample, one fewer).
+  warm); the writer adds a working language to the expert's profile; the clock runs until A's
+  text-less search counts one more expert for that language (and, for the next sample, one fewer).
 """
 from __future__ import annotations
 

@@ -51,6 +51,12 @@ TOKEN_SHARE = 0.25  # plain word overlap with the specialties: the weaker signal
 WORD_STEM = 0.9  # a specialty word met in another inflection
 WORD_TYPO = 0.8  # a specialty word met with a typo
 
+# A category is a hint, not a wall: an expert whose specialties match the text strongly gets
+# category credit as if the text had named their category (the share of the missing category
+# credit given back grows from 0 at specificity LIFT_FROM to LIFT_MAX at 1).
+LIFT_FROM = 0.1
+LIFT_MAX = 1.0
+
 DENSE_FLOOR = 0.15  # cosine at or below which the dense part is 0
 DENSE_SPAN = 0.45  # cosine DENSE_FLOOR + DENSE_SPAN and above: 1
 DENSE_SHARE = 0.35  # share of the dense part in specificity when the vocabulary understood the text
@@ -214,6 +220,8 @@ class Scored:
     word_credit: dict[int, float]
     profile: frozenset[str]
     dense: float | None
+    category: float  # the category criterion before any lift (0..1)
+    categories: tuple[str, ...]  # the expert's categories
     bound: float = 0.0
 
 
@@ -262,8 +270,7 @@ def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozense
     load = 1.0 - min(expert.open_consultations, capacity) / capacity
     responsiveness = expert.offers_answered / expert.offers_received if expert.offers_received else 0.5
     base = (
-        W_CATEGORY * category_score
-        + W_LANGUAGE * language_score
+        W_LANGUAGE * language_score
         + W_COVERAGE * coverage
         + W_LOAD * load
         + W_RESPONSIVE * responsiveness
@@ -278,11 +285,35 @@ def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozense
             base -= MARKET_TIES_PENALTY
             after.append("declared market ties")
     word_score, word_credit = _word_overlap(req, expert.specialties or ())
-    return Scored(expert, base, before, after, word_score, word_credit, profile, dense_score(req, vector))
+    return Scored(expert, base, before, after, word_score, word_credit, profile, dense_score(req, vector),
+                  category_score, tuple(expert.categories or ()))
+
+
+def _lifted(category: float, specific: float) -> float:
+    """The category criterion after the lift by strong specificity (monotone in both)."""
+    if specific <= LIFT_FROM:
+        return category
+    return category + (1 - category) * LIFT_MAX * (specific - LIFT_FROM) / (1 - LIFT_FROM)
+
+
+def _total(s: Scored, specific: float) -> float:
+    return s.base + W_CATEGORY * _lifted(s.category, specific) + W_SPECIFIC * specific
 
 
 def upper_bound(req: RequestProfile, s: Scored) -> float:
-    return s.base + W_SPECIFIC * _specific(concept_bound(req, s.profile), s.word_score, s.dense, req)
+    return _total(s, _specific(concept_bound(req, s.profile), s.word_score, s.dense, req))
+
+
+def _lift_reason(req: RequestProfile, s: Scored, specific: float) -> str | None:
+    """Says so when the specialties' match, not the given category, earned the category credit."""
+    hint = req.category_hint
+    if not hint or hint in s.categories or not s.categories:
+        return None
+    if _lifted(s.category, specific) - s.category < 0.25:
+        return None
+    weights = dict(req.categories)
+    own = max(s.categories, key=lambda slug: weights.get(slug, 0.0))
+    return f"category: {own} (the text matches this expert's specialties more than the given category {hint})"
 
 
 def finish(req: RequestProfile, s: Scored) -> tuple[float, list[str]]:
@@ -300,8 +331,10 @@ def finish(req: RequestProfile, s: Scored) -> tuple[float, list[str]]:
     after = list(s.reasons_after)
     if against:
         after.append("specialises in what the request excludes: " + ", ".join(against))
-    score = s.base + W_SPECIFIC * specific - EXCLUDED_PENALTY * len(against)
-    return max(0.0, min(1.0, score)), s.reasons_before + reasons + after
+    score = _total(s, specific) - EXCLUDED_PENALTY * len(against)
+    lift = _lift_reason(req, s, specific)
+    before = [lift] if lift else s.reasons_before
+    return max(0.0, min(1.0, score)), before + reasons + after
 
 
 def score_expert(req: RequestProfile, spec: RoutingSpec, expert, profile: frozenset[str] | None = None,

@@ -97,6 +97,10 @@ class SearchBackend(Protocol):
 
     def count(self, name: str) -> int: ...
 
+    def set_vectors(self, name: str, vectors: dict) -> None:
+        """Dense vectors by document id (float array, or None to remove one): the vector leg."""
+        ...
+
     def health(self) -> dict: ...
 
     def close(self) -> None: ...
@@ -132,6 +136,9 @@ class AsyncSearch:
 
     async def count(self, name: str) -> int:
         return await self._run(self.backend.count, name)
+
+    async def set_vectors(self, name: str, vectors: dict) -> None:
+        await self._run(self.backend.set_vectors, name, vectors)
 
     async def health(self) -> dict:
         return await self._run(self.backend.health)

@@ -7,8 +7,8 @@ filters of every query, so that the engines do the narrowing. Up to four queries
   winners are almost always there), ranked by concepts, first language and coverage;
 * ``by_words``: anywhere, by the words the vocabulary did not understand (rare names, typos,
   specialties it does not know), ``matching="any"``;
-* ``by_vector``: anywhere, the profiles nearest to the request's dense vector, when the engine has
-  a vector leg: an expert reachable only through similarity (a request in a language the
+* ``by_vector``: anywhere, the profiles nearest to the request's dense vector (the engines' vector
+  leg, same filters): an expert reachable only through similarity (a request in a language the
   vocabulary does not know) is not missed;
 * ``by_concepts``: anywhere, by concepts, when no category is likely or the likely ones hold few
   eligible experts.
@@ -17,7 +17,6 @@ The candidates' profile vectors come from :func:`expertnet.matching.vectors.vect
 worker fills them); an expert without one yet gets no dense evidence.
 """
 import asyncio
-import dataclasses
 import logging
 import time
 from functools import lru_cache
@@ -34,14 +33,8 @@ log = logging.getLogger(__name__)
 INDEX = "experts"
 RETRIEVE_PER_QUERY = 100  # the search layer's page limit
 RETRIEVE_WIDE = 50  # candidates of the wider queries (outside the likely categories, by words, by vector)
+MIN_SIMILARITY = 0.1  # the vector leg ignores profiles less similar than this (cosine)
 CATEGORY_FILTER_MIN = 0.3  # inferred categories at least this strong (of the best one) are "likely"
-
-
-@lru_cache(maxsize=1)
-def _query_fields() -> frozenset[str]:
-    from expertnet.search import SearchQuery
-
-    return frozenset(f.name for f in dataclasses.fields(SearchQuery))
 
 
 def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dict:
@@ -83,8 +76,8 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     if req.keywords:
         queries["by_words"] = SearchQuery(text=req.keywords, matching="any", filters=filters, boost=wide_boost,
                                           limit=RETRIEVE_WIDE, **common)
-    if req.vector is not None and "vector" in _query_fields():
-        queries["by_vector"] = SearchQuery(text="", filters=filters, limit=RETRIEVE_WIDE, vector=req.vector, **common)
+    if req.vector is not None:
+        queries["by_vector"] = SearchQuery(text="", filters=filters, limit=RETRIEVE_WIDE, **common)
     queries["by_concepts"] = SearchQuery(text="", filters=filters, boost=wide_boost,
                                          limit=RETRIEVE_WIDE if likely else RETRIEVE_PER_QUERY, **common)
     return queries
@@ -106,7 +99,13 @@ async def retrieve(search: AsyncSearch, req: RequestProfile, spec: RoutingSpec) 
     queries = retrieval_queries(req, spec, _definition())
     by_concepts = queries.pop("by_concepts")
     names = list(queries)
-    results = dict(zip(names, await asyncio.gather(*(search.search(INDEX, queries[n]) for n in names))))
+
+    def run(name):
+        if name == "by_vector":
+            return search.vector_search(INDEX, queries[name], req.vector, RETRIEVE_WIDE, MIN_SIMILARITY)
+        return search.search(INDEX, queries[name])
+
+    results = dict(zip(names, await asyncio.gather(*(run(n) for n in names))))
     # Outside the likely categories, concepts matter only if those categories run short.
     if "in_category" not in results or results["in_category"].total < RETRIEVE_PER_QUERY:
         results["by_concepts"] = await search.search(INDEX, by_concepts)
@@ -127,8 +126,6 @@ async def candidate_vectors(session: AsyncSession, req: RequestProfile, expert_i
     when the request has no vector."""
     if req.vector is None:
         return {}
-    try:
-        from expertnet.matching.vectors import vectors_for
-    except ImportError:  # pragma: no cover - the vector store ships with the package
-        return {}
+    from expertnet.matching.vectors import vectors_for
+
     return await vectors_for(session, list(expert_ids))

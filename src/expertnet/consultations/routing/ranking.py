@@ -17,7 +17,9 @@ from expertnet.consultations.routing.constraints import hard_constraint_problems
 from expertnet.consultations.routing.model import Candidate, RoutingSpec
 from expertnet.consultations.routing.request import RequestProfile, analyse_request
 from expertnet.consultations.routing.retrieval import candidate_vectors, retrieve
-from expertnet.consultations.routing.scoring import Scored, base_score, finish, profile_concepts, upper_bound
+from expertnet.consultations.routing.scoring import (
+    Scored, base_score, finish, profile_concepts, set_hint_best, upper_bound,
+)
 from expertnet.db import utcnow
 from expertnet.search import AsyncSearch
 
@@ -53,9 +55,10 @@ def rank_loaded(
         profile = (profiles or {}).get(row.id)
         if profile is None:
             profile = profile_concepts(tuple(row.specialties or ()), row.bio or "")
-        s = base_score(req, spec, row, profile, vectors.get(row.id))
+        pending.append(base_score(req, spec, row, profile, vectors.get(row.id)))
+    set_hint_best(req, pending)
+    for s in pending:
         s.bound = upper_bound(req, s)
-        pending.append(s)
     pending.sort(key=lambda s: -s.bound)
     # Min-heap of the best `top` so far: (sort key, id, candidate); the root is the worst kept.
     kept: list[tuple[tuple, int, Candidate]] = []

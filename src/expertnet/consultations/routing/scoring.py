@@ -51,11 +51,11 @@ TOKEN_SHARE = 0.25  # plain word overlap with the specialties: the weaker signal
 WORD_STEM = 0.9  # a specialty word met in another inflection
 WORD_TYPO = 0.8  # a specialty word met with a typo
 
-# A category is a hint, not a wall: an expert whose specialties match the text strongly gets
-# category credit as if the text had named their category (the share of the missing category
-# credit given back grows from 0 at specificity LIFT_FROM to LIFT_MAX at 1).
-LIFT_FROM = 0.1
-LIFT_MAX = 1.0
+# A given category is a hint, not a wall: when the text's own evidence contests it,
+# an expert outside the given one whose specificity beats the best of the experts inside it by
+# LIFT_GAP or more gets the full category credit (linearly up to there).
+LIFT_GAP = 0.3
+HINT_CONTESTED = 0.7
 
 DENSE_FLOOR = 0.15  # cosine at or below which the dense part is 0
 DENSE_SPAN = 0.45  # cosine DENSE_FLOOR + DENSE_SPAN and above: 1
@@ -223,6 +223,8 @@ class Scored:
     category: float  # the category criterion before any lift (0..1)
     categories: tuple[str, ...]  # the expert's categories
     bound: float = 0.0
+    hint_best: float | None = None  # best exact specificity among the candidates holding the given category
+    _exact: tuple | None = None
 
 
 def _category(req: RequestProfile, expert_categories) -> tuple[float, list[str]]:
@@ -289,27 +291,56 @@ def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozense
                   category_score, tuple(expert.categories or ()))
 
 
-def _lifted(category: float, specific: float) -> float:
-    """The category criterion after the lift by strong specificity (monotone in both)."""
-    if specific <= LIFT_FROM:
-        return category
-    return category + (1 - category) * LIFT_MAX * (specific - LIFT_FROM) / (1 - LIFT_FROM)
+def _lifted(s: Scored, specific: float) -> float:
+    """The category criterion, lifted when the expert's specificity beats that of every candidate
+    in the given category by a clear margin (monotone in ``specific``)."""
+    if s.hint_best is None or s.category >= 1.0:
+        return s.category
+    gap = specific - s.hint_best
+    if gap <= 0:
+        return s.category
+    return s.category + (1 - s.category) * min(1.0, gap / LIFT_GAP)
 
 
 def _total(s: Scored, specific: float) -> float:
-    return s.base + W_CATEGORY * _lifted(s.category, specific) + W_SPECIFIC * specific
+    return s.base + W_CATEGORY * _lifted(s, specific) + W_SPECIFIC * specific
 
 
 def upper_bound(req: RequestProfile, s: Scored) -> float:
     return _total(s, _specific(concept_bound(req, s.profile), s.word_score, s.dense, req))
 
 
+def exact(req: RequestProfile, s: Scored) -> tuple[float, dict[int, float], list[str], list[str]]:
+    """(specificity, specialty credit, bio labels, excluded concepts the specialties name), once."""
+    if s._exact is None:
+        concept_score, credit, bio_labels, against = _concept_exact(req, s.row.specialties or (), s.profile)
+        for i, share in s.word_credit.items():
+            credit[i] = credit.get(i, 0.0) + share
+        s._exact = (_specific(concept_score, s.word_score, s.dense, req), credit, bio_labels, against)
+    return s._exact
+
+
+def set_hint_best(req: RequestProfile, scored: list[Scored]) -> None:
+    """With a given category the text does not clearly confirm (its own evidence for another
+    category reaches HINT_CONTESTED of its evidence for the given one), every candidate learns the best exact specificity of those holding it (their bound no
+    longer suffices: the lift compares exact figures). A text that agrees leaves the hint a wall."""
+    hint = req.category_hint
+    if not hint:
+        return
+    text = dict(req.understanding.text_categories)
+    rival = max((w for slug, w in text.items() if slug != hint), default=0.0)
+    if rival == 0.0 or rival < HINT_CONTESTED * text.get(hint, 0.0):
+        return
+    best = max((exact(req, s)[0] for s in scored if hint in s.categories), default=0.0)
+    for s in scored:
+        if hint not in s.categories:
+            s.hint_best = best
+
+
 def _lift_reason(req: RequestProfile, s: Scored, specific: float) -> str | None:
     """Says so when the specialties' match, not the given category, earned the category credit."""
     hint = req.category_hint
-    if not hint or hint in s.categories or not s.categories:
-        return None
-    if _lifted(s.category, specific) - s.category < 0.25:
+    if not hint or not s.categories or _lifted(s, specific) - s.category < 0.2:
         return None
     weights = dict(req.categories)
     own = max(s.categories, key=lambda slug: weights.get(slug, 0.0))
@@ -318,10 +349,7 @@ def _lift_reason(req: RequestProfile, s: Scored, specific: float) -> str | None:
 
 def finish(req: RequestProfile, s: Scored) -> tuple[float, list[str]]:
     specialties = s.row.specialties or ()
-    concept_score, credit, bio_labels, against = _concept_exact(req, specialties, s.profile)
-    for i, share in s.word_credit.items():
-        credit[i] = credit.get(i, 0.0) + share
-    specific = _specific(concept_score, s.word_score, s.dense, req)
+    specific, credit, bio_labels, against = exact(req, s)
     best = sorted(credit.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
     reasons = [f"specialty: {specialties[i]}" for i, _ in best if i < len(specialties)]
     if not reasons and bio_labels:

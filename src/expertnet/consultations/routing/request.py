@@ -1,8 +1,8 @@
 """A request as routing reads it: everything comes from the shared query-understanding step
 (:func:`expertnet.matching.understanding.understand`); routing keeps no text parsing of its own.
 
-The request's categories are the official's category (a hint) and the text's evidence ranked
-together; its concepts are the vocabulary concepts the text names outside any negation, weighted by
+The request's categories are the official's category, unless the text's evidence outweighs it
+(then hint and text evidence ranked together); retrieval looks in both; its concepts are the vocabulary concepts the text names outside any negation, weighted by
 facet (a culture says more about who should answer than a material); excluded concepts are those
 the text rules out ("not an icon but its silver cover"); its words are the words of the matched
 terms plus those the vocabulary did not understand, for plain word overlap with specialties and for
@@ -41,7 +41,9 @@ class RequestConcept:
 @dataclass(frozen=True)
 class RequestProfile:
     understanding: Understanding
-    categories: tuple[tuple[str, float], ...]  # (slug, weight 0..1), best first: hint and text together
+    categories: tuple[tuple[str, float], ...]  # (slug, weight 0..1), best first, for scoring: the given
+    # category alone, unless the text outweighs it (then hint and text evidence together)
+    likely_categories: tuple[tuple[str, float], ...]  # hint and text evidence together, for retrieval
     concepts: dict[str, RequestConcept]  # direct mentions, no category facet, excluded ones removed
     concept_weight: float  # sum of the concepts' weights
     broader: frozenset[str]  # concepts implied through `broader`
@@ -105,12 +107,15 @@ def analyse_request(spec: RoutingSpec, *, embed: bool = True) -> RequestProfile:
             if old is None or old.weight < weight:
                 concepts[c.id] = RequestConcept(weight, c.label, closure(c.id))
     categories = u.categories
-    if spec.category and not categories:  # a slug unknown to the reference data still decides
+    if spec.category and not u.hint_overruled:
+        # The official's category decides among the experts (DESIGN.md: the category first);
+        # a text that contests it can still be followed through the lift (see scoring).
         categories = ((spec.category, 1.0),)
     words = [w for w in dict.fromkeys(term_words + list(u.words)) if len(w) >= 3 and not w.isdigit()]
     return RequestProfile(
         understanding=u,
         categories=tuple(categories),
+        likely_categories=tuple(u.categories) or tuple(categories),
         concepts=concepts,
         concept_weight=sum(c.weight for c in concepts.values()),
         broader=frozenset(broader - set(concepts)),

@@ -52,7 +52,7 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     ranges = [Range("vetted_until", gt=now, or_values=[0])]
     if definition is not None and "away_until" in definition.filterable:
         ranges.append(Range("away_until", lt=now, or_values=[0]))
-    likely = [slug for slug, weight in req.categories if weight >= CATEGORY_FILTER_MIN][:4]
+    likely = [slug for slug, weight in req.likely_categories if weight >= CATEGORY_FILTER_MIN][:4]
     boost: dict[str, list[str]] = {}
     concept_ids = list(req.concepts) + sorted(req.broader)
     if concept_ids:

@@ -38,7 +38,7 @@ W_COVERAGE = 0.06
 W_LOAD = 0.02
 W_RESPONSIVE = 0.02
 MARKET_TIES_PENALTY = 0.02  # below an otherwise equal independent expert
-INDEPENDENT_PENALTY = 0.15  # the text itself asks for an expert without market ties
+INDEPENDENT_PENALTY = 0.04  # the text itself asks for an independent expert (a looser cue than the flag)
 EXCLUDED_PENALTY = 0.12  # per excluded concept a specialty names (at most once per concept)
 
 # How well an expert's concepts meet one concept of the request.

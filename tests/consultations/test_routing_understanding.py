@@ -21,7 +21,7 @@ def test_misleading_category_is_overruled_by_the_text_and_the_reasons_say_so(env
         category="fine_art",
     )
     found = rank(env, **request)
-    assert ids(found)[0] == "SEALS"
+    assert ids(found)[0] == "SEALS", [(c.external_id, c.score, c.reasons) for c in found]
     reasons = found[0].reasons
     assert any(r.startswith("category: numismatics (") and "fine_art" in r for r in reasons), reasons
     # The given category still counts: among the painting experts, it is what ranks them.

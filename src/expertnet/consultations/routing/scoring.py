@@ -31,8 +31,8 @@ import numpy as np
 from expertnet.consultations.routing.model import RoutingSpec
 from expertnet.consultations.routing.request import FUZZY_MIN, STEM, RequestProfile, closure, deletions
 
-W_CATEGORY = 0.50
-W_SPECIFIC = 0.30
+W_CATEGORY = 0.44
+W_SPECIFIC = 0.36
 W_LANGUAGE = 0.10
 W_COVERAGE = 0.06
 W_LOAD = 0.02
@@ -54,12 +54,12 @@ WORD_TYPO = 0.8  # a specialty word met with a typo
 # A given category is a hint, not a wall: when the text's own evidence contests it,
 # an expert outside the given one whose specificity beats the best of the experts inside it by
 # LIFT_GAP or more gets the full category credit (linearly up to there).
-LIFT_GAP = 0.3
+LIFT_GAP = 0.15
 HINT_CONTESTED = 0.7
 
 DENSE_FLOOR = 0.15  # cosine at or below which the dense part is 0
 DENSE_SPAN = 0.45  # cosine DENSE_FLOOR + DENSE_SPAN and above: 1
-DENSE_SHARE = 0.35  # share of the dense part in specificity when the vocabulary understood the text
+DENSE_SHARE = 0.5  # share of the dense part in specificity when the vocabulary understood the text
 DENSE_ALONE = 0.8  # ... when it understood no concept in it
 
 

@@ -56,6 +56,7 @@ WORD_TYPO = 0.8  # a specialty word met with a typo
 # LIFT_GAP or more gets the full category credit (linearly up to there).
 LIFT_GAP = 0.15
 HINT_CONTESTED = 0.7
+INFERRED_LIFT = 1  # an inferred category is lifted past the same way
 
 DENSE_FLOOR = 0.15  # cosine at or below which the dense part is 0
 DENSE_SPAN = 0.45  # cosine DENSE_FLOOR + DENSE_SPAN and above: 1
@@ -321,19 +322,26 @@ def exact(req: RequestProfile, s: Scored) -> tuple[float, dict[int, float], list
 
 
 def set_hint_best(req: RequestProfile, scored: list[Scored]) -> None:
-    """With a given category the text does not clearly confirm (its own evidence for another
-    category reaches HINT_CONTESTED of its evidence for the given one), every candidate learns the best exact specificity of those holding it (their bound no
-    longer suffices: the lift compares exact figures). A text that agrees leaves the hint a wall."""
+    """Prepares the lift. The anchor is the given category when the text does not clearly confirm
+    it (the text's evidence for another category reaches HINT_CONTESTED of its evidence for the
+    given one), or, without a given category, the category inferred from the text when
+    INFERRED_LIFT is on. Every candidate outside the anchor learns the best exact specificity of
+    those in it (their bound no longer suffices: the lift compares exact figures). A text that
+    agrees with the given category leaves it a wall."""
     hint = req.category_hint
-    if not hint:
+    if hint:
+        text = dict(req.understanding.text_categories)
+        rival = max((w for slug, w in text.items() if slug != hint), default=0.0)
+        if rival == 0.0 or rival < HINT_CONTESTED * text.get(hint, 0.0):
+            return
+        anchor = hint
+    elif INFERRED_LIFT and req.categories:
+        anchor = req.categories[0][0]
+    else:
         return
-    text = dict(req.understanding.text_categories)
-    rival = max((w for slug, w in text.items() if slug != hint), default=0.0)
-    if rival == 0.0 or rival < HINT_CONTESTED * text.get(hint, 0.0):
-        return
-    best = max((exact(req, s)[0] for s in scored if hint in s.categories), default=0.0)
+    best = max((exact(req, s)[0] for s in scored if anchor in s.categories), default=0.0)
     for s in scored:
-        if hint not in s.categories:
+        if anchor not in s.categories:
             s.hint_best = best
 
 

@@ -27,10 +27,10 @@ from expertnet.search.fusion import Leg, fuse
 POOL = 100  # hits taken from each leg before fusing (at least offset + limit)
 MAX_POOL = 1000
 # Leg weights and the vector leg's floor, tuned on the dev split of tests/data/search_eval only.
-LEXICAL_WEIGHT = 1.0
+LEXICAL_WEIGHT = 2.0
 CONCEPT_WEIGHT = 1.0
-VECTOR_WEIGHT = 0.6
-MIN_SIMILARITY = 0.45
+VECTOR_WEIGHT = 0.4
+MIN_SIMILARITY = 0.5
 MIN_CATEGORY_SCORE = 0.5  # a category the text implies less strongly than this is not expanded
 
 

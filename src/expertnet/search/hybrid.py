@@ -31,7 +31,10 @@ LEXICAL_WEIGHT = 2.0
 CONCEPT_WEIGHT = 1.0
 VECTOR_WEIGHT = 0.4
 MIN_SIMILARITY = 0.5
-MIN_CATEGORY_SCORE = 0.5  # a category the text implies less strongly than this is not expanded
+# A category is looked up only when the text names it (the vocabulary's evidence unit: 4 = named
+# once); one merely implied by an object or a culture ("Khmer" -> archaeology) would bring the
+# whole discipline.
+MIN_CATEGORY_EVIDENCE = 4.0
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Expansion:
 def expansion(u: Understanding) -> Expansion:
     excluded = u.excluded_ids
     concepts = [c.id for c in u.concepts if c.id not in excluded]
-    categories = [slug for slug, score in u.text_categories if score >= MIN_CATEGORY_SCORE
+    categories = [slug for slug, score in u.text_categories if score * u.text_strength >= MIN_CATEGORY_EVIDENCE
                   and f"category:{slug}" not in excluded]
     concepts += [f"category:{slug}" for slug in categories]
     return Expansion(tuple(dict.fromkeys(concepts)), tuple(categories))

@@ -442,17 +442,23 @@ class MeiliBackend:
         return count
 
     def set_vectors(self, name: str, vectors: dict) -> None:
-        """Partial updates of ``_vectors`` only (the rest of each document is kept). Removals of
-        documents that are gone are skipped: a partial update would create an empty document."""
+        """Partial updates of ``_vectors`` only (the rest of each document is kept). Only documents
+        that exist are updated: a partial update of a missing id would create an empty document."""
         defn = self._defn(name)
-        if not embedder_names(defn):
-            return
-        payload = [{defn.primary_key: i, **meili_vectors(defn, v)} for i, v in vectors.items() if v is not None]
-        if not payload:
+        if not embedder_names(defn) or not vectors:
             return
         self.ensure_index(name)
         _, targets = self._journal_and_targets(self.uid(name))
         client = self._client()
+        existing: set[str] = set()
+        for chunk in _chunks(list(vectors), 500):
+            expr = f"{defn.primary_key} IN [" + ", ".join(escape_value(i) for i in chunk) + "]"
+            page = client.index(self.uid(name)).get_documents(
+                {"filter": expr, "fields": [defn.primary_key], "limit": len(chunk)})
+            existing.update(str(dict(d)[defn.primary_key]) for d in page.results)
+        payload = [{defn.primary_key: i, **meili_vectors(defn, v)} for i, v in vectors.items() if i in existing]
+        if not payload:
+            return
         tasks = [client.index(t).update_documents(chunk, primary_key=defn.primary_key).task_uid
                  for t in targets for chunk in _chunks(payload, BATCH)]
         for task_uid in tasks:

@@ -16,7 +16,7 @@ engines. Browsing (no text) and explicit sorts are plain engine searches.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import anyio.to_thread
 
@@ -39,20 +39,35 @@ MIN_CATEGORY_EVIDENCE = 4.0
 
 @dataclass(frozen=True)
 class Expansion:
-    """What the concept leg looks up."""
+    """What the concept leg looks up, and what each concept is worth to a document that has it."""
 
     concepts: tuple[str, ...]  # concept ids and category:<slug>
     categories: tuple[str, ...]  # category slugs (boosted)
+    weights: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def score(self, doc: dict) -> float:
+        return sum(self.weights.get(c, 0.0) for c in doc.get("concepts") or ())
 
 
 def expansion(u: Understanding) -> Expansion:
     excluded = u.excluded_ids
-    concepts = [c.id for c in u.concepts if c.id not in excluded]
+    weights: dict[str, float] = {}
+    for c in u.concepts:  # 1.0 named, less after a typo fix or when only implied (broader)
+        if c.id not in excluded:
+            weights[c.id] = max(weights.get(c.id, 0.0), c.weight)
     categories = [slug for slug, score in u.text_categories if score * u.text_strength >= MIN_CATEGORY_EVIDENCE
                   and f"category:{slug}" not in excluded]
-    concepts += [f"category:{slug}" for slug in categories]
-    return Expansion(tuple(dict.fromkeys(concepts)), tuple(categories))
+    for slug, score in u.text_categories:
+        if slug in categories:
+            weights[f"category:{slug}"] = max(weights.get(f"category:{slug}", 0.0), score)
+    return Expansion(tuple(weights), tuple(categories), weights)
 
+
+def rank_by_concepts(exp: Expansion, result: SearchResult) -> SearchResult:
+    """The concept leg ranked by the worth of the concepts each document has (the engine's order
+    breaks ties): the same order on both engines, whatever their boosting can do."""
+    order = sorted(range(len(result.hits)), key=lambda i: (-exp.score(result.hits[i].document), i))
+    return replace(result, hits=[result.hits[i] for i in order])
 
 async def understand_query(text: str) -> Understanding:
     from expertnet.matching.understanding import understand
@@ -89,7 +104,7 @@ async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
             filters={**query.filters, "concepts": list(exp.concepts)},
             boost={"concepts": list(exp.concepts), **({"categories": list(exp.categories)} if exp.categories else {})},
         )
-        legs.append(("concept", CONCEPT_WEIGHT, await _pages(search, index, concept_query, want)))
+        legs.append(("concept", CONCEPT_WEIGHT, rank_by_concepts(exp, await _pages(search, index, concept_query, want))))
     if u.vector is not None:
         vector_query = replace(query, text="", facets=[], highlight=False)
         legs.append(("vector", VECTOR_WEIGHT,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import anyio.to_thread
+import numpy as np
 
 from expertnet.matching.understanding import Understanding
 from expertnet.search.backend import MAX_LIMIT, AsyncSearch, Hit, SearchQuery, SearchResult
@@ -30,6 +31,7 @@ MAX_POOL = 1000
 LEXICAL_WEIGHT = 2.0
 CONCEPT_WEIGHT = 1.0
 VECTOR_WEIGHT = 0.4
+LABEL_VECTOR_WEIGHT = 0.2
 MIN_SIMILARITY = 0.5
 # A category is looked up only when the text names it (the vocabulary's evidence unit: 4 = named
 # once); one merely implied by an object or a culture ("Khmer" -> archaeology) would bring the
@@ -75,6 +77,20 @@ async def understand_query(text: str) -> Understanding:
     return await anyio.to_thread.run_sync(lambda: understand(text))
 
 
+async def label_vector(u: Understanding) -> np.ndarray | None:
+    """The vector of the English labels of the concepts the vocabulary found in the text: the
+    sentence encoder is weak in many of our languages (Serbian, Georgian, Kazakh ...), the
+    vocabulary is not, and profiles are mostly written in English. None without such concepts."""
+    if u.vector is None:
+        return None
+    labels = " ".join(dict.fromkeys(c.label for c in u.direct_concepts if c.id not in u.excluded_ids))
+    if not labels:
+        return None
+    from expertnet.matching.embedder import embed_query
+
+    return await anyio.to_thread.run_sync(embed_query, labels)
+
+
 async def _pages(search: AsyncSearch, index: str, query: SearchQuery, want: int) -> SearchResult:
     """The first ``want`` hits of a query, in engine pages of at most MAX_LIMIT."""
     first = await search.search(index, replace(query, offset=0, limit=min(want, MAX_LIMIT)))
@@ -105,10 +121,10 @@ async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
             boost={"concepts": list(exp.concepts), **({"categories": list(exp.categories)} if exp.categories else {})},
         )
         legs.append(("concept", CONCEPT_WEIGHT, rank_by_concepts(exp, await _pages(search, index, concept_query, want))))
-    if u.vector is not None:
-        vector_query = replace(query, text="", facets=[], highlight=False)
-        legs.append(("vector", VECTOR_WEIGHT,
-                     await search.vector_search(index, vector_query, u.vector, want, MIN_SIMILARITY)))
+    vector_query = replace(query, text="", facets=[], highlight=False)
+    for name, weight, vector in (("vector", VECTOR_WEIGHT, u.vector), ("label-vector", LABEL_VECTOR_WEIGHT, await label_vector(u))):
+        if vector is not None and weight > 0:
+            legs.append((name, weight, await search.vector_search(index, vector_query, vector, want, MIN_SIMILARITY)))
     if not legs:
         return SearchResult(hits=[], total=0, facets={f: {} for f in query.facets})
 

@@ -16,6 +16,7 @@ engines. Browsing (no text) and explicit sorts are plain engine searches.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 import anyio.to_thread
@@ -110,21 +111,48 @@ async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
     u = understanding if understanding is not None else await understand_query(query.text)
     want = min(MAX_POOL, max(POOL, query.offset + query.limit))
     lexical_text = u.positive_text if (u.excluded or u.negations) else query.text
-    legs: list[tuple[str, float, SearchResult]] = []
-    if lexical_text.strip():
-        legs.append(("lexical", LEXICAL_WEIGHT, await _pages(search, index, replace(query, text=lexical_text), want)))
     exp = expansion(u)
+    jobs: list[tuple[str, float, Callable[[], Awaitable[SearchResult]]]] = []
+    if lexical_text.strip():
+        jobs.append(("lexical", LEXICAL_WEIGHT, lambda: _pages(search, index, replace(query, text=lexical_text), want)))
     if exp.concepts:
         concept_query = replace(
             query, text="", highlight=False,
             filters={**query.filters, "concepts": list(exp.concepts)},
             boost={"concepts": list(exp.concepts), **({"categories": list(exp.categories)} if exp.categories else {})},
         )
-        legs.append(("concept", CONCEPT_WEIGHT, rank_by_concepts(exp, await _pages(search, index, concept_query, want))))
+
+        async def concept_leg() -> SearchResult:
+            return rank_by_concepts(exp, await _pages(search, index, concept_query, want))
+
+        jobs.append(("concept", CONCEPT_WEIGHT, concept_leg))
     vector_query = replace(query, text="", facets=[], highlight=False)
-    for name, weight, vector in (("vector", VECTOR_WEIGHT, u.vector), ("label-vector", LABEL_VECTOR_WEIGHT, await label_vector(u))):
-        if vector is not None and weight > 0:
-            legs.append((name, weight, await search.vector_search(index, vector_query, vector, want, MIN_SIMILARITY)))
+
+    def vector_leg(vector_of: Callable[[], Awaitable[np.ndarray | None]]) -> Callable[[], Awaitable[SearchResult]]:
+        async def leg() -> SearchResult:
+            vector = await vector_of()
+            if vector is None:
+                return SearchResult(hits=[], total=0, facets={})
+            return await search.vector_search(index, vector_query, vector, want, MIN_SIMILARITY)
+
+        return leg
+
+    async def text_vector() -> np.ndarray | None:
+        return u.vector
+
+    if u.vector is not None:
+        jobs.append(("vector", VECTOR_WEIGHT, vector_leg(text_vector)))
+        jobs.append(("label-vector", LABEL_VECTOR_WEIGHT, vector_leg(lambda: label_vector(u))))
+    # The legs are independent: they run at once (the engines release the GIL).
+    results: list[SearchResult | None] = [None] * len(jobs)
+
+    async def run(i: int, job: Callable[[], Awaitable[SearchResult]]) -> None:
+        results[i] = await job()
+
+    async with anyio.create_task_group() as group:
+        for i, (_, _, job) in enumerate(jobs):
+            group.start_soon(run, i, job)
+    legs = [(name, weight, result) for (name, weight, _), result in zip(jobs, results) if result is not None]
     if not legs:
         return SearchResult(hits=[], total=0, facets={f: {} for f in query.facets})
 

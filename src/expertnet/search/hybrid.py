@@ -1,13 +1,16 @@
-"""Hybrid retrieval: what a query text means, looked up three ways, fused by one rule.
+"""Hybrid retrieval: what a query text means, looked up several ways, fused by one rule.
 
 * **lexical leg** -- the engine's own word search (typos, prefixes, synonyms, both scripts) on the
   text with its negated parts removed;
 * **concept leg** -- the vocabulary concepts and categories :func:`expertnet.matching.understanding.understand`
   found in the text (any language the vocabulary knows, typos, inflection, transliteration), looked
   up in each document's ``concepts`` (its own concept ids and ``category:<slug>`` of its categories),
-  ranked by how many of them a document has; concepts the text excludes are left out;
+  ranked in our code by the worth of those a document has (the same order on both engines);
+  concepts the text excludes are left out;
 * **vector leg** -- the nearest profile vectors to the query's dense multilingual vector, above
-  ``MIN_SIMILARITY`` (experts without a vector yet are simply not in this leg).
+  ``MIN_SIMILARITY`` (experts without a vector yet are simply not in this leg);
+* **label-vector leg** -- the same with the vector of the English labels of the concepts found
+  (weak: it carries languages the sentence encoder knows poorly).
 
 Every leg is the same :class:`SearchQuery` with the caller's filters, ranges and authorization
 clause, so no leg can show what the others may not. The lists are fused by

@@ -89,6 +89,17 @@ def test_vectors_follow_updates_and_deletes(with_vectors):
     assert with_vectors.count("experts") == len(EXPERTS) - 1  # vectors never create or drop documents
 
 
+def test_a_rebuild_keeps_and_fills_the_vectors(backend):
+    docs = [dict(d) for d in EXPERTS]
+    for i, doc in enumerate(docs):
+        if doc["id"] in SIMILARITY:
+            doc[VECTOR_KEY] = _near(Q, SIMILARITY[doc["id"]], 100 + i)
+    backend.rebuild("experts", iter(docs))  # a fresh index: the vectors come with the documents
+    assert _vector_ids(backend, system=True) == ["e01", "e02", "e03", "e04"]
+    backend.rebuild("experts", iter(docs))  # again, on an index that has them
+    assert _vector_ids(backend, system=True) == ["e01", "e02", "e03", "e04"]
+
+
 def test_hybrid_search_fuses_the_legs_with_the_callers_filters(with_vectors):
     from expertnet.matching.understanding import understand
 

@@ -53,7 +53,7 @@ from expertnet.search.tantivy_query import (
     build_schema,
     to_tantivy,
 )
-from expertnet.search.vector_index import VectorIndex, vectors_of
+from expertnet.search.vector_index import VECTOR_KEY, VectorIndex, vectors_of
 
 log = logging.getLogger(__name__)
 
@@ -362,8 +362,16 @@ class TantivyBackend:
             journal = base / f"{generation}.journal"
             journal.touch()
             _atomic_write(base / "BUILDING", generation)
+            carried: dict[str, object] = {}
+
+            def tapped() -> Iterator[dict]:  # the vectors the documents carry, kept for after the switch
+                for doc in docs:
+                    if doc.get(VECTOR_KEY) is not None:
+                        carried[str(doc[defn.primary_key])] = doc[VECTOR_KEY]
+                    yield doc
+
             try:
-                count = self._bulk_load(index, defn, docs, progress)
+                count = self._bulk_load(index, defn, tapped(), progress)
                 with _flock(base / ".lock"):
                     ops = [(e["op"], e["items"]) for e in map(json.loads, journal.read_text("utf-8").splitlines())]
                     if ops:
@@ -378,6 +386,11 @@ class TantivyBackend:
                 raise
             self._remove_generations(base, keep={generation})
         self._get(name)
+        # The vector log lives beside the generations and survives a rebuild; fill in only what it
+        # lacks (a fresh data directory), so a vector set while the rebuild ran is never undone.
+        vectors = self._vectors(name)
+        missing = {i: v for i, v in carried.items() if vectors.get(i) is None}
+        vectors.set(missing)
         if progress is not None:
             progress(count)
         return count

@@ -2,6 +2,8 @@
 revocation, password change. Services never commit: the request or the job owns the transaction."""
 from datetime import timedelta
 
+import anyio
+import anyio.to_thread
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +27,19 @@ from expertnet.members import repository
 from expertnet.members.models import LoginAttempt, Member, VettingStatus
 from expertnet.members.schemas import TokenOut, TotpSetupOut
 from expertnet.members.service import check_password, get_member
+
+
+# Password hashing is CPU-heavy (argon2id, 64 MiB): run it in threads (argon2 releases the GIL), a few
+# at a time, so sign-ins never stall the event loop and a burst of them cannot exhaust memory.
+_HASHING = anyio.CapacityLimiter(4)
+
+
+async def _verify(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    return await anyio.to_thread.run_sync(verify_password, stored_hash, password, limiter=_HASHING)
+
+
+async def _hash(password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_HASHING)
 
 
 def principal_of(member: Member) -> Principal:
@@ -68,7 +83,7 @@ async def login(
     if ip and await repository.failed_logins_since(session, since, ip=ip) >= settings.login_max_failures_per_ip:
         raise TooManyRequests("too many failed logins from this address; try again later")
     member = await repository.by_email(session, email)
-    ok, new_hash = verify_password(member.password_hash if member else None, password)
+    ok, new_hash = await _verify(member.password_hash if member else None, password)
     if ok and member is not None and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code"
@@ -127,11 +142,11 @@ async def revoke_tokens(session: AsyncSession, member_id: int) -> None:
 
 async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
     member = await get_member(session, principal.id, for_update=True)
-    ok, _ = verify_password(member.password_hash, current)
+    ok, _ = await _verify(member.password_hash, current)
     if not ok:
         raise field_error("current_password", "is wrong")
     check_password(new, member.email, "new_password")
-    member.password_hash = hash_password(new)
+    member.password_hash = await _hash(new)
     member.token_version += 1  # every older token stops working
     member.updated_at = utcnow()
     await audit.record(session, "member.password_change", actor_id=member.id, object_type="member", object_id=member.id)

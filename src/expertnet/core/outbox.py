@@ -149,7 +149,7 @@ class Claim:
         if not ids:
             return
         await session.execute(
-            update(_table).where(_table.c.id.in_(ids)).values(processed_at=utcnow(), claimed_by="")
+            update(_table).where(_table.c.id.in_(ids)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
         )
         session.info.setdefault("outbox_completed", []).append((self, ids))
 
@@ -276,7 +276,7 @@ async def drain_once(
     async with db.sessionmaker() as session:
         if done:
             await session.execute(
-                update(_table).where(_table.c.id.in_(done)).values(processed_at=utcnow(), claimed_by="")
+                update(_table).where(_table.c.id.in_(done)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
             )
         if failed:
             await session.execute(

@@ -83,7 +83,12 @@ async def login(
     if ip and await repository.failed_logins_since(session, since, ip=ip) >= settings.login_max_failures_per_ip:
         raise TooManyRequests("too many failed logins from this address; try again later")
     member = await repository.by_email(session, email)
-    ok, new_hash = await _verify(member.password_hash if member else None, password)
+    stored, member_id = (member.password_hash, member.id) if member is not None else (None, None)
+    # End the read-only transaction before hashing: no connection (on SQLite, no write lock) is held
+    # while argon2 works, so concurrent sign-ins do not queue behind one another. Nothing is written yet.
+    await session.rollback()
+    ok, new_hash = await _verify(stored, password)
+    member = await repository.get(session, member_id) if member_id is not None else None
     if ok and member is not None and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code"

@@ -1,5 +1,6 @@
 """Error rendering and security headers, on every response including 404 and 500."""
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.datastructures import MutableScopeHeaders
@@ -83,6 +84,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _render(request, exc.status_code, exc.detail, [])
 
 
+_SCHEMA_ERROR = re.compile(r"no such (table|column)|syntax error|has no column|no column named", re.IGNORECASE)
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether this error (or one it came from) says the database cannot be reached or is shutting
     down, as opposed to a bug: connection refused or lost, admin shutdown, pool exhausted, locked."""
@@ -92,6 +96,8 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, sa_exc.OperationalError) and _SCHEMA_ERROR.search(str(current.orig)):
+            return False  # SQLite reports a missing table or a bad statement so too: a bug, not an outage
         if isinstance(current, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:

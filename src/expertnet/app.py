@@ -58,7 +58,7 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 
 async def _database_answers(db: Database) -> bool:
     async def probe() -> None:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             await session.execute(text("SELECT 1"))
             await session.rollback()
 
@@ -81,7 +81,7 @@ async def _search_answers(search) -> tuple[bool, dict]:
     return bool(report.get("ok", True)), report
 
 
-@get("/health", opt=access(PUBLIC), tags=["ops"])
+@get("/health", opt=access(PUBLIC, read_only=True), tags=["ops"])
 async def health(request: Request, state: State) -> Response:
     """200 when the database and the search engine answer, else 503 naming the part that is down.
 
@@ -97,7 +97,7 @@ async def health(request: Request, state: State) -> Response:
         body["detail"] = " and ".join(down) + (" is" if len(down) == 1 else " are") + " not answering"
     principal = request.scope.get("user")
     if db_ok and principal is not None and principal.is_admin:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             body["details"] = {"database": db.dialect, "outbox": await outbox.backlog(session), "search": search_report}
     headers = {} if not down else {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return Response(body, status_code=200 if not down else 503, headers=headers, media_type=MediaType.JSON)

@@ -83,7 +83,7 @@ async def unprocessed(db: Database, ids: Iterable[int]) -> int:
     ids = list(ids)
     if not ids:
         return 0
-    async with db.sessionmaker() as session:
+    async with db.read_sessionmaker() as session:
         count = await session.scalar(
             select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
         )

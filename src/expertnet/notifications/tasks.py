@@ -38,7 +38,7 @@ async def handle_email(db: Database, events: list[OutboxEvent]) -> None:
             log.warning("e-mail is disabled (EXPERTNET_SMTP_HOST is not set): notifications are in-app only")
             _disabled_logged = True
         return
-    async with db.session() as session:
+    async with db.read_session() as session:
         jobs = await service.pending_emails(session, events)
     claim = outbox.current_claim()
 

@@ -51,6 +51,7 @@ class Settings:
     database_url: str = ""
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_index_prefix: str = ""  # prepended to every index uid: several deployments (or test runs) share one server
     secret_key: str = DEV_SECRET
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
@@ -74,12 +75,13 @@ class Settings:
     # handler works, so a dead worker's events come back within one lease.
     outbox_batch_size: int = 20
     outbox_lease_seconds: float = 30.0
-    worker_poll_seconds: float = 0.5
+    worker_poll_seconds: float = 0.2
     worker_backoff_max_seconds: float = 30.0
     import_wait_seconds: float = 300.0  # `experts import` waits this long for its events to be indexed
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    password_hash_profile: str = "standard"  # "test": cheap argon2 parameters, allowed only with env "test"
 
     @property
     def is_dev(self) -> bool:
@@ -97,9 +99,20 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def check_hash_profile(self) -> None:
+        if self.password_hash_profile not in {"standard", "test"}:
+            raise ConfigError(
+                f"EXPERTNET_PASSWORD_HASH_PROFILE: must be standard or test, not {self.password_hash_profile!r}"
+            )
+        if self.password_hash_profile == "test" and self.env != "test":
+            raise ConfigError(
+                "EXPERTNET_PASSWORD_HASH_PROFILE: test (cheap password hashes) is allowed only with EXPERTNET_ENV=test"
+            )
+
     def validate(self) -> "Settings":
         if self.env not in {"development", "test", "production"}:
             raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
+        self.check_hash_profile()
         if not self.is_dev:
             if self.secret_key == DEV_SECRET or len(self.secret_key.encode()) < 32:
                 raise ConfigError(
@@ -122,6 +135,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
+        meili_index_prefix=_env("MEILI_INDEX_PREFIX", "") or "",
         secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
@@ -141,12 +155,13 @@ def load_settings() -> Settings:
         job_interval_seconds=_int("JOB_INTERVAL_SECONDS", 30),
         outbox_batch_size=max(1, _int("OUTBOX_BATCH_SIZE", 20)),
         outbox_lease_seconds=max(0.5, _float("OUTBOX_LEASE_SECONDS", 30.0)),
-        worker_poll_seconds=max(0.01, _float("WORKER_POLL_SECONDS", 0.5)),
+        worker_poll_seconds=max(0.01, _float("WORKER_POLL_SECONDS", 0.2)),
         worker_backoff_max_seconds=max(0.1, _float("WORKER_BACKOFF_MAX_SECONDS", 30.0)),
         import_wait_seconds=max(0.0, _float("IMPORT_WAIT_SECONDS", 300.0)),
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",
     ).validate()
 
 

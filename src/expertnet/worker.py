@@ -71,6 +71,10 @@ async def run_worker(settings: Settings, poll_seconds: float | None = None, once
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    try:  # load the vocabulary and open the indexes now, not when the first change waits for them
+        await asyncio.to_thread(indexer.get_search, settings)
+    except Exception:  # noqa: BLE001 - an engine that is down now is retried by the outbox later
+        log.exception("search engine not ready at start-up; index events wait in the outbox")
     log.info("worker %s started", outbox.WORKER_ID)
     backoff = Backoff(poll, settings.worker_backoff_max_seconds)
     jobs_due = 0.0  # monotonic time of the next periodic run

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -32,6 +33,8 @@ from expertnet.search.backend import (
     prepare_query,
     visible_window,
 )
+from expertnet.search.meili_vectors import MeiliVectors, meili_vectors
+from expertnet.search.vector_index import VECTOR_KEY
 from expertnet.search.definitions import (
     FOLDED_SUFFIX,
     SORT_SUFFIX,
@@ -45,6 +48,9 @@ from expertnet.search.definitions import (
 PRE_TAG = "\ue000"
 POST_TAG = "\ue001"
 _STRIP_TAGS = str.maketrans({PRE_TAG: None, POST_TAG: None})
+# A typo match comes back with only the query word's length marked ("<mark>numismatic</mark>s"):
+# widen every mark to the whole words it touches, as the shared highlighter marks them.
+_PARTIAL_MARK = re.compile(rf"([^\W_]*){PRE_TAG}([^{POST_TAG}]*){POST_TAG}([^\W_]*)")
 # matching="any": drop the most frequent (least telling) words first when not all words match.
 ANY_MATCHING_STRATEGY = "frequency"
 CROP_WORDS = 30
@@ -159,9 +165,10 @@ def build_search_params(defn: IndexDefinition, q: SearchQuery,
     return params_for(defn, prepare_query(defn, q, Synonyms(synonyms)))
 
 
-def to_meili(defn: IndexDefinition, doc: dict) -> dict:
-    """A cleaned document plus the folded copies Meilisearch needs (it does not transliterate)."""
-    out: dict[str, Any] = {}
+def to_meili(defn: IndexDefinition, doc: dict, vector: Any = None) -> dict:
+    """A cleaned document plus the folded copies Meilisearch needs (it does not transliterate),
+    and its dense vector for each ``userProvided`` embedder (``null`` opts a document out)."""
+    out: dict[str, Any] = meili_vectors(defn, vector)
     for fname, value in doc.items():
         if isinstance(value, str):
             value = value.translate(_STRIP_TAGS)
@@ -183,6 +190,7 @@ def to_meili(defn: IndexDefinition, doc: dict) -> dict:
 
 
 def _restore_tags(text: str) -> str:
+    text = _PARTIAL_MARK.sub(rf"{PRE_TAG}\1\2\3{POST_TAG}", text)
     return html.escape(text).replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
 
 
@@ -220,7 +228,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- backend ----------------------------------------------------------------------------------
 
 
-class MeiliBackend:
+class MeiliBackend(MeiliVectors):
     def __init__(self, url: str, key: str | None = None,
                  synonyms: dict[str, list[str]] | None = None, *,
                  index_prefix: str = "", definitions_dir=None, timeout: int = 10):
@@ -332,7 +340,7 @@ class MeiliBackend:
 
     def upsert(self, name: str, docs: list[dict]) -> None:
         defn = self._defn(name)
-        payload = [to_meili(defn, clean_document(defn, d)) for d in docs]
+        payload = [to_meili(defn, clean_document(defn, d), d.get(VECTOR_KEY)) for d in docs]
         if payload:
             self.ensure_index(name)
             self._send(self.uid(name), defn, payload, [])
@@ -388,7 +396,7 @@ class MeiliBackend:
         try:
             pending: list[int] = []
             for chunk in _chunks(docs, BATCH):
-                payload = [to_meili(defn, clean_document(defn, d)) for d in chunk]
+                payload = [to_meili(defn, clean_document(defn, d), d.get(VECTOR_KEY)) for d in chunk]
                 pending.append(client.index(new).add_documents(payload, primary_key=defn.primary_key).task_uid)
                 count += len(payload)
                 while len(pending) > 4:  # bounded number of enqueued payloads

@@ -32,6 +32,9 @@ from tests.faults.conftest import (
     wait_for,
 )
 
+# Timed scenarios with their own processes: one after another on one xdist worker.
+pytestmark = pytest.mark.xdist_group("faults")
+
 PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
 

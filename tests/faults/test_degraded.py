@@ -22,6 +22,9 @@ from tests.conftest import Env, SettlingClient
 from tests.consultations.conftest import Desk
 from tests.faults.conftest import EXPERTNET, StalledSmtp, expert_record, worker_env
 
+# Timed scenarios with their own processes: one after another on one xdist worker.
+pytestmark = pytest.mark.xdist_group("faults")
+
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 60_000 + b"\xff\xd9"
 DRAFT = {
     "title": "Roman denarius seized at the border",

@@ -1,10 +1,14 @@
 """/health per part: 503 naming the search engine when it does not answer, nothing internal for
 anyone; a bug in a query stays a 500 (it is not a database outage)."""
+import pytest
 from litestar.testing import TestClient
 
 from expertnet.search import AsyncSearch
 from expertnet.search.meili_backend import MeiliBackend
 from tests.faults.conftest import free_port
+
+# Timed scenarios with their own processes: one after another on one xdist worker.
+pytestmark = pytest.mark.xdist_group("faults")
 
 
 def test_health_names_the_search_engine_when_it_does_not_answer(fault_settings):

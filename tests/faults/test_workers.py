@@ -6,6 +6,8 @@ import shutil
 import time
 from dataclasses import replace
 
+import pytest
+
 from expertnet.db import Database
 from expertnet.search import SearchQuery
 from expertnet.search.indexer import get_search, rebuild_experts
@@ -21,6 +23,9 @@ from tests.faults.conftest import (
     queue_emails,
     wait_for,
 )
+
+# Timed scenarios with their own processes: one after another on one xdist worker.
+pytestmark = pytest.mark.xdist_group("faults")
 
 
 async def test_two_workers_and_a_slow_smtp_server_send_each_email_exactly_once(fault_settings, workers):

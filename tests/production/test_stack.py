@@ -10,6 +10,7 @@ from datetime import datetime
 
 import httpx
 
+from expertnet.core.auth import COOKIE_NAME
 from expertnet.search.meili_backend import MeiliBackend
 
 FRESHNESS_SECONDS = 1.0
@@ -73,9 +74,12 @@ def _searchable_after(api: Api, text: str, external_id: str, timeout: float) -> 
 
 def test_two_app_processes_and_a_worker(stack):
     a, b = Api(stack["a"]), Api(stack["b"])
-    admin_b = b.as_user(_login(b, *stack["admin"]))
+    admin_token = _login(b, *stack["admin"])
+    admin_b = b.as_user(admin_token)
     for base in (a, b):
-        health = base.call("GET", "/health")
+        assert base.call("GET", "/health") == {"status": "ok", "database": "ok", "search": "ok"}
+        # An administrator signed in on the pages also gets the details.
+        health = httpx.get(base.base + "/health", cookies={COOKIE_NAME: admin_token}, timeout=30).json()["details"]
         assert health["database"] == "postgresql" and health["search"]["backend"] == "meilisearch", health
 
     official, _ = _member(a, admin_b, "le_official")

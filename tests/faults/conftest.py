@@ -253,9 +253,11 @@ async def outbox_state(settings: Settings) -> dict:
     db = Database(settings)
     try:
         async with db.sessionmaker() as session:
-            pending = await session.scalar(select(func.count()).where(OutboxEvent.processed_at.is_(None)))
+            pending = list((await session.execute(
+                select(OutboxEvent.topic, OutboxEvent.attempts, OutboxEvent.last_error).where(OutboxEvent.processed_at.is_(None))
+            )).all())
             emailed = dict((await session.execute(select(Notification.id, Notification.emailed_at))).all())
-            return {"pending": int(pending or 0), "emailed": emailed}
+            return {"pending": len(pending), "pending_events": pending, "emailed": emailed}
     finally:
         await db.dispose()
 

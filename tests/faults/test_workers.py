@@ -50,7 +50,7 @@ async def test_two_workers_and_a_slow_smtp_server_send_each_email_exactly_once(f
 
         done = await wait_for(all_sent, timeout=30, interval=0.05)
         logs = f"\nworker 1:\n{one.log()}\nworker 2:\n{two.log()}"
-        assert done, f"not all sent: {len(marked_at)} of {n} marked{logs}"
+        assert done, f"not all sent: {len(marked_at)} of {n} marked, pending {(await outbox_state(settings))['pending_events']}{logs}"
         received = smtp.inbox.by_message_id()
 
     # Each e-mail exactly once, and only ours.

@@ -126,11 +126,18 @@ class Claim:
                 .where(_table.c.id.in_(ids), _table.c.claimed_by == self.owner, _table.c.processed_at.is_(None))
                 .values(available_at=utcnow() + timedelta(seconds=self.lease_seconds))
             )
+            taken = 0
+            if result.rowcount < len(ids):
+                # Fewer rows than asked: ours that just completed (committed, not yet counted here),
+                # or some another drainer took after our lease ran out.
+                taken = int(await session.scalar(
+                    select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None),
+                                               OutboxEvent.claimed_by != self.owner)
+                ) or 0)
             await session.commit()
-        if result.rowcount < len(ids):
-            # Someone else took some of them (our lease ran out) or they were completed by another.
+        if taken:
             self.lost = True
-            log.warning("outbox lease on %d event(s) lost to another drainer", len(ids) - result.rowcount)
+            log.warning("outbox lease on %d event(s) lost to another drainer", taken)
         else:
             self._valid_until = started + self.lease_seconds
 

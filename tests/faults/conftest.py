@@ -53,8 +53,20 @@ class Inbox:
         self.delay = delay
         self.accepted: list[Accepted] = []
         self._lock = threading.Lock()
+        self.hold_after: int | None = None  # answer no message beyond this many until release()
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self, after: int) -> None:
+        self.hold_after = after
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     async def handle_DATA(self, server, session, envelope):
+        while self.hold_after is not None and self.count() >= self.hold_after and not self._open.is_set():
+            await asyncio.sleep(0.02)  # a server that keeps the client waiting (the client's lease is renewed)
         if self.delay:
             await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
@@ -254,7 +266,7 @@ async def outbox_state(settings: Settings) -> dict:
     try:
         async with db.sessionmaker() as session:
             pending = list((await session.execute(
-                select(OutboxEvent.topic, OutboxEvent.attempts, OutboxEvent.last_error).where(OutboxEvent.processed_at.is_(None))
+                select(OutboxEvent.topic, OutboxEvent.attempts, OutboxEvent.last_error, OutboxEvent.claimed_by, OutboxEvent.available_at, OutboxEvent.key).where(OutboxEvent.processed_at.is_(None))
             )).all())
             emailed = dict((await session.execute(select(Notification.id, Notification.emailed_at))).all())
             return {"pending": len(pending), "pending_events": pending, "emailed": emailed}

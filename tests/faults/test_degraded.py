@@ -153,7 +153,7 @@ async def _hold_import_events(settings) -> None:
                       available_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') || '000' WHERE id = NEW.id; END"""))
             else:
                 await session.execute(text(f"""
-                    CREATE FUNCTION hold_import() RETURNS trigger AS $$ BEGIN
+                    CREATE OR REPLACE FUNCTION hold_import() RETURNS trigger AS $$ BEGIN
                       IF NEW.topic = 'index.expert' AND NEW.key = 'import' THEN
                         NEW.claimed_by := '{HOLDER}'; NEW.available_at := now() + interval '1 hour';
                       END IF; RETURN NEW; END $$ LANGUAGE plpgsql"""))
@@ -162,6 +162,27 @@ async def _hold_import_events(settings) -> None:
                 ))
     finally:
         await db.dispose()
+
+
+async def _release_import_events(settings) -> None:
+    """Drop the trigger again: the leg's database may be reused by the next test."""
+    db = Database(settings)
+    try:
+        async with db.session() as session:
+            if db.dialect == "sqlite":
+                await session.execute(text("DROP TRIGGER IF EXISTS hold_import"))
+            else:
+                await session.execute(text("DROP TRIGGER IF EXISTS hold_import ON outbox"))
+                await session.execute(text("DROP FUNCTION IF EXISTS hold_import()"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def held_imports(fault_settings):
+    await _hold_import_events(fault_settings)
+    yield
+    await _release_import_events(fault_settings)
 
 
 async def _held(settings) -> list[OutboxEvent]:
@@ -184,9 +205,8 @@ async def _run_import(settings, tmp_path, **extra):
     )
 
 
-async def test_import_waits_for_its_events_held_by_another_drainer(fault_settings, tmp_path):
+async def test_import_waits_for_its_events_held_by_another_drainer(fault_settings, held_imports, tmp_path):
     settings = fault_settings
-    await _hold_import_events(settings)
     proc = await _run_import(settings, tmp_path)
     deadline = time.monotonic() + 60
     while not (held := await _held(settings)):
@@ -213,9 +233,8 @@ async def test_import_waits_for_its_events_held_by_another_drainer(fault_setting
     assert len(found.stdout.splitlines()) == 5, found.stderr
 
 
-async def test_import_says_indexing_continues_in_the_worker_when_its_events_stay_held(fault_settings, tmp_path):
+async def test_import_says_indexing_continues_in_the_worker_when_its_events_stay_held(fault_settings, held_imports, tmp_path):
     settings = fault_settings
-    await _hold_import_events(settings)
     started = time.monotonic()
     proc = await _run_import(settings, tmp_path, IMPORT_WAIT_SECONDS=1)
     out, err = await asyncio.wait_for(proc.communicate(), 60)

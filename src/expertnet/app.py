@@ -28,6 +28,7 @@ from expertnet.core import outbox
 from expertnet.core.auth import PUBLIC, AuthMiddleware, access, authorize
 from expertnet.core.deps import provide_db_session, provide_principal, provide_search, provide_settings
 from expertnet.core.errors import AppError
+from expertnet.core.limits import LimitsMiddleware
 from expertnet.core.http import (
     app_error_handler,
     http_error_handler,
@@ -113,7 +114,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "principal": Provide(provide_principal, sync_to_thread=False),
             "search": Provide(provide_search, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"])],
+        middleware=[
+            DefineMiddleware(LimitsMiddleware, settings=settings),  # before auth, CSRF and any parsing
+            DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"]),
+        ],
         guards=[authorize],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -1,11 +1,18 @@
 """The one settings object. Every EXPERTNET_* variable is read here and nowhere else."""
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DEV_SECRET = "dev-only-secret-not-for-production-use-000000"
+SECRET_FILE = "secret_key"  # under the data directory, outside production only
+MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
+# Secrets that were published in this repository: never accepted, whatever their length.
+PUBLISHED_SECRETS = frozenset({"dev-only-secret-not-for-production-use-000000", "expertnet-dev-master-key"})
 
 
 class ConfigError(RuntimeError):
@@ -41,7 +48,7 @@ class Settings:
     database_url: str = ""
     meili_url: str | None = None
     meili_key: str | None = None
-    secret_key: str = DEV_SECRET
+    secret_key: str = ""  # load_settings always sets one (see secret_for)
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
     access_token_minutes: int = 60
@@ -84,12 +91,61 @@ class Settings:
         if self.env not in {"development", "test", "production"}:
             raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
         if not self.is_dev:
-            if self.secret_key == DEV_SECRET or len(self.secret_key.encode()) < 32:
+            problem = secret_problem(self.secret_key)
+            if problem:
                 raise ConfigError(
-                    "EXPERTNET_SECRET_KEY: set a random secret of at least 32 bytes outside development "
-                    f"(e.g. {secrets.token_urlsafe(48)!r})"
+                    f"EXPERTNET_SECRET_KEY: {problem}; production needs a random secret of at least "
+                    f"{MIN_SECRET_BYTES} bytes (e.g. {secrets.token_urlsafe(48)!r})"
                 )
         return self
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a secret is too weak to sign tokens, or None. Entropy is estimated from the secret's
+    own character frequencies, so 40 spaces, repeated patterns and short words all fail."""
+    if not secret or not secret.strip():
+        return "not set"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"shorter than {MIN_SECRET_BYTES} bytes"
+    if secret in PUBLISHED_SECRETS:
+        return "published in the repository"
+    counts = Counter(secret)
+    frequency_bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    compressed_bits = (len(zlib.compress(secret.encode(), 9)) - 8) * 8  # repeated patterns compress
+    if min(frequency_bits, compressed_bits) < MIN_SECRET_BITS or len(counts) < 8:
+        return "too predictable (repeated or few distinct characters)"
+    return None
+
+
+def secret_for(env: str, data_dir: Path, given: str | None) -> str:
+    """The signing secret: EXPERTNET_SECRET_KEY when set; otherwise, outside production, a random
+    one generated once per data directory (a file only its owner can read), so `make run` needs
+    no set-up and no secret from the repository ever signs anything."""
+    if given:
+        return given
+    if env == "production":
+        raise ConfigError(f"EXPERTNET_SECRET_KEY: required in production (e.g. {secrets.token_urlsafe(48)!r})")
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written whole to a private temporary file, then linked into place: two processes starting
+        # at once agree on one secret, and nobody reads a half-written file.
+        tmp = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    secret = path.read_text("utf-8").strip()
+    if secret_problem(secret):
+        raise ConfigError(f"{path}: not a usable secret; delete the file to generate a new one")
+    return secret
 
 
 def load_settings() -> Settings:
@@ -105,7 +161,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
-        secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
+        secret_key=secret_for(env, data_dir, _env("SECRET_KEY")),
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),

@@ -73,6 +73,12 @@ class TokenClaims:
     expires_at: int
 
 
+def _key(settings: Settings) -> str:
+    if len(settings.secret_key.encode()) < 32:
+        raise RuntimeError("no signing secret of 32+ bytes configured (load_settings provides one)")
+    return settings.secret_key
+
+
 def issue_token(settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS) -> str:
     now = int(time.time())
     lifetime = (
@@ -89,7 +95,7 @@ def issue_token(settings: Settings, member_id: int, token_version: int, token_ty
         "typ": token_type,
         "ver": token_version,
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
 class InvalidToken(Exception):
@@ -101,7 +107,7 @@ def _strict_decode(settings: Settings, token: str) -> dict:
     try:
         return jwt.decode(
             token,
-            settings.secret_key,
+            _key(settings),
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
@@ -147,7 +153,7 @@ def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> s
         "sub": str(member_id), "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "iat": now, "exp": now + 600, "typ": TOTP_SETUP, "ver": 0, "totp": secret,
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
 def decode_totp_setup_token(settings: Settings, token: str, member_id: int) -> str:

@@ -19,6 +19,7 @@ POLICY = {
     ("POST", "/api/v1/auth/password"): APPLICANT,
     ("POST", "/api/v1/auth/totp/setup"): APPLICANT,
     ("POST", "/api/v1/auth/totp/enable"): APPLICANT,
+    ("POST", "/api/v1/auth/totp/disable"): APPLICANT,
     ("GET", "/api/v1/me"): APPLICANT,
     ("PATCH", "/api/v1/me"): APPLICANT,
     ("GET", "/api/v1/notifications"): APPLICANT,

@@ -56,6 +56,9 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     login_max_failures_per_ip: int = 50
+    login_max_delay_seconds: int = 60  # past login_max_failures, each failure doubles the wait, up to this
+    register_max_per_ip: int = 10
+    register_window_seconds: int = 3600
     upload_max_bytes: int = 20 * 1024 * 1024
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -167,6 +170,9 @@ def load_settings() -> Settings:
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         login_max_failures_per_ip=_int("LOGIN_MAX_FAILURES_PER_IP", 50),
+        login_max_delay_seconds=_int("LOGIN_MAX_DELAY_SECONDS", 60),
+        register_max_per_ip=_int("REGISTER_MAX_PER_IP", 10),
+        register_window_seconds=_int("REGISTER_WINDOW_SECONDS", 3600),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
         smtp_host=_env("SMTP_HOST"),
         smtp_port=_int("SMTP_PORT", 25),

@@ -71,6 +71,8 @@ class TokenClaims:
     token_type: str
     token_version: int
     expires_at: int
+    jti: str = ""
+    family: str = ""
 
 
 def _key(settings: Settings) -> str:
@@ -79,7 +81,9 @@ def _key(settings: Settings) -> str:
     return settings.secret_key
 
 
-def issue_token(settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS) -> str:
+def issue_token(
+    settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS, *, jti: str | None = None, family: str | None = None
+) -> str:
     now = int(time.time())
     lifetime = (
         settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
@@ -91,10 +95,12 @@ def issue_token(settings: Settings, member_id: int, token_version: int, token_ty
         "iat": now,
         "nbf": now,
         "exp": now + lifetime,
-        "jti": secrets.token_urlsafe(12),
+        "jti": jti or secrets.token_urlsafe(12),
         "typ": token_type,
         "ver": token_version,
     }
+    if family:
+        claims["fam"] = family
     return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
@@ -139,6 +145,8 @@ def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) ->
             token_type=claims["typ"],
             token_version=int(claims["ver"]),
             expires_at=int(claims["exp"]),
+            jti=str(claims.get("jti") or ""),
+            family=str(claims.get("fam") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc

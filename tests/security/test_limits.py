@@ -39,7 +39,7 @@ def test_validation_answers_name_each_field_once_and_are_capped(env):
 
 
 def test_too_many_json_values_are_refused(env):
-    body = json.dumps({"email": "a@b.example", "password": "x", "expert": {"specialties": ["a"] * 6000}})
+    body = json.dumps({"email": "a@b.example", "password": "x", "expert": {"specialties": [0] * 25_000}})
     r = env.client.post("/api/v1/auth/register", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 400 and "JSON values" in r.json()["detail"]
 
@@ -68,9 +68,20 @@ def test_json_shape_ignores_brackets_inside_strings():
 
 
 def test_the_right_bodies_still_pass(env):
-    # A registration with the longest fields the schema allows fits its route's limit.
+    # A registration with the longest fields the schema allows fits its route's limit, in UTF-8...
     user = env.register("expert", application_statement="ж" * 4000, expert={"bio": "ж" * 8000, "specialties": ["с" * 200] * 30})
     assert user.id
+    # ...and with every letter \u-escaped (json.dumps' default), as is the longest consultation text.
+    body = {"email": "escaped@test.example", "password": "a long test passphrase 7 ok", "full_name": "Ж" * 200,
+            "role": "expert", "organisation": "Ж" * 300, "position": "Ж" * 200, "country": "RS", "languages": ["sr"],
+            "application_statement": "ж" * 4000, "referee": "ж" * 500,
+            "expert": {"categories": ["numismatics"], "bio": "ж" * 8000, "specialties": [f"с{n}" + "с" * 190 for n in range(30)], "market_ties_detail": "ж" * 2000}}
+    r = env.client.post("/api/v1/auth/register", content=json.dumps(body), headers={"content-type": "application/json"})
+    assert r.status_code == 202, r.text
+    official = env.member("le_official")
+    draft = {"title": "Ж" * 200, "description": "ж" * 20_000, "location_country": "RS", "languages": ["sr"]}
+    r = env.client.post("/api/v1/consultations", content=json.dumps(draft), headers={**official.headers, "content-type": "application/json"})
+    assert r.status_code == 201, r.text
 
 
 def _int_routes(app) -> list[tuple[str, str]]:

@@ -48,6 +48,7 @@ class Settings:
     database_url: str = ""
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_index_prefix: str = ""  # prepended to every index uid: several deployments (or test runs) share one server
     secret_key: str = ""  # load_settings always sets one (see secret_for)
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
@@ -73,6 +74,7 @@ class Settings:
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    password_hash_profile: str = "standard"  # "test": cheap argon2 parameters, allowed only with env "test"
 
     @property
     def is_dev(self) -> bool:
@@ -90,9 +92,20 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def check_hash_profile(self) -> None:
+        if self.password_hash_profile not in {"standard", "test"}:
+            raise ConfigError(
+                f"EXPERTNET_PASSWORD_HASH_PROFILE: must be standard or test, not {self.password_hash_profile!r}"
+            )
+        if self.password_hash_profile == "test" and self.env != "test":
+            raise ConfigError(
+                "EXPERTNET_PASSWORD_HASH_PROFILE: test (cheap password hashes) is allowed only with EXPERTNET_ENV=test"
+            )
+
     def validate(self) -> "Settings":
         if self.env not in {"development", "test", "production"}:
             raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
+        self.check_hash_profile()
         if not self.is_dev:
             problem = secret_problem(self.secret_key)
             if problem:
@@ -164,6 +177,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
+        meili_index_prefix=_env("MEILI_INDEX_PREFIX", "") or "",
         secret_key=secret_for(env, data_dir, _env("SECRET_KEY")),
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
@@ -187,6 +201,7 @@ def load_settings() -> Settings:
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",
     ).validate()
 
 

@@ -9,7 +9,7 @@ from expertnet.core import security
 from expertnet.core.security import HASH_PROFILES, hash_password, use_hash_profile, verify_password
 from tests.conftest import TEST_SECRET
 
-STRONG = "s" * 48
+STRONG = "q8Vn3xT0-LkR7wZb2YsJ5mHc9PaE4uGd1NfW6tKo_Ci"  # production refuses low-entropy secrets (issue 12)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Sign-in: refresh tokens (rotation with reuse detection by family) and registration attempts
 
-Revision ID: 0004_sign_in
-Revises: 0003
+Revision ID: 0005_sign_in
+Revises: 0004
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlmodel
 import expertnet.db
 
 
-revision = '0004_sign_in'
-down_revision = '0003'
+revision = '0005_sign_in'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

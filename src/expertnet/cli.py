@@ -4,6 +4,7 @@ import logging
 
 import click
 
+from expertnet.audit import cli as audit_cli
 from expertnet.config import ConfigError, get_settings
 from expertnet.consultations import cli as consultations_cli
 from expertnet.core.cli import migrate
@@ -44,5 +45,5 @@ def worker(once: bool) -> None:
     asyncio.run(run_worker(get_settings(), once=once))
 
 
-for _commands in (members_cli, experts_cli, search_cli, consultations_cli, demo_cli):
+for _commands in (members_cli, experts_cli, search_cli, consultations_cli, demo_cli, audit_cli):
     _commands.register(main)

@@ -63,6 +63,8 @@ class Settings:
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
+    audit_checkpoint_minutes: int = 5
 
     @property
     def is_dev(self) -> bool:
@@ -88,6 +90,13 @@ class Settings:
                 raise ConfigError(
                     "EXPERTNET_SECRET_KEY: set a random secret of at least 32 bytes outside development "
                     f"(e.g. {secrets.token_urlsafe(48)!r})"
+                )
+        if not self.is_dev:
+            audit_key = (self.audit_key or "").strip()
+            if len(audit_key.encode()) < 32 or len(set(audit_key)) < 8 or audit_key == self.secret_key.strip():
+                raise ConfigError(
+                    "EXPERTNET_AUDIT_KEY: set a random key of at least 32 bytes outside development, not the "
+                    f"EXPERTNET_SECRET_KEY (e.g. {secrets.token_urlsafe(48)!r}); keep it out of the database"
                 )
         return self
 
@@ -125,6 +134,8 @@ def load_settings() -> Settings:
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        audit_key=_env("AUDIT_KEY"),
+        audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
     ).validate()
 
 

@@ -88,7 +88,10 @@ class Database:
             # Take the write lock when a transaction starts: a deferred transaction that read
             # first and writes later fails with SQLITE_BUSY instead of waiting for the lock.
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
-        self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Sessions carry the settings for what needs them below the service layer (the audit key).
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False, info={"settings": settings}
+        )
 
     @property
     def dialect(self) -> str:

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import signal
 
+from expertnet.audit import tasks as audit_jobs
 from expertnet.config import Settings
 from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
@@ -19,7 +20,7 @@ log = logging.getLogger("expertnet.worker")
 
 # Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
 HANDLER_MODULES = (indexer, notification_handlers)
-JOB_MODULES = (consultation_jobs,)
+JOB_MODULES = (consultation_jobs, audit_jobs)
 
 
 def register_handlers(settings: Settings | None = None) -> None:

@@ -243,3 +243,13 @@ def test_production_refuses_to_start_without_an_audit_key(monkeypatch, tmp_path)
         load_settings()
     monkeypatch.setenv("EXPERTNET_AUDIT_KEY", os.urandom(24).hex())
     assert load_settings().audit_key
+
+
+def test_the_app_cannot_change_or_delete_rows(env, insider):
+    """After the migrations the append-only triggers still stand (0004 re-chains without a table copy)."""
+    _activity(env, 1)
+    row = insider.rows()[0]
+    for statement in ("UPDATE audit_log SET reason = 'x' WHERE id = :id", "DELETE FROM audit_log WHERE id = :id"):
+        with pytest.raises(Exception, match="append-only"):
+            insider.sql(statement, params=[{"id": row["id"]}], disable_triggers=False)
+    assert insider.rows()[0] == row

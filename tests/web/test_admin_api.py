@@ -120,7 +120,8 @@ def test_audit_log_filters_paginates_and_verifies(env):
     target = approved["items"][0]["id"]
     env.db_run(lambda s: _tamper(s, target))
     broken = env.client.get("/api/v1/admin/audit/verify", headers=h).json()
-    assert broken == {"intact": False, "first_broken_id": target, "checked_at": broken["checked_at"]}
+    assert (broken["intact"], broken["first_broken_id"], broken["status"]) == (False, target, "tampered")
+    assert f"row {target}" in broken["message"] and broken["problems"]
 
 
 def test_admin_api_is_for_admins_only(env):

@@ -7,6 +7,22 @@ from pathlib import Path
 
 DEV_SECRET = "dev-only-secret-not-for-production-use-000000"
 
+# Days from closing to the retention review, per outcome of a closed consultation (and per status
+# for those that ended without one). The Law Enforcement Directive (EU) 2016/680, Art. 5, asks for
+# time limits for erasure or a periodic review; national law fixes them, so every one is a setting
+# (EXPERTNET_RETENTION_<KEY>_DAYS). The defaults keep case material where proceedings may follow.
+RETENTION_DEFAULT_DAYS = {
+    "seized": 3650,
+    "referred": 3650,
+    "returned": 3650,
+    "released": 1095,
+    "inconclusive": 1095,
+    "other": 1095,
+    "expired": 365,
+    "withdrawn": 365,
+}
+RETENTION_ACTIONS = ("flag", "erase")
+
 
 class ConfigError(RuntimeError):
     pass
@@ -65,6 +81,10 @@ class Settings:
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
     audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
     audit_checkpoint_minutes: int = 5
+    # (key, days) pairs, see RETENTION_DEFAULT_DAYS; a tuple keeps Settings hashable
+    retention_days: tuple[tuple[str, int], ...] = tuple(RETENTION_DEFAULT_DAYS.items())
+    retention_action: str = "flag"  # flag: list for an admin's review; erase: erase at once
+    retention_interval_minutes: int = 60
 
     @property
     def is_dev(self) -> bool:
@@ -91,6 +111,11 @@ class Settings:
                     "EXPERTNET_SECRET_KEY: set a random secret of at least 32 bytes outside development "
                     f"(e.g. {secrets.token_urlsafe(48)!r})"
                 )
+        if self.retention_action not in RETENTION_ACTIONS:
+            raise ConfigError(f"EXPERTNET_RETENTION_ACTION: must be flag or erase, not {self.retention_action!r}")
+        for key, days in self.retention_days:
+            if days < 1:
+                raise ConfigError(f"EXPERTNET_RETENTION_{key.upper()}_DAYS: must be at least 1, not {days}")
         if not self.is_dev:
             audit_key = (self.audit_key or "").strip()
             if len(audit_key.encode()) < 32 or len(set(audit_key)) < 8 or audit_key == self.secret_key.strip():
@@ -136,6 +161,9 @@ def load_settings() -> Settings:
         embeddings=_bool("EMBEDDINGS", True),
         audit_key=_env("AUDIT_KEY"),
         audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
+        retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),
+        retention_action=(_env("RETENTION_ACTION", "flag") or "flag").strip().lower(),
+        retention_interval_minutes=_int("RETENTION_INTERVAL_MINUTES", 60),
     ).validate()
 
 

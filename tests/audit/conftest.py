@@ -65,3 +65,7 @@ class Insider:
 @pytest.fixture
 def insider(settings) -> Insider:
     return Insider(settings)
+
+
+from tests.consultations.conftest import desk  # noqa: E402,F401  (fixtures shared with the desk and page tests)
+from tests.web.conftest import pages  # noqa: E402,F401

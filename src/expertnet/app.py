@@ -53,7 +53,7 @@ log = logging.getLogger("expertnet")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@get("/health", opt=access(PUBLIC), tags=["ops"])
+@get("/health", opt=access(PUBLIC, read_only=True), tags=["ops"])
 async def health(db_session: AsyncSession, state: State) -> dict:
     """Database reachability, outbox backlog and search index state."""
     await db_session.execute(text("SELECT 1"))

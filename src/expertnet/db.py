@@ -15,6 +15,14 @@ log = logging.getLogger(__name__)
 
 Write = Callable[[AsyncSession], Awaitable[Any]]
 _KEPT = "kept_writes"
+READ_ONLY = "expertnet_read_only"  # execution option: a unit of work that only reads
+WRITE = "expertnet_write"  # execution option: this transaction writes, even in a read-only session
+_READS = ("select", "pragma", "with", "show", "explain", "begin", "commit", "rollback", "savepoint", "release")
+
+
+class ReadOnlyWrite(RuntimeError):
+    """A statement that writes ran in a read-only unit of work (a programming error: mark the route
+    as writing, or use `Database.session`)."""
 
 
 def utcnow() -> datetime:
@@ -27,7 +35,10 @@ async def keep(session: AsyncSession, write: Write) -> None:
     Some rows must outlive the failure they record: the audit entry of an access denial, a failed
     sign-in that must count. The service raises its error as usual; `rollback` then replays the kept
     writes in a transaction of their own. This is the one way to do it (API, pages, CLI, jobs)."""
-    await write(session)
+    if not session.info.get(READ_ONLY):
+        await write(session)
+    # In a read-only unit of work the write happens only in the replay, in a writing transaction
+    # of its own: the service raises its error right after `keep`.
     session.info.setdefault(_KEPT, []).append(write)
 
 
@@ -44,6 +55,7 @@ async def rollback(session: AsyncSession) -> None:
     if not kept:
         return
     try:
+        await session.connection(execution_options={WRITE: True})
         for write in kept:
             await write(session)
         await session.commit()
@@ -85,12 +97,20 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(settings.database_url, **kwargs)
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            # Take the write lock when a transaction starts: a deferred transaction that read
-            # first and writes later fails with SQLITE_BUSY instead of waiting for the lock.
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
+            # A transaction that writes takes the write lock when it starts: a deferred one that
+            # read first and writes later fails with SQLITE_BUSY instead of waiting for the lock.
+            # Read-only units of work begin deferred and read beside a writer (WAL).
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
         # Sessions carry the settings for what needs them below the service layer (the audit key).
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, info={"settings": settings}
+        )
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+            info={READ_ONLY: True, "settings": settings},
         )
 
     @property
@@ -101,6 +121,18 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends normally, rolls back otherwise."""
         async with self.sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                await rollback(session)
+                raise
+            await commit(session)
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads: on SQLite it never waits for the write lock; a statement
+        that writes raises `ReadOnlyWrite` (kept writes replay in a writing transaction)."""
+        async with self.read_sessionmaker() as session:
             try:
                 yield session
             except BaseException:
@@ -122,5 +154,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _read_only(connection) -> bool:
+    options = connection.get_execution_options()
+    return bool(options.get(READ_ONLY)) and not options.get(WRITE)
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN" if _read_only(connection) else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_when_read_only(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
+    if _read_only(connection) and not statement.lstrip().lower().startswith(_READS):
+        raise ReadOnlyWrite(f"a read-only unit of work tried to write: {statement.split(None, 3)[:3]}")

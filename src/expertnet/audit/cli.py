@@ -30,7 +30,7 @@ def checkpoint_command() -> None:
         settings = get_settings()
         db = Database(settings)
         try:
-            async with db.sessionmaker() as session:
+            async with db.read_sessionmaker() as session:  # a snapshot; on SQLite writers go on
                 return await audit.checkpoint(session, settings)
         finally:
             await db.dispose()
@@ -56,7 +56,7 @@ def verify_command(source: Path | None) -> None:
     async def go():
         db = Database(get_settings())
         try:
-            async with db.sessionmaker() as session:
+            async with db.read_sessionmaker() as session:  # a snapshot; on SQLite writers go on
                 checkpoints = audit.parse_checkpoints(source.read_text("utf-8").splitlines()) if source else None
                 return await audit.verify_stored(session, checkpoints)
         finally:

@@ -11,7 +11,7 @@ log = logging.getLogger("expertnet.audit")
 async def run_periodic(db: Database) -> dict[str, int]:
     settings = db.settings
     try:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:  # a snapshot; on SQLite writers go on
             cp = await audit.checkpoint(session, settings, min_age=timedelta(minutes=settings.audit_checkpoint_minutes))
             await session.rollback()
     except audit.ChainBroken as exc:

@@ -38,10 +38,11 @@ ROLE_ADMIN, ROLE_OFFICIAL, ROLE_EXPERT = "admin", "le_official", "expert"
 APPROVED = "approved"
 
 
-def access(level: str) -> dict:
-    """`opt=access(OFFICIAL)` on a route handler or controller."""
+def access(level: str, *, read_only: bool = False) -> dict:
+    """`opt=access(OFFICIAL)` on a route handler or controller. `read_only=True` gives the handler a
+    unit of work that only reads (on SQLite it does not wait for writers; a write raises)."""
     assert level in LEVELS, level
-    return {"access": level}
+    return {"access": level, "read_only": True} if read_only else {"access": level}
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             if api:
                 raise NotAuthorizedException("invalid or expired token") from None
             return AuthenticationResult(user=None, auth="stale-cookie")
-        async with state.db.sessionmaker() as session:
+        async with state.db.read_sessionmaker() as session:
             principal = await self.load_principal(session, claims.member_id)
         if principal is None or principal.token_version != claims.token_version:
             if api:

@@ -11,9 +11,10 @@ from expertnet.core.auth import Principal
 from expertnet.db import commit, rollback
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+async def provide_db_session(state: State, request: Request) -> AsyncGenerator[AsyncSession, None]:
     db = state.db
-    async with db.sessionmaker() as session:
+    read_only = bool(request.route_handler.opt.get("read_only"))
+    async with (db.read_sessionmaker if read_only else db.sessionmaker)() as session:
         try:
             yield session
         except BaseException:

@@ -68,7 +68,7 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["members"]
 
-    @get("/", opt=access(APPLICANT))
+    @get("/", opt=access(APPLICANT, read_only=True))
     async def me(self, db_session: AsyncSession, principal: Principal) -> MemberOut:
         return await service.read(db_session, principal.id)
 
@@ -94,7 +94,7 @@ class VettingController(Controller):
     ) -> MemberPage:
         return await service.list_members(db_session, status=status, role=role, q=q, offset=offset, limit=limit)
 
-    @get("/{member_id:int}", opt=access(ADMIN))
+    @get("/{member_id:int}", opt=access(ADMIN, read_only=True))
     async def get_member(self, db_session: AsyncSession, member_id: int) -> MemberOut:
         return await service.read(db_session, member_id)
 

@@ -138,7 +138,7 @@ async def directory_results(
     return response
 
 
-@get("/experts/{expert_id:int}", opt=access(MEMBER))
+@get("/experts/{expert_id:int}", opt=access(MEMBER, read_only=True))
 async def expert_page(request: Request, db_session: AsyncSession, principal: Principal, expert_id: int) -> Response:
     expert = await experts.get_visible(db_session, principal, expert_id)
     return render(request, "directory/expert.html", {"expert": expert, "today": utcnow().date()})

@@ -253,3 +253,14 @@ def test_the_app_cannot_change_or_delete_rows(env, insider):
         with pytest.raises(Exception, match="append-only"):
             insider.sql(statement, params=[{"id": row["id"]}], disable_triggers=False)
     assert insider.rows()[0] == row
+
+
+def test_a_checkpoint_is_not_signed_over_a_deletion(env, cli, insider):
+    """The incremental check before signing: the signed head must still be where it was."""
+    _activity(env)
+    _checkpoint(cli)
+    insider.sql("DELETE FROM audit_log WHERE id = :id", params=[{"id": insider.rows()[-1]["id"]}])
+    _activity(env, 1)  # new rows continue the shortened chain
+    result = cli("audit", "checkpoint")
+    assert result.exit_code == 1 and "not the one checkpoint #1 signed" in result.output, result.output
+    assert _verify(cli)[0] == 1

@@ -1,12 +1,12 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY requirements.lock pyproject.toml README.md alembic.ini ./
 COPY src ./src
 COPY migrations ./migrations
 COPY search ./search
 COPY templates ./templates
-RUN pip install --no-cache-dir -e . && useradd --create-home expertnet && mkdir -p /data && chown expertnet /data
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock && pip install --no-cache-dir --no-deps -e . && useradd --create-home expertnet && mkdir -p /data && chown expertnet /data
 USER expertnet
 ENV EXPERTNET_DATA_DIR=/data
 EXPOSE 8000

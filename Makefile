@@ -3,15 +3,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-meili bench eval clean
+.PHONY: install lock run test test-meili bench eval clean
 
+## Install the locked, hash-checked dependencies (requirements-dev.lock), then the package itself.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+## Regenerate the lock files from pyproject.toml (after changing a pin there), with uv.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements-dev.lock
 
 ## Install everything and run the desk with demo data on the embedded default (SQLite + Tantivy under ./var).
 run: install
@@ -22,9 +31,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
-## The Meilisearch contract leg against a server started with `docker compose up -d meilisearch`.
+## The Meilisearch leg (search contract, API search, routing on both engines, outage, reindex, the
+## production-shape test) against a private server started and stopped with scripts/meili.sh.
+MEILI_TESTS ?= tests/search tests/consultations/test_routing_eval.py tests/production tests/web/test_browser_meili.py
 test-meili: install
-	EXPERTNET_MEILI_URL=$${EXPERTNET_MEILI_URL:-http://127.0.0.1:7700} EXPERTNET_MEILI_KEY=$${EXPERTNET_MEILI_KEY:-expertnet-dev-master-key} $(BIN)/python -m pytest tests/search
+	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/expertnet-meili.XXXXXX"); \
+	trap 'bash scripts/meili.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
+	bash scripts/meili.sh start "$$dir" >/dev/null && set -a && . "$$dir/meili.env" && set +a && \
+	$(BIN)/python -m pytest $(MEILI_TESTS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

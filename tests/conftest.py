@@ -1,8 +1,10 @@
-"""Test harness: every test gets a fresh database built by the real Alembic migrations.
+"""Test harness: every test starts on an empty database built by the real Alembic migrations.
 
 SQLite always; PostgreSQL too when EXPERTNET_TEST_POSTGRES_URL is set (`.ci/run` sets it).
-Databases are cloned from a migrated template (file copy / CREATE DATABASE ... TEMPLATE), so the
-migrations run once per session and each test still starts clean.
+Migrations run once per session and per xdist worker: SQLite tests get a copy of a migrated file;
+on PostgreSQL each worker migrates its own database on the shared server and every test empties
+it (TRUNCATE ... RESTART IDENTITY) before it starts. Passwords are hashed with the cheap "test"
+profile (EXPERTNET_ENV=test only). Rows that a test is not about come from tests/factories.py.
 """
 import asyncio
 import concurrent.futures
@@ -66,21 +68,132 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_DB_PREFIX = "expertnet_w_"
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> str:
+    """A migrated PostgreSQL database to clone (CREATE DATABASE ... TEMPLATE) for a test that needs
+    a database of its own; most tests share this worker's `pg_database` instead."""
     if not PG_URL:
         pytest.skip("PostgreSQL leg skipped: EXPERTNET_TEST_POSTGRES_URL is not set")
-    name = f"expertnet_tpl_{os.getpid()}"
+    name = f"{_DB_PREFIX}{WORKER}_{os.getpid()}_tpl"
     run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
     alembic_upgrade(_pg_async_url(_pg_with_db(PG_URL, name)))
     yield name
     run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@dataclass
+class PgDatabase:
+    name: str
+    url: str  # postgresql+asyncpg://... for Settings
+    tables: list[str]
+    sequences: list[str]
+
+    def empty(self) -> None:
+        """Delete every row but alembic_version's and restart the id sequences, so the test sees a
+        database as the migrations left it. With triggers off for this session (superuser: the
+        audit log's append-only guard and the foreign-key checks) DELETE takes milliseconds where
+        TRUNCATE takes a good fraction of a second; without that right, TRUNCATE it is. A
+        connection an earlier test left holding a lock is ended rather than waited for: this
+        database is this worker's alone."""
+        run_async(_pg_empty(_pg_with_db(PG_URL, self.name), self.tables, self.sequences))
+
+
+async def _pg_empty(url: str, tables: list[str], sequences: list[str]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("SET lock_timeout = '5s'")
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            statements = [f'DELETE FROM "{t}"' for t in tables] + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        except asyncpg.exceptions.InsufficientPrivilegeError:
+            statements = ["TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"]
+        script = "BEGIN; " + "; ".join(statements) + "; COMMIT"
+        try:
+            await conn.execute(script)
+        except asyncpg.exceptions.LockNotAvailableError:
+            await conn.execute("ROLLBACK")
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            await conn.execute(script)
+    finally:
+        await conn.close()
+
+
+async def _pg_schema(url: str) -> tuple[list[str], list[str]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version' ORDER BY 1"
+        )
+        sequences = await conn.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1")
+        return [r["tablename"] for r in tables], [r["sequencename"] for r in sequences]
+    finally:
+        await conn.close()
+
+
+async def _pg_drop_orphans(url: str) -> None:
+    """Drop databases left by an earlier run of this harness that was killed (its process is gone)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'expertnet\\_w\\_%'"):
+            parts = row["datname"][len(_DB_PREFIX):].split("_")
+            if len(parts) >= 2 and parts[1].isdigit() and not Path(f"/proc/{parts[1]}").exists():
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}"')
+                except asyncpg.PostgresError:
+                    pass  # someone is connected after all: leave it
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> PgDatabase:
+    """This worker's PostgreSQL database on the shared server: created and migrated once, emptied
+    before each test that uses it, dropped at the end of the session."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL leg skipped: EXPERTNET_TEST_POSTGRES_URL is not set")
+    run_async(_pg_drop_orphans(PG_URL))
+    name = f"{_DB_PREFIX}{WORKER}_{os.getpid()}"
+    run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    url = _pg_async_url(_pg_with_db(PG_URL, name))
+    alembic_upgrade(url)
+    yield PgDatabase(name, url, *run_async(_pg_schema(_pg_with_db(PG_URL, name))))
+    run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _xdist_group(item) -> str | None:
+    """Tests that share a module-scoped fixture (a live server, a browser, a loaded index, seeded
+    demo data) run on one xdist worker, so that the fixture is built once."""
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}) or {}
+    for fixturedefs in defs.values():
+        if any(d.scope in ("module", "package", "class") for d in fixturedefs):
+            return item.module.__name__ if item.module is not None else None
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "db_kind" in getattr(item, "fixturenames", ()) and "[postgresql" in item.nodeid:
             item.add_marker(pytest.mark.postgresql)
+        group = _xdist_group(item)
+        if group and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The browser journeys are the longest unit that cannot be split: start them first, so the
+        # other worker is not left idle at the end (every worker sorts alike, as xdist requires).
+        items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
 def _legs() -> list[str]:
@@ -126,11 +239,9 @@ def settings(db_kind, tmp_path, request) -> Settings:
         shutil.copy(template, data_dir / "expertnet.db")
         url = f"sqlite+aiosqlite:///{data_dir / 'expertnet.db'}"
     else:
-        template = request.getfixturevalue("pg_template")
-        name = f"expertnet_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-        run_async(_pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        request.addfinalizer(lambda: run_async(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
-        url = _pg_async_url(_pg_with_db(PG_URL, name))
+        database = request.getfixturevalue("pg_database")
+        database.empty()
+        url = database.url
     return Settings(
         env="test",
         data_dir=data_dir,
@@ -138,6 +249,7 @@ def settings(db_kind, tmp_path, request) -> Settings:
         secret_key=TEST_SECRET,
         inline_worker=True,
         background_jobs=False,
+        password_hash_profile="test",
     )
 
 
@@ -185,13 +297,11 @@ class Env:
 
     @property
     def admin(self) -> User:
+        """The test administrator (made by tests/factories.py, as `expertnet create-admin` would)."""
         if self._admin is None:
-            from expertnet.members import service
+            from tests import factories
 
-            email, password = "root-admin@test.example", "correct horse battery staple 1"
-            member = self.db_run(lambda s: service.create_admin(s, email, password, "Test Admin"))
-            tokens = self.login(email, password)
-            self._admin = User(member.id, email, password, "admin", tokens["access_token"], tokens["refresh_token"])
+            self._admin = factories.admin(self)
         return self._admin
 
     def register(self, role: str = "le_official", **overrides) -> User:
@@ -225,10 +335,11 @@ class Env:
         return r.json()
 
     def member(self, role: str = "le_official", **overrides) -> User:
-        """A registered and approved member."""
-        user = self.register(role, **overrides)
-        self.approve(user)
-        return user
+        """A registered and approved member, made by tests/factories.py (no HTTP, no login);
+        tests about registration or vetting use `register` and `approve`, which go over HTTP."""
+        from tests import factories
+
+        return factories.member(self, role, **overrides)
 
 
 @pytest.fixture
@@ -252,6 +363,7 @@ def cli(settings, monkeypatch):
     monkeypatch.setenv("EXPERTNET_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("EXPERTNET_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("EXPERTNET_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("EXPERTNET_PASSWORD_HASH_PROFILE", settings.password_hash_profile)
     monkeypatch.delenv("EXPERTNET_MEILI_URL", raising=False)
     get_settings.cache_clear()
     runner = CliRunner()

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.admin import controllers as admin_api
-from expertnet.config import Settings, get_settings
+from expertnet.config import ConfigError, Settings, get_settings
 from expertnet.consultations import attachments_controllers as attachments_api
 from expertnet.consultations import controllers as consultations_api
 from expertnet.core import outbox
@@ -35,6 +35,7 @@ from expertnet.core.http import (
     security_headers,
     validation_error_handler,
 )
+from expertnet.core.security import use_hash_profile
 from expertnet.db import Database
 from expertnet.experts import service as experts
 from expertnet.experts.controllers import ExpertProfileController
@@ -44,6 +45,7 @@ from expertnet.members.controllers import AuthController, MeController, VettingC
 from expertnet.notifications import controllers as notifications_api
 from expertnet.retention import controllers as retention_api
 from expertnet.search import controllers as search_api
+from expertnet.search import single_process
 from expertnet.search.indexer import get_search
 from expertnet.web import routes as pages
 from expertnet.web import templating
@@ -80,11 +82,13 @@ def template_config() -> TemplateConfig:
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:
     settings = settings or get_settings()
+    use_hash_profile(settings)
     db = db or Database(settings)
     register_handlers(settings)
     members.use_expert_profiles(experts.PROFILES)
 
     jobs: list[asyncio.Task] = []
+    embedded_lock: list = []
 
     async def periodic_jobs() -> None:
         # Embedded default: no separate worker process, so offers still expire and move on by themselves.
@@ -97,6 +101,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 log.exception("periodic jobs failed")
 
     async def on_startup() -> None:
+        try:  # one app process per embedded index: a second one refuses to start
+            embedded_lock.append(single_process.acquire(settings))
+        except ConfigError as exc:
+            log.error("%s", exc)
+            raise
         if settings.background_jobs:
             jobs.append(asyncio.create_task(periodic_jobs()))
 
@@ -104,6 +113,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         for task in jobs:
             task.cancel()
         await db.dispose()
+        while embedded_lock:
+            single_process.release(embedded_lock.pop())
 
     return Litestar(
         route_handlers=route_handlers(),

@@ -8,6 +8,7 @@ from expertnet.audit import cli as audit_cli
 from expertnet.config import ConfigError, get_settings
 from expertnet.consultations import cli as consultations_cli
 from expertnet.core.cli import migrate
+from expertnet.core.security import use_hash_profile
 from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
 from expertnet.members import cli as members_cli
@@ -23,6 +24,7 @@ def main() -> None:
         settings = get_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    use_hash_profile(settings)
     register_handlers(settings)  # a command that writes may drain the outbox before it returns
 
 

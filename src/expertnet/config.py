@@ -57,6 +57,7 @@ class Settings:
     database_url: str = ""
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_index_prefix: str = ""  # prepended to every index uid: several deployments (or test runs) share one server
     secret_key: str = DEV_SECRET
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
@@ -85,6 +86,7 @@ class Settings:
     retention_days: tuple[tuple[str, int], ...] = tuple(RETENTION_DEFAULT_DAYS.items())
     retention_action: str = "flag"  # flag: list for an admin's review; erase: erase at once
     retention_interval_minutes: int = 60
+    password_hash_profile: str = "standard"  # "test": cheap argon2 parameters, allowed only with env "test"
 
     @property
     def is_dev(self) -> bool:
@@ -102,9 +104,20 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def check_hash_profile(self) -> None:
+        if self.password_hash_profile not in {"standard", "test"}:
+            raise ConfigError(
+                f"EXPERTNET_PASSWORD_HASH_PROFILE: must be standard or test, not {self.password_hash_profile!r}"
+            )
+        if self.password_hash_profile == "test" and self.env != "test":
+            raise ConfigError(
+                "EXPERTNET_PASSWORD_HASH_PROFILE: test (cheap password hashes) is allowed only with EXPERTNET_ENV=test"
+            )
+
     def validate(self) -> "Settings":
         if self.env not in {"development", "test", "production"}:
             raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
+        self.check_hash_profile()
         if not self.is_dev:
             if self.secret_key == DEV_SECRET or len(self.secret_key.encode()) < 32:
                 raise ConfigError(
@@ -139,6 +152,7 @@ def load_settings() -> Settings:
         database_url=database_url,
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
+        meili_index_prefix=_env("MEILI_INDEX_PREFIX", "") or "",
         secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
@@ -164,6 +178,7 @@ def load_settings() -> Settings:
         retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),
         retention_action=(_env("RETENTION_ACTION", "flag") or "flag").strip().lower(),
         retention_interval_minutes=_int("RETENTION_INTERVAL_MINUTES", 60),
+        password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",
     ).validate()
 
 

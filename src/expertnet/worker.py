@@ -34,7 +34,7 @@ async def run_jobs(db: Database) -> None:
         await module.run_periodic(db)
 
 
-async def run_worker(settings: Settings, poll_seconds: float = 0.5, once: bool = False) -> None:
+async def run_worker(settings: Settings, poll_seconds: float = 0.2, once: bool = False) -> None:
     register_handlers(settings)
     db = Database(settings)
     stop = asyncio.Event()
@@ -44,6 +44,10 @@ async def run_worker(settings: Settings, poll_seconds: float = 0.5, once: bool =
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    try:  # load the vocabulary and open the indexes now, not when the first change waits for them
+        await asyncio.to_thread(indexer.get_search, settings)
+    except Exception:  # noqa: BLE001 - an engine that is down now is retried by the outbox later
+        log.exception("search engine not ready at start-up; index events wait in the outbox")
     log.info("worker started")
     try:
         while not stop.is_set():

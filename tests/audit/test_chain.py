@@ -236,6 +236,7 @@ def test_production_refuses_to_start_without_an_audit_key(monkeypatch, tmp_path)
     monkeypatch.setenv("EXPERTNET_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("EXPERTNET_SECRET_KEY", "s3cr3t-" + os.urandom(24).hex())
     monkeypatch.delenv("EXPERTNET_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("EXPERTNET_PASSWORD_HASH_PROFILE", raising=False)
     with pytest.raises(ConfigError, match="EXPERTNET_AUDIT_KEY"):
         load_settings()
     monkeypatch.setenv("EXPERTNET_AUDIT_KEY", " " * 40)

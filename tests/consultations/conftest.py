@@ -1,4 +1,4 @@
-"""Helpers for the consultation desk tests: members through the API, rows through the database."""
+"""Helpers for the consultation desk tests: members from tests/factories.py, the desk through the API."""
 import json
 from dataclasses import dataclass
 
@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from expertnet.core.models import AuditEntry, OutboxEvent
+from tests import factories
 
 
 @dataclass
@@ -21,8 +22,8 @@ class Desk:
 
     def expert(self, *, categories=("numismatics",), specialties=("Roman Imperial coinage",), bio="", languages=("sr", "en"),
                country="RS", coverage=(), market_ties=False, organisation="National Museum", **profile):
-        user = self.env.member(
-            "expert",
+        user = factories.expert(
+            self.env,
             languages=list(languages),
             country=country,
             organisation=organisation,
@@ -36,8 +37,6 @@ class Desk:
         )
         if profile:
             self.update_profile(user, **profile)
-        me = self.client.get("/api/v1/experts/me", headers=user.headers).json()
-        user.extra["external_id"] = me["external_id"]
         return user
 
     def update_profile(self, user, **changes):

@@ -5,17 +5,25 @@ top-1: the first candidate is the request's `expected` expert.
 top-3: one of the first three candidates is in the request's `acceptable` list.
 Hard constraints are checked on every returned candidate, independently of the routing code, from
 the directory file itself. The data set is never adjusted to the engine.
+
+It runs on both engines: on the Meilisearch leg the directory reaches Meilisearch through the
+outbox, an embedded Tantivy index is rebuilt from the same database, and both must give the same
+top candidates for every request.
 """
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from expertnet.consultations import routing
 from expertnet.consultations.cli import parse_line
-from expertnet.search.indexer import get_search
+from expertnet.db import Database
+from expertnet.search.indexer import get_search, rebuild_experts
 
+from tests.conftest import run_async
 from tests.consultations.routing_helpers import import_directory
+from tests.search import meili
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "routing_eval"
 TOP1_TARGET = 0.9
@@ -43,12 +51,17 @@ def _violations(expert: dict, request: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.skipif(not (DATA / "requests.jsonl").exists(), reason="routing evaluation set not present")
-def test_routing_evaluation(env):
-    experts, lines = _load()
-    import_directory(env, experts)
-    by_external = {e["external_id"]: e for e in experts}
+@pytest.fixture(params=["tantivy", "meili"])
+def engine(request) -> str:
+    return request.param
 
+
+@pytest.fixture
+def settings(settings, engine, request):
+    return meili.on_meili(settings, request) if engine == "meili" else settings
+
+
+def _route_all(env, search_settings, lines):
     async def route_all(session):
         results = []
         for line in lines:
@@ -61,12 +74,38 @@ def test_routing_evaluation(env):
                 languages=list(request.languages), urgency=request.urgency,
                 exclude_market_ties=request.exclude_market_ties,
             )
-            top3 = await routing.rank_candidates(session, get_search(env.settings), spec, top=3)
-            wide = await routing.rank_candidates(session, get_search(env.settings), spec, top=50)
+            top3 = await routing.rank_candidates(session, get_search(search_settings), spec, top=3)
+            wide = await routing.rank_candidates(session, get_search(search_settings), spec, top=50)
             results.append((raw, top3, wide))
         return results
 
-    results = env.db_run(route_all)
+    return env.db_run(route_all)
+
+
+def _rebuild_tantivy(settings) -> None:
+    async def go():
+        db = Database(settings)
+        try:
+            await rebuild_experts(db)
+        finally:
+            await db.dispose()
+
+    run_async(go())
+
+
+@pytest.mark.skipif(not (DATA / "requests.jsonl").exists(), reason="routing evaluation set not present")
+def test_routing_evaluation(env, engine):
+    experts, lines = _load()
+    import_directory(env, experts)
+    by_external = {e["external_id"]: e for e in experts}
+    results = _route_all(env, env.settings, lines)
+    if engine == "meili":
+        embedded = replace(env.settings, meili_url=None, meili_key=None, meili_index_prefix="")
+        _rebuild_tantivy(embedded)
+        on_tantivy = {raw["external_id"]: [c.external_id for c in top3] for raw, top3, _ in _route_all(env, embedded, lines)}
+        differ = [(raw["external_id"], [c.external_id for c in top3], on_tantivy[raw["external_id"]])
+                  for raw, top3, _ in results if [c.external_id for c in top3] != on_tantivy[raw["external_id"]]]
+        assert not differ, f"top candidates differ (request, Meilisearch, Tantivy): {differ}"
     top1 = top3_hits = 0
     misses = []
     broken = []

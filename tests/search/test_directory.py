@@ -1,4 +1,4 @@
-"""Directory search through the API and the CLI, on the embedded default (Tantivy)."""
+"""Directory search through the API and the CLI, on both engines (tests/search/conftest.py)."""
 import json
 from dataclasses import replace
 
@@ -186,3 +186,10 @@ def test_browse_facet_counts_follow_changes(env, cli, tmp_path):
     assert numismatics() == before
     env.member("expert")  # a numismatist by default
     assert numismatics() == before + 1
+
+
+def test_the_app_searches_the_engine_under_test(env, engine):
+    """The API tests of this directory run on both engines: the app reports the one it uses."""
+    health = env.client.get("/health").json()
+    assert health["search"]["backend"] == {"tantivy": "tantivy", "meili": "meilisearch"}[engine], health
+    assert health["search"]["ok"] is True

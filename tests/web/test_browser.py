@@ -75,6 +75,7 @@ def live(sqlite_template, tmp_path_factory):
         secret_key=TEST_SECRET,
         inline_worker=True,
         base_url="http://127.0.0.1",
+        password_hash_profile="test",
     )
     with LiveServer(settings) as server, httpx.Client(base_url=server.url, timeout=30) as api:
         # Seed through the public API, like the other tests do (Env works with any httpx-like client).

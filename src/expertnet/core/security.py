@@ -11,7 +11,19 @@ from jose import JWTError, jwt
 
 from expertnet.config import Settings
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+HASH_PROFILES = {
+    "standard": PasswordHasher(),  # argon2id with the library's current recommended parameters
+    # Tests only (EXPERTNET_ENV=test): the same algorithm at the lowest cost, about 500 times cheaper.
+    "test": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+}
+_hasher = HASH_PROFILES["standard"]
+
+
+def use_hash_profile(settings: Settings) -> None:
+    """Choose this process's password hasher from the settings (the app and the CLI call it)."""
+    global _hasher
+    settings.check_hash_profile()  # refuses the test profile outside EXPERTNET_ENV=test
+    _hasher = HASH_PROFILES[settings.password_hash_profile]
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from expertnet.config import Settings, get_settings
+from expertnet.config import ConfigError, Settings, get_settings
 from expertnet.core.cli import migrate
 from expertnet.demo.seed import DEMO_ACCOUNTS, seed_demo
 
@@ -43,7 +43,13 @@ def register(main: click.Group) -> None:
         """Migrate, optionally load demo data, and serve the desk."""
         import uvicorn
 
+        from expertnet.search import single_process
+
         settings = get_settings()
+        try:  # say it before migrating or serving; the app's start-up holds the same lock
+            single_process.acquire(settings)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
         migrate()
         if with_demo:
             result = asyncio.run(seed_demo(settings, experts, 7))

@@ -31,12 +31,12 @@ __all__ = [
 
 
 def make_backend(data_dir: Path, meili_url: str | None, meili_key: str | None,
-                 synonyms: dict[str, list[str]] | None = None) -> SearchBackend:
+                 synonyms: dict[str, list[str]] | None = None, meili_index_prefix: str = "") -> SearchBackend:
     """Meilisearch when a URL is configured, else the embedded Tantivy index under data_dir."""
     if meili_url:
         from expertnet.search.meili_backend import MeiliBackend
 
-        return MeiliBackend(meili_url, meili_key, synonyms)
+        return MeiliBackend(meili_url, meili_key, synonyms, index_prefix=meili_index_prefix)
     from expertnet.search.tantivy_backend import TantivyBackend
 
     return TantivyBackend(Path(data_dir), synonyms)

@@ -34,8 +34,9 @@ IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]
 
 
 @lru_cache(maxsize=8)
-def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None) -> AsyncSearch:
-    backend = make_backend(Path(data_dir), meili_url, meili_key, synonyms=get_vocabulary().synonyms())
+def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None, meili_prefix: str = "") -> AsyncSearch:
+    backend = make_backend(Path(data_dir), meili_url, meili_key, synonyms=get_vocabulary().synonyms(),
+                           meili_index_prefix=meili_prefix)
     for name in (EXPERTS, CONSULTATIONS):
         backend.ensure_index(name)
     return AsyncSearch(backend)
@@ -43,7 +44,8 @@ def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None) -> 
 
 def get_search(settings: Settings) -> AsyncSearch:
     """One search client per process and configuration (the app hands it to handlers as `search`)."""
-    return _search_for(str(settings.data_dir.resolve()), settings.meili_url, settings.meili_key)
+    return _search_for(str(settings.data_dir.resolve()), settings.meili_url, settings.meili_key,
+                       settings.meili_index_prefix)
 
 
 def register() -> None:

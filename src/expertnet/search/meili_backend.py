@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -45,6 +46,9 @@ from expertnet.search.definitions import (
 PRE_TAG = "\ue000"
 POST_TAG = "\ue001"
 _STRIP_TAGS = str.maketrans({PRE_TAG: None, POST_TAG: None})
+# A typo match comes back with only the query word's length marked ("<mark>numismatic</mark>s"):
+# widen every mark to the whole words it touches, as the shared highlighter marks them.
+_PARTIAL_MARK = re.compile(rf"([^\W_]*){PRE_TAG}([^{POST_TAG}]*){POST_TAG}([^\W_]*)")
 # matching="any": drop the most frequent (least telling) words first when not all words match.
 ANY_MATCHING_STRATEGY = "frequency"
 CROP_WORDS = 30
@@ -183,6 +187,7 @@ def to_meili(defn: IndexDefinition, doc: dict) -> dict:
 
 
 def _restore_tags(text: str) -> str:
+    text = _PARTIAL_MARK.sub(rf"{PRE_TAG}\1\2\3{POST_TAG}", text)
     return html.escape(text).replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
 
 

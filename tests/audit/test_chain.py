@@ -247,7 +247,7 @@ def test_production_refuses_to_start_without_an_audit_key(monkeypatch, tmp_path)
 
 
 def test_the_app_cannot_change_or_delete_rows(env, insider):
-    """After the migrations the append-only triggers still stand (0004 re-chains without a table copy)."""
+    """After the migrations the append-only triggers still stand (0005 re-chains without a table copy)."""
     _activity(env, 1)
     row = insider.rows()[0]
     for statement in ("UPDATE audit_log SET reason = 'x' WHERE id = :id", "DELETE FROM audit_log WHERE id = :id"):

@@ -1,4 +1,4 @@
-"""Migration 0004 upgrades an existing (SHA-256) audit chain to the keyed chain, and refuses to
+"""Migration 0005 upgrades an existing (SHA-256) audit chain to the keyed chain, and refuses to
 re-sign a chain that was already altered. Runs on SQLite and PostgreSQL."""
 import asyncio
 import os
@@ -85,7 +85,7 @@ def _report(settings: Settings) -> audit.Report:
 
 def test_an_existing_chain_is_rechained_under_the_key(empty_db):
     url = empty_db.database_url
-    _alembic(url, command.upgrade, "0003")
+    _alembic(url, command.upgrade, "0004")
     _legacy_rows(url, 5)
     _alembic(url, command.upgrade, "head")
     report = _report(empty_db)
@@ -107,7 +107,7 @@ def test_an_existing_chain_is_rechained_under_the_key(empty_db):
     report = _report(empty_db)
     assert report.intact and report.rows == 6
     # Downgrading restores the old scheme, which the old code verified.
-    _alembic(url, command.downgrade, "0003")
+    _alembic(url, command.downgrade, "0004")
 
     async def legacy_ok():
         engine = create_async_engine(url)
@@ -127,7 +127,7 @@ def test_an_existing_chain_is_rechained_under_the_key(empty_db):
 
 def test_an_altered_chain_is_not_rechained(empty_db):
     url = empty_db.database_url
-    _alembic(url, command.upgrade, "0003")
+    _alembic(url, command.upgrade, "0004")
     _legacy_rows(url, 4, break_at=2)
     with pytest.raises(RuntimeError, match="broken at row 3"):
         _alembic(url, command.upgrade, "head")

@@ -187,10 +187,11 @@ def test_an_unknown_hint_is_refused_by_name():
 
 
 def test_given_categories_of_the_tuning_set_are_never_overruled():
-    # in the tuning set every given category is right: ordinary wording must not outweigh it
+    # in the tuning set every given category is right (but for the requests marked as misleading):
+    # ordinary wording must not outweigh it
     for line in (EVAL / "requests.jsonl").read_text("utf-8").splitlines():
         row = json.loads(line)
-        if row["category"]:
+        if row["category"] and "misleading_category" not in row.get("traps", ()):
             u = understand(f"{row['title']}\n{row['description']}", category_hint=row["category"], embed=False)
             assert u.category == row["category"], (row["external_id"], u.categories)
 

@@ -386,7 +386,9 @@ def test_named_service_outranks_the_object(vocab):
 
 
 def test_infer_categories_on_the_evaluation_requests(vocab):
-    requests = [r for r in load_jsonl("requests.jsonl") if r["category"]]
+    # a misleading category is, by design, not what the text names
+    requests = [r for r in load_jsonl("requests.jsonl")
+                if r["category"] and "misleading_category" not in r.get("traps", ())]
     hits = sum(top_category(vocab, r["title"] + ". " + r["description"]) == r["category"] for r in requests)
     assert hits / len(requests) >= 0.95, f"{hits}/{len(requests)}"
 
@@ -453,7 +455,7 @@ def test_requests_file_and_expected_experts():
     fields = {"external_id", "title", "description", "category", "location_country", "object_origin_country",
               "languages", "urgency", "exclude_market_ties", "expected", "acceptable", "why"}
     for r in requests:
-        assert set(r) == fields, r["external_id"]
+        assert set(r) - {"traps"} == fields, r["external_id"]
         assert r["category"] is None or r["category"] in CATEGORY_SLUGS
         assert r["urgency"] in {"routine", "urgent", "critical"}
         assert r["expected"] and set(r["expected"]) <= set(r["acceptable"])
@@ -461,7 +463,7 @@ def test_requests_file_and_expected_experts():
             assert rid in experts, (r["external_id"], rid)
         for rid in r["expected"]:
             assert eligible(experts[rid], r), (r["external_id"], rid)
-            if r["category"]:
+            if r["category"] and "misleading_category" not in r.get("traps", ()):
                 assert r["category"] in experts[rid]["categories"], (r["external_id"], rid)
     assert sum(r["category"] is None for r in requests) >= 10
     assert sum(r["exclude_market_ties"] for r in requests) >= 8

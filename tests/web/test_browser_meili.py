@@ -35,6 +35,7 @@ def live(sqlite_template, tmp_path_factory):
         secret_key=TEST_SECRET,
         inline_worker=True,
         base_url="http://127.0.0.1",
+        password_hash_profile="test",
     )
     settings = replace(settings, meili_url=url, meili_key=key, meili_index_prefix=prefix)
     try:

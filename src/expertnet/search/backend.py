@@ -97,6 +97,15 @@ class SearchBackend(Protocol):
 
     def count(self, name: str) -> int: ...
 
+    def set_vectors(self, name: str, vectors: dict) -> None:
+        """Dense vectors by document id (float array, or None to remove one): the vector leg."""
+        ...
+
+    def vector_search(self, name: str, q: SearchQuery, vector: Any, k: int, min_similarity: float) -> SearchResult:
+        """Up to ``k`` documents by cosine to ``vector`` (>= ``min_similarity``), best first, with
+        ``q``'s filters, ranges and authorization clause applied; ``q.text`` is ignored."""
+        ...
+
     def health(self) -> dict: ...
 
     def close(self) -> None: ...
@@ -132,6 +141,12 @@ class AsyncSearch:
 
     async def count(self, name: str) -> int:
         return await self._run(self.backend.count, name)
+
+    async def set_vectors(self, name: str, vectors: dict) -> None:
+        await self._run(self.backend.set_vectors, name, vectors)
+
+    async def vector_search(self, name: str, q: SearchQuery, vector: Any, k: int, min_similarity: float) -> SearchResult:
+        return await self._run(self.backend.vector_search, name, q, vector, k, min_similarity)
 
     async def health(self) -> dict:
         return await self._run(self.backend.health)

@@ -28,11 +28,11 @@ def _concepts_of(text: str) -> tuple[str, ...]:
 
 
 def expert_document(expert: Expert, member: Member) -> dict:
-    vocabulary = get_vocabulary()
     concepts = set(get_vocabulary().concept_ids(expert.bio)) if expert.bio else set()
     for specialty in expert.specialties:
         concepts.update(_concepts_of(specialty))
-    concepts.update(f"category:{slug}" for slug in expert.categories if f"category:{slug}" in vocabulary.concepts())
+    # every category, in the vocabulary or not: the concept leg of a search looks categories up here
+    concepts.update(f"category:{slug}" for slug in expert.categories)
     answered = expert.offers_answered / expert.offers_received if expert.offers_received else 0.5
     return {
         "id": str(expert.id),

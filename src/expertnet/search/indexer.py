@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import anyio.from_thread
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
@@ -17,11 +18,15 @@ from expertnet.core import outbox
 from expertnet.core.models import OutboxEvent
 from expertnet.db import Database
 from expertnet.experts import repository as experts
+from expertnet.matching import vectors
+from expertnet.matching.embedder import get_embedder
 from expertnet.matching.vocabulary import get_vocabulary
 from expertnet.search import AsyncSearch, consultation_index, make_backend
 from expertnet.search.documents import expert_document
+from expertnet.search.vector_index import VECTOR_KEY
 
 EXPERTS = "experts"
+VECTORS_TOPIC = "vectors.expert"  # follow-up of index.expert: the dense vectors, after the words
 CONSULTATIONS = consultation_index.INDEX
 CHUNK = 1000
 # Bumped on every write this process makes to an index (caches of derived results key on it).
@@ -51,6 +56,7 @@ def get_search(settings: Settings) -> AsyncSearch:
 def register() -> None:
     outbox.register("index.expert", index_experts)
     outbox.register("index.consultation", index_consultations)
+    outbox.register(VECTORS_TOPIC, index_vectors)
 
 
 def event_ids(events: list[OutboxEvent]) -> list[int]:
@@ -64,7 +70,16 @@ def event_ids(events: list[OutboxEvent]) -> list[int]:
 
 
 async def expert_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
-    return [expert_document(expert, member) for expert, member in await experts.with_members(session, ids)]
+    """Expert documents, each with its stored vector (or None: not computed yet) as ``_vector``."""
+    rows = await experts.with_members(session, ids)
+    stored = await vectors.stored_vectors(session, [expert.id for expert, _ in rows])
+    docs = []
+    for expert, member in rows:
+        doc = expert_document(expert, member)
+        blob = stored.get(expert.id)
+        doc[VECTOR_KEY] = None if blob is None else np.frombuffer(blob, dtype="<f2")
+        docs.append(doc)
+    return docs
 
 
 async def sync_documents(db: Database, index: str, ids: list[int], load: LoadDocuments, chunk: int = CHUNK) -> None:
@@ -84,7 +99,38 @@ async def sync_documents(db: Database, index: str, ids: list[int], load: LoadDoc
 
 
 async def index_experts(db: Database, events: list[OutboxEvent]) -> None:
-    await sync_documents(db, EXPERTS, event_ids(events), expert_documents)
+    ids = event_ids(events)
+    await sync_documents(db, EXPERTS, ids, expert_documents)
+    await announce_vectors(db, ids)
+
+
+async def announce_vectors(db: Database, ids: list[int]) -> None:
+    """Vectors follow the words in events of their own: an expert is searchable by words and
+    concepts as soon as it is indexed, and by meaning once its vector is computed."""
+    if not ids or get_embedder(db.settings) is None:
+        return
+    async with db.sessionmaker() as session:
+        await outbox.emit_many(session, VECTORS_TOPIC, "bulk", [
+            {"ids": ids[start : start + vectors.FILL_CHUNK]} for start in range(0, len(ids), vectors.FILL_CHUNK)
+        ])
+        await session.commit()
+
+
+async def index_vectors(db: Database, events: list[OutboxEvent]) -> None:
+    """Recompute the vectors whose profile changed, store them, and hand them to the engine."""
+    ids = event_ids(events)
+    for start in range(0, len(ids), vectors.FILL_CHUNK):
+        part = ids[start : start + vectors.FILL_CHUNK]
+        async with db.sessionmaker() as session:
+            stats = await vectors.fill_vectors(session, part)
+            await session.commit()
+        if stats is None:
+            return
+        changed: dict[str, object] = {str(i): v for i, v in stats.computed.items()}
+        changed.update({str(i): None for i in stats.deleted})
+        if changed:
+            WRITES["count"] += 1
+            await get_search(db.settings).set_vectors(EXPERTS, changed)
 
 
 async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:

@@ -10,6 +10,7 @@ from expertnet.core.auth import Principal
 from expertnet.core.errors import BadRequest, field_error
 from expertnet.search import AsyncSearch, Range, SearchQuery, SearchResult
 from expertnet.search.consultation_index import principals
+from expertnet.search.hybrid import hybrid_search
 from expertnet.search.indexer import CONSULTATIONS, EXPERTS, WRITES
 from expertnet.search.schemas import (
     ConsultationHit,
@@ -68,7 +69,7 @@ def _facet_key(query: SearchQuery) -> tuple | None:
 async def _search_with_cached_facets(search: AsyncSearch, query: SearchQuery) -> SearchResult:
     key = _facet_key(query)
     if key is None:
-        return await search.search(EXPERTS, query)
+        return await hybrid_search(search, EXPERTS, query)
     cache = _facet_cache.setdefault(search, {})
     now = time.monotonic()
     cached = cache.get(key)

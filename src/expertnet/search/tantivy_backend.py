@@ -25,7 +25,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tantivy
@@ -49,6 +49,7 @@ from expertnet.search.backend import (
     visible_window,
 )
 from expertnet.search.definitions import SORT_SUFFIX, IndexDefinition, load_definition
+from expertnet.search.vector_index import VectorIndex, vectors_of
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ BATCH_HEAP = 48_000_000
 BULK_HEAP = 128_000_000
 BULK_THRESHOLD = 5_000
 LOCK_WAIT_SECONDS = 10.0
+VECTOR_CANDIDATES_PER_HIT = 4  # nearest vectors fetched per wanted hit, before the filters drop some
 
 
 def build_schema(defn: IndexDefinition) -> tantivy.Schema:
@@ -279,6 +281,7 @@ class TantivyBackend:
         self._live: dict[str, _Live] = {}
         self._open_lock = threading.Lock()
         self._stale: set[str] = set()
+        self._vector_indexes: dict[str, VectorIndex] = {}
         # Facet counts run beside the top-k search (both release the GIL): latency is the longer of
         # the two instead of their sum.
         self._facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tantivy-facets")
@@ -397,11 +400,45 @@ class TantivyBackend:
         clean = [clean_document(defn, d) for d in docs]  # all or nothing
         if clean:
             self._write(name, [("upsert", clean)])
+            self.set_vectors(name, vectors_of(defn.primary_key, docs))
 
     def delete(self, name: str, ids: list[str]) -> None:
         ids = [i for i in ids if isinstance(i, str) and i]
         if ids:
             self._write(name, [("delete", ids)])
+            self._vectors(name).remove(ids)
+
+    def _vectors(self, name: str) -> VectorIndex:
+        index = self._vector_indexes.get(name)
+        if index is None:
+            index = self._vector_indexes.setdefault(name, VectorIndex(self._base(name)))
+        return index
+
+    def set_vectors(self, name: str, vectors: dict) -> None:
+        self._vectors(name).set(vectors)
+
+    def vector_search(self, name: str, q: SearchQuery, vector, k: int, min_similarity: float) -> SearchResult:
+        """The ``k`` documents nearest ``vector`` (cosine >= ``min_similarity``) that pass the
+        query's filters, ranges and authorization clause: candidates from numpy, then checked
+        against the index with the same filter query as every other search."""
+        defn = self._defn(name)
+        pq = prepare_query(defn, replace(q, text="", facets=[], sort=[], boost={}, offset=0, limit=k), self.synonyms)
+        if pq.matches_nothing or k <= 0:
+            return SearchResult(hits=[], total=0, facets={})
+        nearest = self._vectors(name).nearest(vector, VECTOR_CANDIDATES_PER_HIT * k, min_similarity)
+        if not nearest:
+            return SearchResult(hits=[], total=0, facets={})
+        live = self._get(name)
+        pq.filters = {**pq.filters, defn.primary_key: [doc_id for doc_id, _ in nearest]}
+        searcher = live.index.searcher()
+        res = searcher.search(build_query(defn, live.schema, pq), len(nearest))
+        docs = {}
+        for _, address in res.hits:
+            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            docs[doc[defn.primary_key]] = doc
+        hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
+                for doc_id, score in nearest if doc_id in docs][:k]
+        return SearchResult(hits=hits, total=len(hits), facets={})
 
     def search(self, name: str, q: SearchQuery) -> SearchResult:
         defn = self._defn(name)

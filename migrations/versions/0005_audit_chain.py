@@ -5,8 +5,8 @@ it now would launder the tampering), then every row gets its position and is re-
 audit key (EXPERTNET_AUDIT_KEY, or the development key file). PostgreSQL also refuses TRUNCATE,
 which row triggers do not see.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 """
 import hashlib
@@ -18,8 +18,8 @@ from alembic import context, op
 
 import expertnet.db
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -46,7 +46,7 @@ def _legacy(row, prev: str) -> str:
 
 
 def _keyed(key: bytes, row, prev: str, seq: int) -> str:
-    # The same bytes as expertnet.core.audit.mac at revision 0004.
+    # The same bytes as expertnet.core.audit.mac at revision 0005.
     return hmac.new(key, b"audit-row:" + _body(row, prev, seq), hashlib.sha256).hexdigest()
 
 

@@ -1,8 +1,8 @@
 """Retention: one row per closed consultation past its review date (flagged, or the tombstone of
 its erased case material)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 import expertnet.db
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

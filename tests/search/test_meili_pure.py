@@ -43,6 +43,7 @@ def test_expert_settings_come_from_the_definition_file():
                                        "open_consultations"]
     # Meilisearch 1.21 (the version CI runs and compose.yaml pins) refuses attributeRank/wordPosition.
     assert s["rankingRules"] == ["words", "typo", "proximity", "attribute", "sort", "exactness"]
+    assert s["embedders"] == {"expertnet": {"source": "userProvided", "dimensions": 512}}
     assert s["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert s["pagination"] == {"maxTotalHits": 10000}
     assert s["faceting"]["maxValuesPerFacet"] == 300

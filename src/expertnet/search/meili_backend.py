@@ -13,11 +13,9 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import meilisearch
-import numpy as np
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
 from expertnet.core.text import fold, tokens
@@ -35,6 +33,7 @@ from expertnet.search.backend import (
     prepare_query,
     visible_window,
 )
+from expertnet.search.meili_vectors import MeiliVectors, meili_vectors
 from expertnet.search.vector_index import VECTOR_KEY
 from expertnet.search.definitions import (
     FOLDED_SUFFIX,
@@ -190,33 +189,6 @@ def to_meili(defn: IndexDefinition, doc: dict, vector: Any = None) -> dict:
     return out
 
 
-def embedder_names(defn: IndexDefinition) -> list[str]:
-    return [n for n, e in (defn.meili.get("embedders") or {}).items() if e.get("source") == "userProvided"]
-
-
-def meili_vectors(defn: IndexDefinition, vector: Any) -> dict[str, Any]:
-    """``{"_vectors": {embedder: [floats] | None}}`` when the index has an embedder, else ``{}``."""
-    names = embedder_names(defn)
-    if not names:
-        return {}
-    values = None if vector is None else [round(float(x), 5) for x in np.asarray(vector, dtype=np.float32).ravel()]
-    return {"_vectors": {n: values for n in names}}
-
-
-def vector_params(defn: IndexDefinition, pq: PreparedQuery, embedder: str, vector: Any, k: int,
-                  min_similarity: float) -> dict[str, Any]:
-    """The request body of the vector leg: our query vector, semanticRatio 1, the same filter."""
-    return {
-        "vector": [float(x) for x in np.asarray(vector, dtype=np.float32).ravel()],
-        "hybrid": {"embedder": embedder, "semanticRatio": 1.0},
-        "filter": filter_for(defn, pq),
-        "limit": k,
-        "attributesToRetrieve": list(defn.fields),
-        "showRankingScore": True,
-        "rankingScoreThreshold": (1.0 + min_similarity) / 2.0,
-    }
-
-
 def _restore_tags(text: str) -> str:
     text = _PARTIAL_MARK.sub(rf"{PRE_TAG}\1\2\3{POST_TAG}", text)
     return html.escape(text).replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
@@ -256,7 +228,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- backend ----------------------------------------------------------------------------------
 
 
-class MeiliBackend:
+class MeiliBackend(MeiliVectors):
     def __init__(self, url: str, key: str | None = None,
                  synonyms: dict[str, list[str]] | None = None, *,
                  index_prefix: str = "", definitions_dir=None, timeout: int = 10):
@@ -445,45 +417,6 @@ class MeiliBackend:
         self._drop(new)  # now holds the previous generation
         self._drop(journal)
         return count
-
-    def set_vectors(self, name: str, vectors: dict) -> None:
-        """Partial updates of ``_vectors`` only (the rest of each document is kept). Removals of
-        documents that are gone are skipped: a partial update would create an empty document."""
-        defn = self._defn(name)
-        if not embedder_names(defn):
-            return
-        payload = [{defn.primary_key: i, **meili_vectors(defn, v)} for i, v in vectors.items() if v is not None]
-        if not payload:
-            return
-        self.ensure_index(name)
-        _, targets = self._journal_and_targets(self.uid(name))
-        client = self._client()
-        tasks = [client.index(t).update_documents(chunk, primary_key=defn.primary_key).task_uid
-                 for t in targets for chunk in _chunks(payload, BATCH)]
-        for task_uid in tasks:
-            self._wait(task_uid)
-
-    def vector_search(self, name: str, q: SearchQuery, vector, k: int, min_similarity: float) -> SearchResult:
-        """Meilisearch's hybrid search with ``semanticRatio`` 1 (the vector leg alone; the fusion
-        with the other legs is ours, the same on both engines), the query's filters applied."""
-        defn = self._defn(name)
-        names = embedder_names(defn)
-        pq = prepare_query(defn, replace(q, text="", facets=[], sort=[], boost={}, offset=0, limit=k), self.synonyms)
-        if not names or pq.matches_nothing or k <= 0:
-            return SearchResult(hits=[], total=0, facets={})
-        params = vector_params(defn, pq, names[0], vector, k, min_similarity)
-        try:
-            res = self._client().index(self.uid(name)).search("", params)
-        except MeilisearchApiError as exc:
-            if exc.code == "index_not_found":
-                return SearchResult(hits=[], total=0, facets={})
-            raise
-        hits = []
-        for raw in res.get("hits", []):
-            doc = {key: v for key, v in raw.items() if key in defn.fields}
-            cosine = 2.0 * float(raw.get("_rankingScore", 0.0)) - 1.0  # Meilisearch scores (1 + cos) / 2
-            hits.append(Hit(id=str(doc[defn.primary_key]), score=cosine, document=doc, highlights={}))
-        return SearchResult(hits=hits, total=len(hits), facets={})
 
     def count(self, name: str) -> int:
         try:

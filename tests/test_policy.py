@@ -64,6 +64,8 @@ POLICY = {
     ("GET", "/api/v1/admin/audit"): ADMIN,
     ("GET", "/api/v1/admin/audit/verify"): ADMIN,
     ("GET", "/api/v1/admin/coverage"): ADMIN,
+    ("GET", "/api/v1/admin/retention"): ADMIN,
+    ("POST", "/api/v1/admin/retention/{consultation_id:int}/erase"): ADMIN,
     # Operations and API description
     ("GET", "/health"): PUBLIC,
     ("GET", "/schema"): PUBLIC,
@@ -110,6 +112,8 @@ POLICY = {
     ("GET", "/admin/escalations"): ADMIN,
     ("GET", "/admin/coverage"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/retention"): ADMIN,
+    ("POST", "/admin/retention/{consultation_id:int}/erase"): ADMIN,
 }
 
 ALLOWED = {

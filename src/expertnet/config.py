@@ -14,6 +14,22 @@ MIN_SECRET_BITS = 128
 # Secrets that were published in this repository: never accepted, whatever their length.
 PUBLISHED_SECRETS = frozenset({"dev-only-secret-not-for-production-use-000000", "expertnet-dev-master-key"})
 
+# Days from closing to the retention review, per outcome of a closed consultation (and per status
+# for those that ended without one). The Law Enforcement Directive (EU) 2016/680, Art. 5, asks for
+# time limits for erasure or a periodic review; national law fixes them, so every one is a setting
+# (EXPERTNET_RETENTION_<KEY>_DAYS). The defaults keep case material where proceedings may follow.
+RETENTION_DEFAULT_DAYS = {
+    "seized": 3650,
+    "referred": 3650,
+    "returned": 3650,
+    "released": 1095,
+    "inconclusive": 1095,
+    "other": 1095,
+    "expired": 365,
+    "withdrawn": 365,
+}
+RETENTION_ACTIONS = ("flag", "erase")
+
 
 class ConfigError(RuntimeError):
     pass
@@ -74,6 +90,12 @@ class Settings:
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
+    audit_checkpoint_minutes: int = 5
+    # (key, days) pairs, see RETENTION_DEFAULT_DAYS; a tuple keeps Settings hashable
+    retention_days: tuple[tuple[str, int], ...] = tuple(RETENTION_DEFAULT_DAYS.items())
+    retention_action: str = "flag"  # flag: list for an admin's review; erase: erase at once
+    retention_interval_minutes: int = 60
     password_hash_profile: str = "standard"  # "test": cheap argon2 parameters, allowed only with env "test"
 
     @property
@@ -112,6 +134,18 @@ class Settings:
                 raise ConfigError(
                     f"EXPERTNET_SECRET_KEY: {problem}; production needs a random secret of at least "
                     f"{MIN_SECRET_BYTES} bytes (e.g. {secrets.token_urlsafe(48)!r})"
+                )
+        if self.retention_action not in RETENTION_ACTIONS:
+            raise ConfigError(f"EXPERTNET_RETENTION_ACTION: must be flag or erase, not {self.retention_action!r}")
+        for key, days in self.retention_days:
+            if days < 1:
+                raise ConfigError(f"EXPERTNET_RETENTION_{key.upper()}_DAYS: must be at least 1, not {days}")
+        if not self.is_dev:
+            audit_key = (self.audit_key or "").strip()
+            if len(audit_key.encode()) < 32 or len(set(audit_key)) < 8 or audit_key == self.secret_key.strip():
+                raise ConfigError(
+                    "EXPERTNET_AUDIT_KEY: set a random key of at least 32 bytes outside development, not the "
+                    f"EXPERTNET_SECRET_KEY (e.g. {secrets.token_urlsafe(48)!r}); keep it out of the database"
                 )
         return self
 
@@ -201,6 +235,11 @@ def load_settings() -> Settings:
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        audit_key=_env("AUDIT_KEY"),
+        audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
+        retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),
+        retention_action=(_env("RETENTION_ACTION", "flag") or "flag").strip().lower(),
+        retention_interval_minutes=_int("RETENTION_INTERVAL_MINUTES", 60),
         password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",
     ).validate()
 

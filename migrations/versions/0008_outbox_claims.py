@@ -1,7 +1,7 @@
 """Outbox claims: the owner of a lease (host:pid), so a dead worker's events come back quickly
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007_outbox_claims
+Revises: 0006 (retention)
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0007_outbox_claims'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -54,10 +54,11 @@ def _iso(stamp: str) -> datetime:
 
 
 def _last_indexing_seconds(meili: tuple[str, str | None, str]) -> float:
-    """Enqueued-to-finished time of the engine's latest document task on the experts index."""
+    """Enqueued-to-finished time of the engine's latest finished document task on the experts index
+    (a later one, e.g. the profile's vector following its words, may still be running)."""
     url, key, prefix = meili
     uid = MeiliBackend(url, key, index_prefix=prefix).uid("experts")
-    r = httpx.get(f"{url}/tasks", params={"indexUids": uid, "types": "documentAdditionOrUpdate", "limit": 1},
+    r = httpx.get(f"{url}/tasks", params={"indexUids": uid, "types": "documentAdditionOrUpdate", "statuses": "succeeded", "limit": 1},
                   headers={"Authorization": f"Bearer {key}"} if key else {}, timeout=10)
     task = r.json()["results"][0]
     return (_iso(task["finishedAt"]) - _iso(task["enqueuedAt"])).total_seconds()

@@ -250,7 +250,23 @@ def settings(db_kind, tmp_path, request) -> Settings:
         inline_worker=True,
         background_jobs=False,
         password_hash_profile="test",
+        register_max_per_ip=100_000,  # tests register many members from the test client's one address
     )
+
+
+class SettlingClient(TestClient):
+    """The TestClient, but each request returns once the app's background outbox drain (the
+    embedded worker, app.Drainer) has handled what the request committed: tests read their writes
+    (search index, notifications) as a user does a moment later. The request itself never waits
+    for it (tests/faults proves that)."""
+
+    def send(self, *args, **kwargs):
+        response = super().send(*args, **kwargs)
+        drainer = getattr(self.app.state, "drainer", None)
+        portal = getattr(self, "blocking_portal", None)
+        if drainer is not None and portal is not None:
+            portal.call(drainer.settle)
+        return response
 
 
 @dataclass
@@ -324,9 +340,9 @@ class Env:
             else:
                 body[key] = value
         r = self.client.post("/api/v1/auth/register", json=body)
-        assert r.status_code == 201, r.text
-        out = r.json()
+        assert r.status_code == 202, r.text
         tokens = self.login(body["email"], body["password"])
+        out = self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
         return User(out["id"], body["email"], body["password"], role, tokens["access_token"], tokens["refresh_token"], out)
 
     def approve(self, user: User, **body) -> dict:
@@ -347,7 +363,7 @@ def env(settings) -> Env:
     from expertnet.app import create_app
 
     app = create_app(settings)
-    with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
+    with SettlingClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
         yield Env(settings, client)
 
 

@@ -32,10 +32,16 @@ def register(main: click.Group) -> None:
             click.echo(f"{len(result.errors)} error(s); nothing was imported", err=True)
             sys.exit(1)
         click.echo(f"imported: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+        if result.unindexed:
+            click.echo(
+                f"indexing continues in the worker: {result.unindexed} of {len(result.event_ids)} index event(s) are "
+                "not processed yet, so some of these experts are not searchable yet. Follow it with `expertnet "
+                "worker` running and GET /health as an administrator (outbox pending), or `expertnet search experts`.",
+                err=True,
+            )
 
 
 async def _import(lines: list[str]):
-    from expertnet.core import outbox
     from expertnet.db import Database
     from expertnet.experts import importer
 
@@ -53,10 +59,11 @@ async def _import(lines: list[str]):
                     await session.rollback()
                     return result
                 await session.commit()
-        # The outbox is the only path to the index; drain it so the experts are searchable on return
-        # (the command group registered the handlers).
+        # The outbox is the only path to the index. Wait until this import's own events are processed
+        # (here, or by a worker that holds them), so the experts are searchable on return; after
+        # EXPERTNET_IMPORT_WAIT_SECONDS say that indexing goes on in the worker.
         with progress_bar("indexing", None):
-            await outbox.drain(db)
+            result.unindexed = await importer.wait_until_indexed(db, result.event_ids, settings.import_wait_seconds)
         return result
     finally:
         await db.dispose()

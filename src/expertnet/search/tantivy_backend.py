@@ -62,7 +62,8 @@ BULK_HEAP = 128_000_000
 BULK_THRESHOLD = 5_000
 LOCK_WAIT_SECONDS = 10.0
 VECTOR_CANDIDATES_PER_HIT = 2  # nearest vectors fetched per wanted hit (divided by the filter's share)
-EXACT_FILTER_MAX = 5_000  # a filter leaving at most this many documents: exact scan of just those
+EXACT_FILTER_MAX = 2_000  # a filter leaving at most this many documents: exact scan of just those (reading
+# their ids costs about 5 us each)
 
 
 # --- files and locks --------------------------------------------------------------------------
@@ -317,20 +318,31 @@ class TantivyBackend:
         ids = self._allowed_ids(defn, searcher, allowed_query, allowed) if allowed <= EXACT_FILTER_MAX else None
         if ids is not None:
             nearest = vectors.nearest(vector, k, min_similarity, allowed=ids)
-            docs = self._documents(defn, live, pq, [doc_id for doc_id, _ in nearest])
         else:
             share = min(1.0, allowed / total_vectors)
             want = int(VECTOR_CANDIDATES_PER_HIT * k / max(share, 1e-6))
             while True:
                 exact = want >= total_vectors
-                nearest = vectors.nearest(vector, min(want, total_vectors), min_similarity, exact=exact)
-                docs = self._documents(defn, live, pq, [doc_id for doc_id, _ in nearest])
-                if exact or len(docs) >= k or len(nearest) < min(want, total_vectors):
+                candidates = vectors.nearest(vector, min(want, total_vectors), min_similarity, exact=exact)
+                passing = self._passing(defn, live, pq, [doc_id for doc_id, _ in candidates])
+                nearest = [(doc_id, score) for doc_id, score in candidates if doc_id in passing]
+                if exact or len(nearest) >= k or len(candidates) < min(want, total_vectors):
                     break  # enough, or every candidate above the floor was looked at
                 want *= 4
+        nearest = nearest[:k]
+        docs = self._documents(defn, live, pq, [doc_id for doc_id, _ in nearest])
         hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
-                for doc_id, score in nearest if doc_id in docs][:k]
+                for doc_id, score in nearest if doc_id in docs]
         return SearchResult(hits=hits, total=len(hits), facets={})
+
+    def _passing(self, defn: IndexDefinition, live: _Live, pq, ids: list[str]) -> set[str]:
+        """Those of ``ids`` that pass ``pq``'s filters: read from the key's fast column (no document
+        is loaded), or from the documents on a generation built without it."""
+        if not ids:
+            return set()
+        pq.filters = {**pq.filters, defn.primary_key: ids}
+        found = self._allowed_ids(defn, live.index.searcher(), build_query(defn, live.schema, pq), len(ids))
+        return set(found) if found is not None else set(self._documents(defn, live, pq, ids))
 
     @staticmethod
     def _allowed_ids(defn: IndexDefinition, searcher, query, count: int) -> list[str] | None:

@@ -60,7 +60,10 @@ async def bench_fill(n: int) -> dict:
     embedder = get_embedder(settings)
     if embedder is None:
         return {"skipped": "embeddings are off"}
-    embedder.encode(["warm up"])  # the model load is not part of the fill rate
+    embedder.encode(["warm up"])  # loading the model and the vocabulary is start-up, not fill rate
+    from expertnet.matching.vocabulary import get_vocabulary
+
+    get_vocabulary()
     records, errors = importer.parse([json.dumps(r, ensure_ascii=False) for r in generate_experts(2 * n, 5)])
     assert not errors, errors[:3]
     db = Database(settings)

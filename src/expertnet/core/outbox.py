@@ -60,7 +60,8 @@ async def backlog(session: AsyncSession) -> dict:
     return {"pending": int(row[0]), "failing": int(row[1]), "oldest_pending_at": row[2]}
 
 
-async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 120) -> int:
+async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 120,
+                     skip_topics: frozenset[str] = frozenset()) -> int:
     """Claim one batch, run the handlers with no transaction held, then record the outcome.
 
     Claiming sets a lease (available_at in the future) and commits at once, so handlers may open
@@ -76,6 +77,8 @@ async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 1
             .order_by(OutboxEvent.id)
             .limit(batch_size)
         )
+        if skip_topics:
+            query = query.where(OutboxEvent.topic.not_in(skip_topics))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         events = list((await session.execute(query)).scalars().all())
@@ -123,11 +126,13 @@ async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 1
     return len(events)
 
 
-async def drain(db: Database, batch_size: int = 500, max_batches: int = 1000) -> int:
-    """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send)."""
+async def drain(db: Database, batch_size: int = 500, max_batches: int = 1000,
+                skip_topics: frozenset[str] = frozenset()) -> int:
+    """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send);
+    events of ``skip_topics`` are left to the worker."""
     total = 0
     for _ in range(max_batches):
-        handled = await drain_once(db, batch_size)
+        handled = await drain_once(db, batch_size, skip_topics=skip_topics)
         if handled == 0:
             break
         total += handled

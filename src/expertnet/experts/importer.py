@@ -48,6 +48,7 @@ class ImportResult:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     expert_ids: list[int] = field(default_factory=list)
+    vectors_pending: bool = False  # their dense vectors are left to the worker
 
     @property
     def ok(self) -> bool:

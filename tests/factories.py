@@ -73,7 +73,7 @@ def admin(env: "Env", email: str = "root-admin@test.example", password: str = "c
 
     async def go(session, settings):
         member = await service.create_admin(session, email, password, "Test Admin")
-        return member.id, issue_pair(settings, member)
+        return member.id, await issue_pair(session, settings, member)
 
     member_id, tokens = unit_of_work(env, go)
     return User(member_id, email, password, "admin", tokens.access_token, tokens.refresh_token)
@@ -91,11 +91,11 @@ def member(env: "Env", role: str = "le_official", *, approve: bool = True, **ove
     admin_id = env.admin.id if approve else None
 
     async def go(session, settings):
-        out = await service.register(session, RegisterIn.model_validate(body))
+        out = await service.register(session, settings, RegisterIn.model_validate(body))
         if admin_id is not None:
             await service.approve(session, settings, await load_principal(session, admin_id), out.id, ApproveIn())
         member_row = await service.get_member(session, out.id)
-        return out.model_dump(mode="json"), issue_pair(settings, member_row)  # `extra`: the registration's answer
+        return out.model_dump(mode="json"), await issue_pair(session, settings, member_row)  # `extra`: the registration's answer
 
     out, tokens = unit_of_work(env, go)
     return User(out["id"], body["email"], body["password"], role, tokens.access_token, tokens.refresh_token, out)

@@ -19,6 +19,7 @@ POLICY = {
     ("POST", "/api/v1/auth/password"): APPLICANT,
     ("POST", "/api/v1/auth/totp/setup"): APPLICANT,
     ("POST", "/api/v1/auth/totp/enable"): APPLICANT,
+    ("POST", "/api/v1/auth/totp/disable"): APPLICANT,
     ("GET", "/api/v1/me"): APPLICANT,
     ("PATCH", "/api/v1/me"): APPLICANT,
     ("GET", "/api/v1/notifications"): APPLICANT,
@@ -63,6 +64,8 @@ POLICY = {
     ("GET", "/api/v1/admin/audit"): ADMIN,
     ("GET", "/api/v1/admin/audit/verify"): ADMIN,
     ("GET", "/api/v1/admin/coverage"): ADMIN,
+    ("GET", "/api/v1/admin/retention"): ADMIN,
+    ("POST", "/api/v1/admin/retention/{consultation_id:int}/erase"): ADMIN,
     # Operations and API description
     ("GET", "/health"): PUBLIC,
     ("GET", "/schema"): PUBLIC,
@@ -109,6 +112,8 @@ POLICY = {
     ("GET", "/admin/escalations"): ADMIN,
     ("GET", "/admin/coverage"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/retention"): ADMIN,
+    ("POST", "/admin/retention/{consultation_id:int}/erase"): ADMIN,
 }
 
 ALLOWED = {

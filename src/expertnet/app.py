@@ -28,6 +28,7 @@ from expertnet.core import outbox
 from expertnet.core.auth import PUBLIC, AuthMiddleware, access, authorize
 from expertnet.core.deps import provide_db_session, provide_principal, provide_search, provide_settings
 from expertnet.core.errors import AppError
+from expertnet.core.limits import LimitsMiddleware
 from expertnet.core.http import (
     app_error_handler,
     http_error_handler,
@@ -43,6 +44,7 @@ from expertnet.members import service as members
 from expertnet.members.auth import load_principal
 from expertnet.members.controllers import AuthController, MeController, VettingController
 from expertnet.notifications import controllers as notifications_api
+from expertnet.retention import controllers as retention_api
 from expertnet.search import controllers as search_api
 from expertnet.search import single_process
 from expertnet.search.indexer import get_search
@@ -71,7 +73,7 @@ async def health(db_session: AsyncSession, state: State) -> dict:
 
 def route_handlers() -> list:
     # Domain packages expose `ROUTES` (a list of controllers / handlers) from their route modules.
-    modules = (search_api, consultations_api, attachments_api, notifications_api, admin_api, pages)
+    modules = (search_api, consultations_api, attachments_api, notifications_api, admin_api, retention_api, pages)
     return [health, AuthController, MeController, VettingController, ExpertProfileController, *(h for m in modules for h in m.ROUTES)]
 
 
@@ -124,7 +126,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             "principal": Provide(provide_principal, sync_to_thread=False),
             "search": Provide(provide_search, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"])],
+        middleware=[
+            DefineMiddleware(LimitsMiddleware, settings=settings),  # before auth, CSRF and any parsing
+            DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"]),
+        ],
         guards=[authorize],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

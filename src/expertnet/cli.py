@@ -4,6 +4,7 @@ import logging
 
 import click
 
+from expertnet.audit import cli as audit_cli
 from expertnet.config import ConfigError, get_settings
 from expertnet.consultations import cli as consultations_cli
 from expertnet.core.cli import migrate
@@ -11,6 +12,7 @@ from expertnet.core.security import use_hash_profile
 from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
 from expertnet.members import cli as members_cli
+from expertnet.retention import cli as retention_cli
 from expertnet.search import cli as search_cli
 from expertnet.worker import register_handlers, run_worker
 
@@ -46,5 +48,5 @@ def worker(once: bool) -> None:
     asyncio.run(run_worker(get_settings(), once=once))
 
 
-for _commands in (members_cli, experts_cli, search_cli, consultations_cli, demo_cli):
+for _commands in (members_cli, experts_cli, search_cli, consultations_cli, demo_cli, audit_cli, retention_cli):
     _commands.register(main)

@@ -1,11 +1,34 @@
 """The one settings object. Every EXPERTNET_* variable is read here and nowhere else."""
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DEV_SECRET = "dev-only-secret-not-for-production-use-000000"
+SECRET_FILE = "secret_key"  # under the data directory, outside production only
+MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
+# Secrets that were published in this repository: never accepted, whatever their length.
+PUBLISHED_SECRETS = frozenset({"dev-only-secret-not-for-production-use-000000", "expertnet-dev-master-key"})
+
+# Days from closing to the retention review, per outcome of a closed consultation (and per status
+# for those that ended without one). The Law Enforcement Directive (EU) 2016/680, Art. 5, asks for
+# time limits for erasure or a periodic review; national law fixes them, so every one is a setting
+# (EXPERTNET_RETENTION_<KEY>_DAYS). The defaults keep case material where proceedings may follow.
+RETENTION_DEFAULT_DAYS = {
+    "seized": 3650,
+    "referred": 3650,
+    "returned": 3650,
+    "released": 1095,
+    "inconclusive": 1095,
+    "other": 1095,
+    "expired": 365,
+    "withdrawn": 365,
+}
+RETENTION_ACTIONS = ("flag", "erase")
 
 
 class ConfigError(RuntimeError):
@@ -42,7 +65,7 @@ class Settings:
     meili_url: str | None = None
     meili_key: str | None = None
     meili_index_prefix: str = ""  # prepended to every index uid: several deployments (or test runs) share one server
-    secret_key: str = DEV_SECRET
+    secret_key: str = ""  # load_settings always sets one (see secret_for)
     jwt_issuer: str = "expertnet"
     jwt_audience: str = "expertnet"
     access_token_minutes: int = 60
@@ -50,6 +73,9 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     login_max_failures_per_ip: int = 50
+    login_max_delay_seconds: int = 60  # past login_max_failures, each failure doubles the wait, up to this
+    register_max_per_ip: int = 10
+    register_window_seconds: int = 3600
     upload_max_bytes: int = 20 * 1024 * 1024
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -64,6 +90,12 @@ class Settings:
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
+    audit_checkpoint_minutes: int = 5
+    # (key, days) pairs, see RETENTION_DEFAULT_DAYS; a tuple keeps Settings hashable
+    retention_days: tuple[tuple[str, int], ...] = tuple(RETENTION_DEFAULT_DAYS.items())
+    retention_action: str = "flag"  # flag: list for an admin's review; erase: erase at once
+    retention_interval_minutes: int = 60
     password_hash_profile: str = "standard"  # "test": cheap argon2 parameters, allowed only with env "test"
 
     @property
@@ -97,12 +129,73 @@ class Settings:
             raise ConfigError(f"EXPERTNET_ENV: must be development, test or production, not {self.env!r}")
         self.check_hash_profile()
         if not self.is_dev:
-            if self.secret_key == DEV_SECRET or len(self.secret_key.encode()) < 32:
+            problem = secret_problem(self.secret_key)
+            if problem:
                 raise ConfigError(
-                    "EXPERTNET_SECRET_KEY: set a random secret of at least 32 bytes outside development "
-                    f"(e.g. {secrets.token_urlsafe(48)!r})"
+                    f"EXPERTNET_SECRET_KEY: {problem}; production needs a random secret of at least "
+                    f"{MIN_SECRET_BYTES} bytes (e.g. {secrets.token_urlsafe(48)!r})"
+                )
+        if self.retention_action not in RETENTION_ACTIONS:
+            raise ConfigError(f"EXPERTNET_RETENTION_ACTION: must be flag or erase, not {self.retention_action!r}")
+        for key, days in self.retention_days:
+            if days < 1:
+                raise ConfigError(f"EXPERTNET_RETENTION_{key.upper()}_DAYS: must be at least 1, not {days}")
+        if not self.is_dev:
+            audit_key = (self.audit_key or "").strip()
+            if len(audit_key.encode()) < 32 or len(set(audit_key)) < 8 or audit_key == self.secret_key.strip():
+                raise ConfigError(
+                    "EXPERTNET_AUDIT_KEY: set a random key of at least 32 bytes outside development, not the "
+                    f"EXPERTNET_SECRET_KEY (e.g. {secrets.token_urlsafe(48)!r}); keep it out of the database"
                 )
         return self
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a secret is too weak to sign tokens, or None. Entropy is estimated from the secret's
+    own character frequencies, so 40 spaces, repeated patterns and short words all fail."""
+    if not secret or not secret.strip():
+        return "not set"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"shorter than {MIN_SECRET_BYTES} bytes"
+    if secret in PUBLISHED_SECRETS:
+        return "published in the repository"
+    counts = Counter(secret)
+    frequency_bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    compressed_bits = (len(zlib.compress(secret.encode(), 9)) - 8) * 8  # repeated patterns compress
+    if min(frequency_bits, compressed_bits) < MIN_SECRET_BITS or len(counts) < 8:
+        return "too predictable (repeated or few distinct characters)"
+    return None
+
+
+def secret_for(env: str, data_dir: Path, given: str | None) -> str:
+    """The signing secret: EXPERTNET_SECRET_KEY when set; otherwise, outside production, a random
+    one generated once per data directory (a file only its owner can read), so `make run` needs
+    no set-up and no secret from the repository ever signs anything."""
+    if given:
+        return given
+    if env == "production":
+        raise ConfigError(f"EXPERTNET_SECRET_KEY: required in production (e.g. {secrets.token_urlsafe(48)!r})")
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written whole to a private temporary file, then linked into place: two processes starting
+        # at once agree on one secret, and nobody reads a half-written file.
+        tmp = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    secret = path.read_text("utf-8").strip()
+    if secret_problem(secret):
+        raise ConfigError(f"{path}: not a usable secret; delete the file to generate a new one")
+    return secret
 
 
 def load_settings() -> Settings:
@@ -119,12 +212,15 @@ def load_settings() -> Settings:
         meili_url=meili_url,
         meili_key=_env("MEILI_KEY"),
         meili_index_prefix=_env("MEILI_INDEX_PREFIX", "") or "",
-        secret_key=_env("SECRET_KEY", DEV_SECRET) or DEV_SECRET,
+        secret_key=secret_for(env, data_dir, _env("SECRET_KEY")),
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         login_max_failures_per_ip=_int("LOGIN_MAX_FAILURES_PER_IP", 50),
+        login_max_delay_seconds=_int("LOGIN_MAX_DELAY_SECONDS", 60),
+        register_max_per_ip=_int("REGISTER_MAX_PER_IP", 10),
+        register_window_seconds=_int("REGISTER_WINDOW_SECONDS", 3600),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
         smtp_host=_env("SMTP_HOST"),
         smtp_port=_int("SMTP_PORT", 25),
@@ -139,6 +235,11 @@ def load_settings() -> Settings:
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        audit_key=_env("AUDIT_KEY"),
+        audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
+        retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),
+        retention_action=(_env("RETENTION_ACTION", "flag") or "flag").strip().lower(),
+        retention_interval_minutes=_int("RETENTION_INTERVAL_MINUTES", 60),
         password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",
     ).validate()
 

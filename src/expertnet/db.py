@@ -102,12 +102,15 @@ class Database:
             # Read-only units of work begin deferred and read beside a writer (WAL).
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
-        self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Sessions carry the settings for what needs them below the service layer (the audit key).
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False, info={"settings": settings}
+        )
         self.read_sessionmaker = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}),
             class_=AsyncSession,
             expire_on_commit=False,
-            info={READ_ONLY: True},
+            info={READ_ONLY: True, "settings": settings},
         )
 
     @property

@@ -9,3 +9,4 @@ def import_all_models() -> None:
     import expertnet.consultations.models  # noqa: F401
     import expertnet.notifications.models  # noqa: F401
     import expertnet.matching.vectors  # noqa: F401
+    import expertnet.retention.models  # noqa: F401

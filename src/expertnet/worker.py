@@ -8,18 +8,20 @@ import asyncio
 import logging
 import signal
 
+from expertnet.audit import tasks as audit_jobs
 from expertnet.config import Settings
 from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
 from expertnet.notifications import tasks as notification_handlers
+from expertnet.retention import tasks as retention_jobs
 from expertnet.search import indexer
 
 log = logging.getLogger("expertnet.worker")
 
 # Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
 HANDLER_MODULES = (indexer, notification_handlers)
-JOB_MODULES = (consultation_jobs,)
+JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs)
 
 
 def register_handlers(settings: Settings | None = None) -> None:

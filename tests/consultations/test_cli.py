@@ -13,6 +13,12 @@ from expertnet.config import get_settings
 def cli_env(env, monkeypatch):
     monkeypatch.setenv("EXPERTNET_DATABASE_URL", env.settings.database_url)
     monkeypatch.setenv("EXPERTNET_DATA_DIR", str(env.settings.data_dir))
+    # The desk under test indexed into its own engine (embedded unless the settings name Meilisearch);
+    # the CLI must read the same one, not a Meilisearch the CI leg exports for other tests.
+    if env.settings.meili_url:
+        monkeypatch.setenv("EXPERTNET_MEILI_URL", env.settings.meili_url)
+    else:
+        monkeypatch.delenv("EXPERTNET_MEILI_URL", raising=False)
     get_settings.cache_clear()
     yield env
     get_settings.cache_clear()

@@ -9,7 +9,7 @@ from expertnet.core import security
 from expertnet.core.security import HASH_PROFILES, hash_password, use_hash_profile, verify_password
 from tests.conftest import TEST_SECRET
 
-STRONG = "s" * 48
+STRONG = "q8Vn3xT0-LkR7wZb2YsJ5mHc9PaE4uGd1NfW6tKo_Ci"  # production refuses low-entropy secrets (issue 12)
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def hasher_restored():
 
 
 def _env(monkeypatch, **values):
-    for name in ("ENV", "PASSWORD_HASH_PROFILE", "SECRET_KEY", "DATABASE_URL", "MEILI_URL", "DATA_DIR"):
+    for name in ("ENV", "PASSWORD_HASH_PROFILE", "SECRET_KEY", "AUDIT_KEY", "DATABASE_URL", "MEILI_URL", "DATA_DIR"):
         monkeypatch.delenv(f"EXPERTNET_{name}", raising=False)
     for name, value in values.items():
         monkeypatch.setenv(f"EXPERTNET_{name}", value)
@@ -43,7 +43,7 @@ def test_settings_refuse_an_unknown_profile(monkeypatch):
 def test_settings_honour_the_test_profile_in_test(monkeypatch):
     _env(monkeypatch, ENV="test", PASSWORD_HASH_PROFILE="test")
     assert load_settings().password_hash_profile == "test"
-    _env(monkeypatch, ENV="production", SECRET_KEY=STRONG)
+    _env(monkeypatch, ENV="production", SECRET_KEY=STRONG, AUDIT_KEY="audit-key-" + "0123456789abcdef" * 3)
     assert load_settings().password_hash_profile == "standard"
 
 

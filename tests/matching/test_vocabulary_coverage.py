@@ -46,7 +46,7 @@ REQUESTED: dict[str, tuple[str, ...]] = {
     "ko": ("HANGUL",), "th": ("THAI",), "fa": ("ARABIC",), "ps": ("ARABIC",), "ur": ("ARABIC",),
     "km": ("KHMER",), "zh": ("CJK",),
 }
-# Serbian-style languages are written once and transliterated at load time (see vocabulary.py)
+# Serbian-style languages are written once and transliterated at load time (see expertnet/matching/folding.py)
 DERIVED_SCRIPT = {"sr": "LATIN", "bs": "CYRILLIC", "hr": "CYRILLIC", "mk": "LATIN"}
 
 PRIORITY = [

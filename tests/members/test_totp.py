@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 
 
 def _enable(env, user):
-    setup = env.client.post("/api/v1/auth/totp/setup", headers=user.headers)
+    setup = env.client.post("/api/v1/auth/totp/setup", json={"password": user.password}, headers=user.headers)
     assert setup.status_code == 200, setup.text
     body = setup.json()
     totp = pyotp.TOTP(body["secret"])
@@ -39,7 +39,7 @@ def test_second_factor_is_required_once_enabled_and_codes_cannot_be_replayed(env
 def test_setup_token_is_bound_to_the_account(env):
     alice = env.member("le_official")
     bob = env.member("le_official")
-    body = env.client.post("/api/v1/auth/totp/setup", headers=alice.headers).json()
+    body = env.client.post("/api/v1/auth/totp/setup", json={"password": alice.password}, headers=alice.headers).json()
     r = env.client.post("/api/v1/auth/totp/enable", json={"setup_token": body["setup_token"], "code": pyotp.TOTP(body["secret"]).now()}, headers=bob.headers)
     assert r.status_code == 400 and "setup_token" in r.text
 
@@ -52,7 +52,7 @@ def test_admins_need_two_factor_where_required(env, settings):
     with TestClient(create_app(strict), base_url="https://testserver.local") as client:
         r = client.get("/api/v1/admin/members", headers=admin.headers)
         assert r.status_code == 403 and "two-factor" in r.text
-        setup = client.post("/api/v1/auth/totp/setup", headers=admin.headers).json()
+        setup = client.post("/api/v1/auth/totp/setup", json={"password": admin.password}, headers=admin.headers).json()
         totp = pyotp.TOTP(setup["secret"])
         assert client.post("/api/v1/auth/totp/enable", json={"setup_token": setup["setup_token"], "code": totp.now()}, headers=admin.headers).status_code == 204
         tokens = client.post("/api/v1/auth/login", json={"email": admin.email, "password": admin.password, "totp_code": totp.at(time.time() + 30)}).json()

@@ -151,6 +151,7 @@ def production_env(postgres_url, meili_server, tmp_path_factory) -> dict:
     env.update({
         "EXPERTNET_ENV": "production",
         "EXPERTNET_SECRET_KEY": secrets.token_urlsafe(48),
+        "EXPERTNET_AUDIT_KEY": secrets.token_urlsafe(48),
         "EXPERTNET_DATABASE_URL": postgres_url,
         "EXPERTNET_MEILI_URL": url,
         "EXPERTNET_MEILI_KEY": key or "",

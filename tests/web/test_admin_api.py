@@ -120,7 +120,8 @@ def test_audit_log_filters_paginates_and_verifies(env):
     target = approved["items"][0]["id"]
     env.db_run(lambda s: _tamper(s, target))
     broken = env.client.get("/api/v1/admin/audit/verify", headers=h).json()
-    assert broken == {"intact": False, "first_broken_id": target, "checked_at": broken["checked_at"]}
+    assert (broken["intact"], broken["first_broken_id"], broken["status"]) == (False, target, "tampered")
+    assert f"row {target}" in broken["message"] and broken["problems"]
 
 
 def test_admin_api_is_for_admins_only(env):
@@ -134,9 +135,12 @@ def test_admin_api_is_for_admins_only(env):
 
 
 async def _tamper(session, entry_id: int) -> None:
-    """What someone with direct database access could do: drop the guard trigger, edit a row."""
+    """What someone with direct database access could do: switch the guard trigger off, edit a row.
+    (PostgreSQL: on again in the same transaction, as the per-worker database outlives the test.)"""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log"))
+        await session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
     else:
         await session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
     await session.execute(text("UPDATE audit_log SET reason = 'edited' WHERE id = :id"), {"id": entry_id})
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))

@@ -50,3 +50,7 @@ class ChainOut(Output):
     intact: bool
     first_broken_id: int | None
     checked_at: datetime
+    status: str  # intact | tampered | unanchored (no checkpoint yet: rows cut from the end cannot be ruled out)
+    rows: int
+    message: str
+    problems: list[str]

@@ -96,5 +96,9 @@ async def audit_actions(session: AsyncSession) -> list[str]:
 
 
 async def verify(session: AsyncSession) -> ChainOut:
-    intact, broken = await audit.verify_chain(session)
-    return ChainOut(intact=intact, first_broken_id=broken, checked_at=utcnow())
+    """The whole chain against the last checkpoint (see core/audit.py)."""
+    report = await audit.verify_stored(session)
+    return ChainOut(
+        intact=report.intact, first_broken_id=report.first_broken_id, checked_at=utcnow(), status=report.status,
+        rows=report.rows, message=report.message(), problems=report.problems,
+    )

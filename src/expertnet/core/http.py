@@ -64,12 +64,25 @@ def app_error_handler(request: Request, exc: AppError) -> Response:
     return _render(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
 
 
+MAX_FIELD_ERRORS = 20  # an answer names at most this many field errors, each once
+
+
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    errors = []
+    errors: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    total = 0
     for item in exc.extra or []:
         if isinstance(item, dict):
-            errors.append({"field": str(item.get("key") or item.get("source") or ""), "reason": str(item.get("message", ""))})
-    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or exc.detail
+            error = (str(item.get("key") or item.get("source") or "")[:200], str(item.get("message", ""))[:500])
+            if error in seen:
+                continue
+            seen.add(error)
+            total += 1
+            if len(errors) < MAX_FIELD_ERRORS:
+                errors.append({"field": error[0], "reason": error[1]})
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]) or exc.detail
+    if total > len(errors[:5]):
+        detail += f" (and {total - len(errors[:5])} more)"
     return _render(request, 400, detail, errors)
 
 

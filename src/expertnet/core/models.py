@@ -25,11 +25,12 @@ class OutboxEvent(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Append-only; each row's hash covers the previous row's hash, so tampering shows."""
+    """Append-only; each row's MAC covers its position and the previous row's MAC (core/audit.py)."""
 
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(index=True, unique=True)  # position in the chain: 1, 2, 3 ... without gaps
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor_id: int | None = Field(default=None, index=True)
     action: str = Field(max_length=60, index=True)

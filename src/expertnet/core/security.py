@@ -83,9 +83,19 @@ class TokenClaims:
     token_type: str
     token_version: int
     expires_at: int
+    jti: str = ""
+    family: str = ""
 
 
-def issue_token(settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS) -> str:
+def _key(settings: Settings) -> str:
+    if len(settings.secret_key.encode()) < 32:
+        raise RuntimeError("no signing secret of 32+ bytes configured (load_settings provides one)")
+    return settings.secret_key
+
+
+def issue_token(
+    settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS, *, jti: str | None = None, family: str | None = None
+) -> str:
     now = int(time.time())
     lifetime = (
         settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
@@ -97,11 +107,13 @@ def issue_token(settings: Settings, member_id: int, token_version: int, token_ty
         "iat": now,
         "nbf": now,
         "exp": now + lifetime,
-        "jti": secrets.token_urlsafe(12),
+        "jti": jti or secrets.token_urlsafe(12),
         "typ": token_type,
         "ver": token_version,
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    if family:
+        claims["fam"] = family
+    return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
 class InvalidToken(Exception):
@@ -113,7 +125,7 @@ def _strict_decode(settings: Settings, token: str) -> dict:
     try:
         return jwt.decode(
             token,
-            settings.secret_key,
+            _key(settings),
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
@@ -145,6 +157,8 @@ def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) ->
             token_type=claims["typ"],
             token_version=int(claims["ver"]),
             expires_at=int(claims["exp"]),
+            jti=str(claims.get("jti") or ""),
+            family=str(claims.get("fam") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
@@ -159,7 +173,7 @@ def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> s
         "sub": str(member_id), "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "iat": now, "exp": now + 600, "typ": TOTP_SETUP, "ver": 0, "totp": secret,
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
 def decode_totp_setup_token(settings: Settings, token: str, member_id: int) -> str:

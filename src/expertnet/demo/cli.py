@@ -20,6 +20,14 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     click.echo("")
 
 
+def refuse_in_production(settings: Settings) -> None:
+    """Demo accounts have published passwords: the first visitor would be the demo admin."""
+    if settings.env == "production":
+        raise click.ClickException(
+            "demo data has published passwords and is never loaded in production (EXPERTNET_ENV=production)"
+        )
+
+
 def register(main: click.Group) -> None:
     @main.command()
     @click.option("--experts", default=400, show_default=True, help="size of the generated network")
@@ -27,6 +35,7 @@ def register(main: click.Group) -> None:
     def demo(experts: int, seed: int) -> None:
         """Load demo accounts and a generated fictional network (only into an empty database)."""
         settings = get_settings()
+        refuse_in_production(settings)
         migrate()
         result = asyncio.run(seed_demo(settings, experts, seed))
         if result["seeded"]:
@@ -46,6 +55,8 @@ def register(main: click.Group) -> None:
         from expertnet.search import single_process
 
         settings = get_settings()
+        if with_demo:
+            refuse_in_production(settings)
         try:  # say it before migrating or serving; the app's start-up holds the same lock
             single_process.acquire(settings)
         except ConfigError as exc:

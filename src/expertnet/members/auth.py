@@ -1,6 +1,8 @@
 """Signing in: the principal of a token, login with throttling and a second factor, token pairs,
 revocation, password change. Services never commit: the request or the job owns the transaction."""
-from datetime import timedelta
+import math
+import secrets
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core import audit
 from expertnet.core.auth import Principal
-from expertnet.core.errors import FieldError, Forbidden, TooManyRequests, Unauthorized, field_error
+from expertnet.core.errors import FieldError, TooManyRequests, Unauthorized, field_error
 from expertnet.core.security import (
     ACCESS,
     REFRESH,
@@ -22,7 +24,7 @@ from expertnet.core.security import (
 )
 from expertnet.db import keep, utcnow
 from expertnet.members import repository
-from expertnet.members.models import LoginAttempt, Member, VettingStatus
+from expertnet.members.models import LoginAttempt, Member, RefreshToken, VettingStatus
 from expertnet.members.schemas import TokenOut, TotpSetupOut
 from expertnet.members.service import check_password, get_member
 
@@ -48,40 +50,70 @@ async def load_principal(session: AsyncSession, member_id: int) -> Principal | N
     return principal_of(member) if member is not None else None
 
 
-def issue_pair(settings: Settings, member: Member) -> TokenOut:
+async def issue_pair(session: AsyncSession, settings: Settings, member: Member, family: str | None = None) -> TokenOut:
+    """An access token and a refresh token; the refresh token is recorded (one use, then rotated)."""
+    now = utcnow()
+    jti, family = secrets.token_hex(16), family or secrets.token_hex(16)
+    await repository.forget_expired_refresh_tokens(session, member.id, now)
+    session.add(RefreshToken(jti=jti, member_id=member.id, family=family, expires_at=now + timedelta(days=settings.refresh_token_days)))
     return TokenOut(
-        access_token=issue_token(settings, member.id, member.token_version, ACCESS),
-        refresh_token=issue_token(settings, member.id, member.token_version, REFRESH),
+        access_token=issue_access(settings, member),
+        refresh_token=issue_token(settings, member.id, member.token_version, REFRESH, jti=jti, family=family),
         expires_in=settings.access_token_minutes * 60,
     )
+
+
+def issue_access(settings: Settings, member: Member) -> str:
+    return issue_token(settings, member.id, member.token_version, ACCESS)
+
+
+GENERIC_FAILURE = "wrong e-mail address or password"
+
+
+def retry_after(settings: Settings, failures: int, last: datetime | None, now: datetime) -> int:
+    """Seconds to wait before the next attempt: none for the first login_max_failures failures of
+    the window, then 1, 2, 4... up to login_max_delay_seconds after the last failure. A progressive
+    delay, not a lock: someone who knows an address can slow its owner down, never shut them out."""
+    if failures < settings.login_max_failures or last is None:
+        return 0
+    delay = min(2 ** min(failures - settings.login_max_failures, 30), settings.login_max_delay_seconds)
+    return max(0, math.ceil(delay - (now - last).total_seconds()))
+
+
+async def _throttle(session: AsyncSession, settings: Settings, email: str, ip: str) -> None:
+    now = utcnow()
+    since = now - timedelta(seconds=settings.login_window_seconds)
+    failures, last = await repository.failures_of(session, email, since)
+    wait = retry_after(settings, failures, last, now)
+    if wait:
+        raise TooManyRequests(f"too many failed sign-ins for this account; try again in {wait} s")
+    if ip and await repository.failed_logins_since(session, since, ip=ip) >= settings.login_max_failures_per_ip:
+        raise TooManyRequests("too many failed logins from this address; try again later")
 
 
 async def login(
     session: AsyncSession, settings: Settings, email: str, password: str, totp_code: str | None, ip: str
 ) -> tuple[TokenOut, Member]:
     """Tokens for a right password (and second-factor code). Every attempt is recorded, and a
-    failed one is kept past the rollback of the error it raises, so that throttling counts it."""
+    failed one is kept past the rollback of the error it raises, so that throttling counts it.
+    Every failure gets the same answer: unknown address, wrong password, or an account that is
+    rejected or suspended (only a right password on an active account learns that a code is due)."""
     email = email.lower()
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    if await repository.failed_logins_since(session, since, email=email) >= settings.login_max_failures:
-        raise TooManyRequests("too many failed logins for this account; try again later")
-    if ip and await repository.failed_logins_since(session, since, ip=ip) >= settings.login_max_failures_per_ip:
-        raise TooManyRequests("too many failed logins from this address; try again later")
+    await _throttle(session, settings, email, ip)
     member = await repository.by_email(session, email)
     ok, new_hash = verify_password(member.password_hash if member else None, password)
-    if ok and member is not None and member.totp_secret and not _check_totp(member, totp_code):
+    active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
+    if ok and active and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code"
         raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
-    await _attempt(session, email, ip, success=ok)
-    if not ok or member is None:
-        raise Unauthorized("wrong e-mail address or password")
-    if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
-        raise Forbidden(f"this account is {member.vetting_status}")
+    await _attempt(session, email, ip, success=ok and active)
+    if not (ok and active):
+        raise Unauthorized(GENERIC_FAILURE)
     if new_hash:
         member.password_hash = new_hash
     await audit.record(session, "member.login", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
-    return issue_pair(settings, member), member
+    return await issue_pair(session, settings, member), member
 
 
 async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool) -> None:
@@ -107,16 +139,32 @@ def _check_totp(member: Member, code: str | None) -> bool:
 
 
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenOut:
+    """Spend a refresh token for a new pair of the same family. A token shown a second time was
+    copied (by whoever rotated it first): the whole family and every token of the account end."""
     try:
         claims = decode_token(settings, refresh_token, REFRESH)
     except InvalidToken:
         raise Unauthorized("refresh_token: invalid or expired") from None
+    row = await repository.refresh_token(session, claims.jti) if claims.jti else None
     member = await repository.get(session, claims.member_id)
-    if member is None or member.token_version != claims.token_version:
+    if row is None or member is None or row.member_id != member.id or row.family != claims.family:
+        raise Unauthorized("refresh_token: revoked")
+    now = utcnow()
+    if not await repository.spend_refresh_token(session, row.jti, now):
+        if row.revoked_at is None:  # spent before, not revoked: a replay
+            family, member_id = row.family, member.id  # plain values: the kept write runs after a rollback
+
+            async def end_family(s: AsyncSession) -> None:
+                await repository.revoke_family(s, family, member_id, now)
+                await audit.record(s, "member.refresh_reuse", actor_id=member_id, object_type="member", object_id=member_id)
+
+            await keep(session, end_family)
+        raise Unauthorized("refresh_token: revoked")
+    if member.token_version != claims.token_version:
         raise Unauthorized("refresh_token: revoked")
     if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
-        raise Unauthorized(f"this account is {member.vetting_status}")
-    return issue_pair(settings, member)
+        raise Unauthorized(GENERIC_FAILURE)
+    return await issue_pair(session, settings, member, family=row.family)
 
 
 async def revoke_tokens(session: AsyncSession, member_id: int) -> None:
@@ -137,8 +185,24 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     await audit.record(session, "member.password_change", actor_id=member.id, object_type="member", object_id=member.id)
 
 
-def totp_setup(settings: Settings, principal: Principal) -> TotpSetupOut:
+async def reauthenticate(session: AsyncSession, settings: Settings, member: Member, password: str | None, code: str | None, ip: str) -> None:
+    """Prove it is the member, not just their (possibly stolen) access token: the password, or the
+    current second-factor code. Failures count towards the account's sign-in delay."""
+    await _throttle(session, settings, member.email, ip)
+    if code and member.totp_secret and _check_totp(member, code):
+        return
+    if password and verify_password(member.password_hash, password)[0]:
+        return
+    await _attempt(session, member.email, ip, success=False)
+    raise field_error("password", "re-enter your password (or a current second-factor code) to change the second factor")
+
+
+async def totp_setup(
+    session: AsyncSession, settings: Settings, principal: Principal, password: str | None, code: str | None, ip: str = ""
+) -> TotpSetupOut:
     """A new secret for an authenticator app; it takes effect only once a code from it is shown."""
+    member = await get_member(session, principal.id)
+    await reauthenticate(session, settings, member, password, code, ip)
     secret = pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
     return TotpSetupOut(secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret))
@@ -157,3 +221,17 @@ async def totp_enable(session: AsyncSession, settings: Settings, principal: Prin
     member.token_version += 1  # sessions opened without the second factor end here
     member.updated_at = utcnow()
     await audit.record(session, "member.totp_enabled", actor_id=member.id, object_type="member", object_id=member.id)
+
+
+async def totp_disable(
+    session: AsyncSession, settings: Settings, principal: Principal, password: str | None, code: str | None, ip: str = ""
+) -> None:
+    member = await get_member(session, principal.id, for_update=True)
+    if not member.totp_secret:
+        raise field_error("code", "the second factor is not on")
+    await reauthenticate(session, settings, member, password, code, ip)
+    member.totp_secret = None
+    member.totp_last_step = None
+    member.token_version += 1
+    member.updated_at = utcnow()
+    await audit.record(session, "member.totp_disabled", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)

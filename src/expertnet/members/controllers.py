@@ -17,6 +17,8 @@ from expertnet.members.schemas import (
     PasswordChangeIn,
     ReasonIn,
     RefreshIn,
+    ReauthIn,
+    RegisteredOut,
     RegisterIn,
     RevetIn,
     TokenOut,
@@ -30,10 +32,13 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/register", opt=access(PUBLIC), status_code=201)
-    async def register(self, request: Request, db_session: AsyncSession, data: RegisterIn) -> MemberOut:
-        """Apply for membership as an LE official or an expert. The account stays pending until vetted."""
-        return await service.register(db_session, data, ip=client_ip(request))
+    @post("/register", opt=access(PUBLIC), status_code=202)
+    async def register(self, request: Request, db_session: AsyncSession, settings: Settings, data: RegisterIn) -> RegisteredOut:
+        """Apply for membership as an LE official or an expert. The account stays pending until vetted;
+        sign in with the address and password to follow the application. The answer is the same
+        whether or not the address already has an account."""
+        await service.register(db_session, settings, data, ip=client_ip(request))
+        return RegisteredOut(detail=service.REGISTERED)
 
     @post("/login", opt=access(PUBLIC), status_code=200)
     async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> TokenOut:
@@ -50,9 +55,15 @@ class AuthController(Controller):
         await auth.revoke_tokens(db_session, principal.id)
 
     @post("/totp/setup", opt=access(APPLICANT), status_code=200)
-    async def totp_setup(self, settings: Settings, principal: Principal) -> TotpSetupOut:
-        """Start two-factor set-up: add the secret to an authenticator app, then confirm a code."""
-        return auth.totp_setup(settings, principal)
+    async def totp_setup(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn) -> TotpSetupOut:
+        """Start two-factor set-up (or change the device) after re-entering the password or a current
+        code: add the secret to an authenticator app, then confirm a code."""
+        return await auth.totp_setup(db_session, settings, principal, data.password, data.code, client_ip(request))
+
+    @post("/totp/disable", opt=access(APPLICANT), status_code=204)
+    async def totp_disable(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn) -> None:
+        """Turn two-factor login off, after re-entering the password or a current code."""
+        await auth.totp_disable(db_session, settings, principal, data.password, data.code, client_ip(request))
 
     @post("/totp/enable", opt=access(APPLICANT), status_code=204)
     async def totp_enable(self, db_session: AsyncSession, settings: Settings, principal: Principal, data: TotpEnableIn) -> None:

@@ -87,3 +87,29 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
     success: bool = Field(default=False)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RefreshToken(SQLModel, table=True):
+    """One issued refresh token. A refresh spends it and issues the next of its family; a spent
+    token shown again means it was copied, and the whole family (and the account's tokens) ends."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: str = Field(primary_key=True, max_length=32)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    family: str = Field(max_length=32, index=True)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RegistrationAttempt(SQLModel, table=True):
+    """Every application for membership, by address: what the registration rate limit counts."""
+
+    __tablename__ = "registration_attempts"
+    __table_args__ = (Index("ix_registration_attempts_ip_at", "ip", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ip: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,10 +2,10 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.members.models import LoginAttempt, Member, VettingDecision, VettingStatus
+from expertnet.members.models import LoginAttempt, Member, RefreshToken, RegistrationAttempt, VettingDecision, VettingStatus
 
 
 async def count(session: AsyncSession) -> int:
@@ -34,6 +34,46 @@ async def failed_logins_since(
     key = LoginAttempt.email == email if email is not None else LoginAttempt.ip == ip
     query = select(func.count()).select_from(LoginAttempt).where(key, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     return int((await session.execute(query)).scalar_one())
+
+
+async def failures_of(session: AsyncSession, email: str, since: datetime) -> tuple[int, datetime | None]:
+    """(failed sign-ins of one account since `since`, when the last of them was)."""
+    query = select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+    )
+    count, last = (await session.execute(query)).one()
+    return int(count), last
+
+
+async def registrations_since(session: AsyncSession, ip: str, since: datetime) -> int:
+    query = select(func.count()).select_from(RegistrationAttempt).where(RegistrationAttempt.ip == ip, RegistrationAttempt.at >= since)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def refresh_token(session: AsyncSession, jti: str) -> RefreshToken | None:
+    return (await session.execute(select(RefreshToken).where(RefreshToken.jti == jti).with_for_update())).scalar_one_or_none()
+
+
+async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) -> bool:
+    """Mark a refresh token used; False when it was already used or revoked (checked in one UPDATE,
+    so two refreshes racing with the same token cannot both win)."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def revoke_family(session: AsyncSession, family: str, member_id: int, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken).where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    await session.execute(update(Member).where(Member.id == member_id).values(token_version=Member.token_version + 1))
+
+
+async def forget_expired_refresh_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    await session.execute(delete(RefreshToken).where(RefreshToken.member_id == member_id, RefreshToken.expires_at < now))
 
 
 async def page(

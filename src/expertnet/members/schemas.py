@@ -108,6 +108,19 @@ class TotpSetupOut(Output):
     setup_token: str
 
 
+class ReauthIn(Input):
+    """Changing the second factor needs the password, or a current code when the factor is on."""
+
+    password: Password | None = None
+    code: str | None = Field(default=None, max_length=10)
+
+
+class RegisteredOut(Output):
+    """The same answer whether or not the address already had an account."""
+
+    detail: str
+
+
 class TotpEnableIn(Input):
     setup_token: str = Field(max_length=4000)
     code: str = Field(min_length=6, max_length=10)

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core import audit
 from expertnet.core.auth import Principal
-from expertnet.core.errors import Conflict, Forbidden, NotFound, field_error
+from expertnet.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, field_error
 from expertnet.core.security import hash_password, password_problem
-from expertnet.db import utcnow
+from expertnet.db import keep, utcnow
 from expertnet.members import repository
-from expertnet.members.models import Member, Role, VettingDecision, VettingStatus
+from expertnet.members.models import Member, RegistrationAttempt, Role, VettingDecision, VettingStatus
 from expertnet.members.schemas import (
     ApplicationUpdate,
     ApproveIn,
@@ -84,17 +84,33 @@ def check_password(password: str, email: str, field: str = "password") -> None:
 APPLICATION_FIELDS = {"full_name", "organisation", "position", "country", "languages", "application_statement", "referee"}
 
 
-async def register(session: AsyncSession, data: RegisterIn, *, ip: str = "") -> MemberOut:
+REGISTERED = "Application received. Sign in with this e-mail address and password to follow it; the secretariat will review it."
+
+
+async def register(session: AsyncSession, settings: Settings, data: RegisterIn, *, ip: str = "") -> MemberOut | None:
+    """The new applicant's account, or None when the address already has one. Callers answer the
+    same in both cases (the same work is done: the password is hashed either way), so registration
+    does not tell whether an address has an account. At most register_max_per_ip per window."""
     email = data.email.lower()
+    since = utcnow() - timedelta(seconds=settings.register_window_seconds)
+    if ip and await repository.registrations_since(session, ip, since) >= settings.register_max_per_ip:
+        raise TooManyRequests("too many applications from this address; try again later")
+
+    async def attempt(s: AsyncSession) -> None:
+        s.add(RegistrationAttempt(ip=ip))
+
+    await keep(session, attempt)
     check_password(data.password, email)
     if data.role == Role.expert and data.expert is None:
         raise field_error("expert", "experts must describe their expertise (categories at least)")
+    password_hash = hash_password(data.password)
     if await repository.email_taken(session, email):
-        raise Conflict("email: an account with this e-mail address already exists")
+        await audit.record(session, "member.register_existing", actor_id=None, object_type="member", ip=ip)
+        return None
     member = Member(
         **data.model_dump(include=APPLICATION_FIELDS | {"role"}),
         email=email,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash,
         vetting_status=VettingStatus.pending,
         application_submitted_at=utcnow(),
     )

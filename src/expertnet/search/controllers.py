@@ -1,10 +1,12 @@
 from typing import Annotated
 
-from litestar import get
+from litestar import Request, get
 from litestar.params import Parameter
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.auth import MEMBER, OFFICIAL, Principal, access
+from expertnet.core.deps import client_ip
 from expertnet.core.errors import BadRequest, FieldError
 from expertnet.search import AsyncSearch, service
 from expertnet.search.schemas import ConsultationSearchIn, ConsultationSearchPage, ExpertSearchIn, ExpertSearchPage
@@ -45,6 +47,8 @@ async def search_experts(
 
 @get("/api/v1/consultations/search", opt=access(MEMBER), tags=["consultations"])
 async def search_consultations(
+    request: Request,
+    db_session: AsyncSession,
     search: AsyncSearch,
     principal: Principal,
     q: Annotated[str, Parameter(max_length=300)] = "",
@@ -56,7 +60,9 @@ async def search_consultations(
     """Search the consultations you may read: officials their own, experts those offered or assigned
     to them, admins all."""
     params = parse_params(ConsultationSearchIn, q=q, status=status, category=category, offset=offset, limit=limit)
-    return await service.search_consultations(search, principal, params, locale=principal.ui_language)
+    return await service.search_consultations(
+        db_session, search, principal, params, locale=principal.ui_language, ip=client_ip(request)
+    )
 
 
 ROUTES = [search_experts, search_consultations]

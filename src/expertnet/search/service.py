@@ -3,7 +3,9 @@ import time
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
-from expertnet.core import reference
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expertnet.core import audit, reference
 from expertnet.core.auth import Principal
 from expertnet.core.errors import BadRequest, field_error
 from expertnet.search import AsyncSearch, Range, SearchQuery, SearchResult
@@ -157,9 +159,11 @@ CONSULTATION_FACETS = ("status", "category", "urgency", "location_country")
 
 
 async def search_consultations(
-    search: AsyncSearch, principal: Principal, params: ConsultationSearchIn, *, locale: str = "en"
+    session: AsyncSession, search: AsyncSearch, principal: Principal, params: ConsultationSearchIn, *,
+    locale: str = "en", ip: str = "",
 ) -> ConsultationSearchPage:
-    """Only consultations the user may read: the acl comes from the identity, never from the client."""
+    """Only consultations the user may read: the acl comes from the identity, never from the client.
+    Hits show case data (titles, highlights), so every search is audited: who, the query, the hits."""
     filters: dict[str, list] = {}
     if params.status:
         filters["status"] = params.status
@@ -180,4 +184,11 @@ async def search_consultations(
         for hit in result.hits
     ]
     facets = _facet_values(result.facets, locale)
+    await audit.record(
+        session, "consultation.search", actor_id=principal.id, object_type="consultation", ip=ip,
+        detail={
+            "q": params.q, "filters": {"status": list(params.status or []), "category": list(params.category or [])},
+            "offset": params.offset, "limit": params.limit, "hits": result.total, "ids": [item.id for item in items],
+        },
+    )
     return ConsultationSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)

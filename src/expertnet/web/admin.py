@@ -1,9 +1,10 @@
-"""Secretariat pages: vetting queue and decisions, escalations, coverage, audit log."""
+"""Secretariat pages: vetting queue and decisions, escalations, coverage, audit log, retention."""
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import Parameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from expertnet.core.errors import AppError, NotFound
 from expertnet.experts import service as experts
 from expertnet.members import service as members
 from expertnet.members.schemas import ApproveIn, ReasonIn, RevetIn
+from expertnet.retention import service as retention
 from expertnet.web import i18n
 from expertnet.web.common import app_error_fields, field_errors, form_of, redirect, render, safe_next, text, text_raw
 
@@ -201,4 +203,31 @@ async def audit_page(
     )
 
 
-ROUTES = [vetting_queue, member_page, decide, coverage_page, audit_page]
+# --------------------------------------------------------------------------- retention
+
+
+@get("/admin/retention", opt=access(ADMIN))
+async def retention_page(
+    request: Request, db_session: AsyncSession, settings: Settings,
+    offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    page = await retention.due_page(db_session, settings, offset=offset, limit=PAGE_SIZE)
+    return render(request, "admin/retention.html", {"page": page, "offset": offset, "limit": PAGE_SIZE, "error": ""})
+
+
+@post("/admin/retention/{consultation_id:int}/erase", opt=access(ADMIN))
+async def retention_erase(
+    request: Request, state: State, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int
+) -> Response:
+    try:
+        await retention.erase_by_admin(state.db, consultation_id, principal.id, client_ip(request))
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        page = await retention.due_page(db_session, settings, limit=PAGE_SIZE)
+        return render(request, "admin/retention.html", {"page": page, "offset": 0, "limit": PAGE_SIZE, "error": exc.detail},
+                      status_code=exc.status_code)
+    return redirect("/admin/retention", flash="erased")
+
+
+ROUTES = [vetting_queue, member_page, decide, coverage_page, audit_page, retention_page, retention_erase]

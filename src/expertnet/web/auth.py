@@ -156,20 +156,18 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
         body = None
     if body is not None and not errors:
         try:
-            registered = await members.register(db_session, body, ip=client_ip(request))
+            registered = await members.register(db_session, settings, body, ip=client_ip(request))
         except AppError as exc:
             errors = app_error_fields(exc)
         else:
-            member = await members.get_member(db_session, registered.id)
-            if locale != member.ui_language:
-                await members.update_application(
-                    db_session, sign_in.principal_of(member), ApplicationUpdate(version=member.version, ui_language=locale)
-                )
-            # The new applicant is signed in at once (their password was just set, no need to check it).
-            response = redirect("/application", flash="registered")
-            set_session_cookie(response, settings, sign_in.issue_pair(settings, member).access_token)
-            clear_cookie(response, CSRF_COOKIE)
-            return response
+            if registered is not None:
+                member = await members.get_member(db_session, registered.id)
+                if locale != member.ui_language:
+                    await members.update_application(
+                        db_session, sign_in.principal_of(member), ApplicationUpdate(version=member.version, ui_language=locale)
+                    )
+            # The same answer whether or not the address had an account: the applicant signs in next.
+            return redirect("/login", flash="registered")
     return render(request, "auth/register.html", {"form": form, "errors": errors}, status_code=400)
 
 

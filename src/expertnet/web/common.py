@@ -47,6 +47,7 @@ FLASH_MESSAGES = {
     "reoffered": N_("The request has been offered again."),
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
+    "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
 }
 
 

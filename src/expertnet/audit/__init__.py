@@ -1,0 +1,1 @@
+"""Audit evidence outside the request path: checkpoints by the worker, `expertnet audit ...`."""

@@ -1,0 +1,1 @@
+"""Retention of closed consultations: review dates per outcome, flagging or erasure, tombstones."""

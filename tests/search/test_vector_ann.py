@@ -130,3 +130,20 @@ def test_a_selective_filter_never_empties_the_leg(tmp_path, small_ann, monkeypat
     backend.delete("experts", ["2"])
     assert "2" not in [h.id for h in backend.vector_search("experts", SearchQuery(system=True), q, 10, -1.0).hits]
     backend.close()
+
+
+def test_searches_beside_the_graph_keeper(tmp_path, small_ann):
+    """The keeper thread adds while searches run (the graph grows its storage meanwhile)."""
+    x = _clustered(n=300)
+    index = _filled(tmp_path, x[:150])
+    _graph_ready(index)
+    index.set({f"n{i}": v for i, v in enumerate(_clustered(seed=8, n=400))})  # the graph lacks these
+    index._ensure_graph_keeper()
+    for q in x[:200]:
+        got = index.nearest(q, 5, -1.0)
+        assert len(got) == 5 and got[0][1] == pytest.approx(max(s for _, s in index.nearest(q, 1, -1.0, exact=True)), abs=1e-3)
+    for _ in range(200):
+        if not index.maintain_graph(steps=1):
+            break
+    assert len(index._ann) == len(index) == 550
+    index.close()

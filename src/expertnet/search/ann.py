@@ -57,8 +57,8 @@ def digests(rows: np.ndarray) -> np.ndarray:
 
 
 class AnnGraph:
-    """The usearch graph and what it holds (key -> digest). Callers serialise mutations; searches may
-    run beside them (usearch allows concurrent search and add), removals take the lock."""
+    """The usearch graph and what it holds (key -> digest). Every call takes the lock: an add may
+    grow the graph's storage, which a search running beside it must not see half done."""
 
     def __init__(self, dim: int, index=None, held: dict[int, int] | None = None):
         from usearch.index import Index
@@ -104,7 +104,8 @@ class AnnGraph:
         if not self.held or count <= 0:
             return np.zeros(0, dtype=np.uint64)
         count = min(count, len(self.held))
-        matches = self.index.search(np.asarray(query, dtype=np.float32), count, threads=1)
+        with self.lock:
+            matches = self.index.search(np.asarray(query, dtype=np.float32), count, threads=1)
         if hasattr(matches, "keys"):
             return np.asarray(matches.keys[: matches.count] if hasattr(matches, "count") else matches.keys, dtype=np.uint64)
         return np.zeros(0, dtype=np.uint64)

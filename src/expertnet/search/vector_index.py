@@ -45,7 +45,8 @@ SLICE_ROWS = 16_384  # rows converted to float32 at a time while scoring
 COMPACT_MIN_RECORDS = 1_000
 ANN_MIN = 20_000  # live vectors from which searches use the graph (below, an exact scan is fast)
 ANN_OVERSAMPLE = 2  # graph candidates per wanted neighbour (they are rescored exactly)
-ANN_BATCH = 256  # vectors added to the graph per step of the maintenance thread
+ANN_BATCH = 256  # vectors added to the graph per step while it is being built (searches scan exactly)
+ANN_BATCH_IN_SERVICE = 16  # per step once searches use it (each step holds the graph for a few ms)
 ANN_SAVE_SECONDS = 30.0  # at most this often the graph is saved while it changes
 
 
@@ -292,7 +293,8 @@ class VectorIndex:
         while steps is None or done < steps:
             with self._lock:
                 n = len(self._ids)
-                todo = np.flatnonzero(self._live[:n] & ~self._in_ann[:n])[:ANN_BATCH]
+                lacking = np.flatnonzero(self._live[:n] & ~self._in_ann[:n])
+                todo = lacking[: ANN_BATCH if len(lacking) > n // 2 else ANN_BATCH_IN_SERVICE]
                 if not len(todo):
                     break
                 vectors = self._matrix[todo].copy()

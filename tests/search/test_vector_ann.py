@@ -110,9 +110,13 @@ def _docs(x):
     return docs
 
 
-@pytest.mark.parametrize("exact_filter_max", [5_000, 0])  # the ids a filter allows, or widened candidates
-def test_a_selective_filter_never_empties_the_leg(tmp_path, small_ann, monkeypatch, exact_filter_max):
+@pytest.mark.parametrize("exact_filter_max,fast_key", [(5_000, True), (0, True), (5_000, False)])
+def test_a_selective_filter_never_empties_the_leg(tmp_path, small_ann, monkeypatch, exact_filter_max, fast_key):
+    """The ids a filter allows, widened graph candidates, or (a generation built before the key was
+    a fast field) candidates checked by loading their documents: the same answer."""
     monkeypatch.setattr(tantivy_backend, "EXACT_FILTER_MAX", exact_filter_max)
+    if not fast_key:
+        monkeypatch.setattr(TantivyBackend, "_allowed_ids", staticmethod(lambda *a: None))
     x = _clustered()
     backend = TantivyBackend(tmp_path)
     backend.ensure_index("experts")

@@ -62,8 +62,7 @@ BULK_HEAP = 128_000_000
 BULK_THRESHOLD = 5_000
 LOCK_WAIT_SECONDS = 10.0
 VECTOR_CANDIDATES_PER_HIT = 2  # nearest vectors fetched per wanted hit (divided by the filter's share)
-EXACT_FILTER_MAX = 10_000  # a filter leaving at most this many documents: exact scan of just those (reading
-# their ids costs about 2-7 us each; below 10% of 100,000 that beats widening the graph's candidates)
+EXACT_FILTER_MAX = 10_000  # a filter leaving at most this many: exact scan of their ids (beats a widened graph)
 
 
 # --- files and locks --------------------------------------------------------------------------

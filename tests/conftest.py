@@ -254,6 +254,21 @@ def settings(db_kind, tmp_path, request) -> Settings:
     )
 
 
+class SettlingClient(TestClient):
+    """The TestClient, but each request returns once the app's background outbox drain (the
+    embedded worker, app.Drainer) has handled what the request committed: tests read their writes
+    (search index, notifications) as a user does a moment later. The request itself never waits
+    for it (tests/faults proves that)."""
+
+    def send(self, *args, **kwargs):
+        response = super().send(*args, **kwargs)
+        drainer = getattr(self.app.state, "drainer", None)
+        portal = getattr(self, "blocking_portal", None)
+        if drainer is not None and portal is not None:
+            portal.call(drainer.settle)
+        return response
+
+
 @dataclass
 class User:
     id: int
@@ -348,7 +363,7 @@ def env(settings) -> Env:
     from expertnet.app import create_app
 
     app = create_app(settings)
-    with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
+    with SettlingClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
         yield Env(settings, client)
 
 

@@ -5,9 +5,10 @@ experts' profile side, and handlers get the search client as the `search` depend
 """
 import asyncio
 import logging
+import threading
 from pathlib import Path
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, MediaType, Request, Response, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -18,10 +19,10 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.admin import controllers as admin_api
 from expertnet.config import ConfigError, Settings, get_settings
+from expertnet.consultations import attachments
 from expertnet.consultations import attachments_controllers as attachments_api
 from expertnet.consultations import controllers as consultations_api
 from expertnet.core import outbox
@@ -30,6 +31,7 @@ from expertnet.core.deps import provide_db_session, provide_principal, provide_s
 from expertnet.core.errors import AppError
 from expertnet.core.limits import LimitsMiddleware
 from expertnet.core.http import (
+    RETRY_AFTER_SECONDS,
     app_error_handler,
     http_error_handler,
     internal_error_handler,
@@ -53,22 +55,108 @@ from expertnet.web import templating
 from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
+
+
+def warm_up(settings: Settings) -> None:
+    """Load what query understanding needs (vocabulary indexes, sentence encoder) ahead of use."""
+    from expertnet.matching.embedder import get_embedder
+    from expertnet.matching.understanding import understand
+
+    try:
+        embedder = get_embedder(settings)
+        if embedder is not None and hasattr(embedder, "warm_up"):
+            embedder.warm_up()
+        understand("warm up", embed=False)
+    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first request
+        log.exception("warm-up failed")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+async def _database_answers(db: Database) -> bool:
+    async def probe() -> None:
+        async with db.read_sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+            await session.rollback()
+
+    try:
+        await asyncio.wait_for(probe(), HEALTH_TIMEOUT_SECONDS)
+        return True
+    except Exception as exc:  # noqa: BLE001 - health reports, it does not fail
+        log.warning("health: database does not answer: %s: %s", type(exc).__name__, exc)
+        return False
+
+
+async def _search_answers(search) -> tuple[bool, dict]:
+    if search is None:
+        return True, {}
+    try:
+        report = await asyncio.wait_for(search.health(), HEALTH_TIMEOUT_SECONDS)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("health: search engine does not answer: %s: %s", type(exc).__name__, exc)
+        return False, {"error": type(exc).__name__}
+    return bool(report.get("ok", True)), report
+
+
 @get("/health", opt=access(PUBLIC, read_only=True), tags=["ops"])
-async def health(db_session: AsyncSession, state: State) -> dict:
-    """Database reachability, outbox backlog and search index state."""
-    await db_session.execute(text("SELECT 1"))
-    report = {"status": "ok", "database": state.db.dialect, "outbox": await outbox.backlog(db_session)}
+async def health(request: Request, state: State) -> Response:
+    """200 when the database and the search engine answer, else 503 naming the part that is down.
+
+    Anyone (a load balancer) gets only the parts' states; an administrator also gets the details
+    (database kind, outbox backlog, index state)."""
+    db: Database = state.db
     search = getattr(state, "search", None)
-    if search is not None:
-        try:
-            report["search"] = await search.health()
-        except Exception as exc:  # noqa: BLE001 - health must report, not fail
-            report["status"] = "degraded"
-            report["search"] = {"status": "unavailable", "error": type(exc).__name__}
-    return report
+    db_ok, (search_ok, search_report) = await asyncio.gather(_database_answers(db), _search_answers(search))
+    parts = {"database": "ok" if db_ok else "unavailable", "search": "ok" if search_ok else "unavailable"}
+    down = [name for name, value in parts.items() if value != "ok"]
+    body: dict = {"status": "ok" if not down else "unavailable", **parts}
+    if down:
+        body["detail"] = " and ".join(down) + (" is" if len(down) == 1 else " are") + " not answering"
+    principal = request.scope.get("user")
+    if db_ok and principal is not None and principal.is_admin:
+        async with db.read_sessionmaker() as session:
+            body["details"] = {"database": db.dialect, "outbox": await outbox.backlog(session), "search": search_report}
+    headers = {} if not down else {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return Response(body, status_code=200 if not down else 503, headers=headers, media_type=MediaType.JSON)
+
+
+class Drainer:
+    """The embedded default's worker: a background task that drains the outbox when woken.
+
+    A request that committed events wakes it (core/deps.py) and answers at once: it never waits
+    for e-mail or for other requests' work. Errors are logged and retried after a pause."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+        self._idle.clear()
+
+    async def run(self) -> None:
+        backoff = 0.0
+        while True:
+            if not self._wake.is_set():
+                self._idle.set()
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await outbox.drain(self.db)
+                backoff = 0.0
+            except Exception:  # noqa: BLE001 - the database may be down; try again later
+                backoff = min(30.0, max(1.0, backoff * 2))
+                log.exception("background outbox drain failed; retrying in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                self._wake.set()
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the drainer has nothing left to do (tests, and shutdown)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
 
 
 def route_handlers() -> list:
@@ -88,6 +176,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     register_handlers(settings)
     members.use_expert_profiles(experts.PROFILES)
 
+    drainer = Drainer(db)
     jobs: list[asyncio.Task] = []
     embedded_lock: list = []
 
@@ -95,8 +184,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Embedded default: no separate worker process, so offers still expire and move on by themselves.
         while True:
             await asyncio.sleep(settings.job_interval_seconds)
+            drainer.wake()  # also retries events whose backoff ran out
             try:
-                await outbox.drain(db)
                 await run_jobs(db)
             except Exception:  # noqa: BLE001 - keep the loop alive; the error is logged
                 log.exception("periodic jobs failed")
@@ -107,19 +196,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         except ConfigError as exc:
             log.error("%s", exc)
             raise
+        attachments.sweep_stale_temp_files(settings)
+        if settings.warm_up:
+            # The sentence encoder and the vocabulary's indexes take seconds to load: in a thread
+            # now, not in the first official's search or request.
+            threading.Thread(target=warm_up, args=(settings,), name="expertnet-warm-up", daemon=True).start()
+        if settings.inline_worker:
+            jobs.append(asyncio.create_task(drainer.run()))
+            drainer.wake()  # what was left from before a restart
         if settings.background_jobs:
             jobs.append(asyncio.create_task(periodic_jobs()))
 
     async def on_shutdown() -> None:
         for task in jobs:
             task.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         await db.dispose()
         while embedded_lock:
             single_process.release(embedded_lock.pop())
 
     return Litestar(
         route_handlers=route_handlers(),
-        state=State({"settings": settings, "db": db, "search": get_search(settings)}),
+        state=State({"settings": settings, "db": db, "search": get_search(settings), "drainer": drainer}),
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -57,6 +57,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"EXPERTNET_{name}: not an integer: {value!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ConfigError(f"EXPERTNET_{name}: not a number: {value!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"  # development | test | production
@@ -87,9 +97,17 @@ class Settings:
     inline_worker: bool = True  # embedded default: the app drains the outbox right after commit
     background_jobs: bool = True  # embedded default: the app also runs the worker's periodic jobs
     job_interval_seconds: int = 30
+    # Outbox and worker (see core/outbox.py): small claims under a short lease renewed while the
+    # handler works, so a dead worker's events come back within one lease.
+    outbox_batch_size: int = 20
+    outbox_lease_seconds: float = 30.0
+    worker_poll_seconds: float = 0.2
+    worker_backoff_max_seconds: float = 30.0
+    import_wait_seconds: float = 300.0  # `experts import` waits this long for its events to be indexed
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    warm_up: bool = False  # load the sentence encoder and vocabulary indexes at start-up, in the background
     audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
     audit_checkpoint_minutes: int = 5
     # (key, days) pairs, see RETENTION_DEFAULT_DAYS; a tuple keeps Settings hashable
@@ -232,9 +250,15 @@ def load_settings() -> Settings:
         inline_worker=_bool("INLINE_WORKER", meili_url is None),
         background_jobs=_bool("BACKGROUND_JOBS", meili_url is None),
         job_interval_seconds=_int("JOB_INTERVAL_SECONDS", 30),
+        outbox_batch_size=max(1, _int("OUTBOX_BATCH_SIZE", 20)),
+        outbox_lease_seconds=max(0.5, _float("OUTBOX_LEASE_SECONDS", 30.0)),
+        worker_poll_seconds=max(0.01, _float("WORKER_POLL_SECONDS", 0.2)),
+        worker_backoff_max_seconds=max(0.1, _float("WORKER_BACKOFF_MAX_SECONDS", 30.0)),
+        import_wait_seconds=max(0.0, _float("IMPORT_WAIT_SECONDS", 300.0)),
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        warm_up=_bool("WARM_UP", env != "test"),
         audit_key=_env("AUDIT_KEY"),
         audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
         retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),

@@ -1,12 +1,17 @@
 """The worker: drains the outbox (search index, e-mail) and runs scheduled jobs (offer expiry).
 
-Run as `expertnet worker`; several may run at once on PostgreSQL (rows are claimed with
-FOR UPDATE SKIP LOCKED). On the embedded default the app drains the outbox itself after each
-commit, and `expertnet worker` is still useful for scheduled jobs.
+Run as `expertnet worker`; several may run at once (on PostgreSQL rows are claimed with
+FOR UPDATE SKIP LOCKED; see core/outbox.py for leases). On the embedded default the app drains
+the outbox itself in a background task, and `expertnet worker` is still useful for scheduled jobs.
+
+The worker outlives outages: when the database or the search engine does not answer, it logs
+the error, waits (doubling up to `worker_backoff_max_seconds`) and resumes by itself. Periodic
+jobs run every `job_interval_seconds`, not on every poll.
 """
 import asyncio
 import logging
 import signal
+import time
 
 from expertnet.audit import tasks as audit_jobs
 from expertnet.config import Settings
@@ -34,8 +39,32 @@ async def run_jobs(db: Database) -> None:
         await module.run_periodic(db)
 
 
-async def run_worker(settings: Settings, poll_seconds: float = 0.2, once: bool = False) -> None:
+class Backoff:
+    """Waits after consecutive failures: poll, 2 x poll, 4 x poll ... up to `ceiling` seconds."""
+
+    def __init__(self, base: float, ceiling: float):
+        self.base, self.ceiling, self.failures = base, ceiling, 0
+
+    def failed(self) -> float:
+        self.failures += 1
+        return min(self.ceiling, max(self.base, 0.1) * 2 ** (self.failures - 1))
+
+    def succeeded(self) -> None:
+        if self.failures:
+            log.info("worker resumed after %d failed attempt(s)", self.failures)
+        self.failures = 0
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def run_worker(settings: Settings, poll_seconds: float | None = None, once: bool = False) -> None:
     register_handlers(settings)
+    poll = settings.worker_poll_seconds if poll_seconds is None else poll_seconds
     db = Database(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -48,18 +77,34 @@ async def run_worker(settings: Settings, poll_seconds: float = 0.2, once: bool =
         await asyncio.to_thread(indexer.get_search, settings)
     except Exception:  # noqa: BLE001 - an engine that is down now is retried by the outbox later
         log.exception("search engine not ready at start-up; index events wait in the outbox")
-    log.info("worker started")
+    log.info("worker %s started", outbox.WORKER_ID)
+    backoff = Backoff(poll, settings.worker_backoff_max_seconds)
+    jobs_due = 0.0  # monotonic time of the next periodic run
+    freed_dead = False
     try:
-        while not stop.is_set():
-            handled = await outbox.drain(db)
+        if once:
+            await outbox.drain(db)
             await run_jobs(db)
-            if once:
-                break
+            return
+        while not stop.is_set():
+            try:
+                if not freed_dead:
+                    await outbox.release_dead_claims(db)
+                    freed_dead = True
+                handled = await outbox.drain_once(db)
+                if time.monotonic() >= jobs_due:
+                    await run_jobs(db)
+                    jobs_due = time.monotonic() + settings.job_interval_seconds
+                backoff.succeeded()
+            except Exception as exc:  # noqa: BLE001 - outages must not end the worker
+                delay = backoff.failed()
+                log.warning(
+                    "worker: %s: %s; retrying in %.1f s", type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "", delay
+                )
+                await _wait(stop, delay)
+                continue
             if handled == 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-                except TimeoutError:
-                    pass
+                await _wait(stop, poll)
     finally:
         await db.dispose()
         log.info("worker stopped")

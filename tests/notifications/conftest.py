@@ -7,12 +7,11 @@ from dataclasses import dataclass, replace
 
 import pytest
 from aiosmtpd.controller import Controller
-from litestar.testing import TestClient
 
 from expertnet.core import outbox
 from expertnet.db import Database
 from expertnet.notifications import tasks
-from tests.conftest import Env, run_async
+from tests.conftest import Env, SettlingClient, run_async
 
 
 @dataclass
@@ -94,7 +93,7 @@ def mail_env(settings, smtp):
     mail_settings = replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port, base_url="https://desk.example.org")
     app = create_app(mail_settings)
     tasks.register()
-    with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
+    with SettlingClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
         yield Env(mail_settings, client)
 
 

@@ -7,15 +7,21 @@
 - Files live under `settings.upload_dir / "consultations"` with a generated name (uuid); the
   SHA-256 is recorded, and the original name is kept only as sanitised metadata.
 - Every view and download is written to the audit log; only participants and admins get them.
+- Writing goes to a temporary file, fsync, rename; on any error the temporary file is removed and
+  the upload answers 507 (disk full) or 503; start-up sweeps stale temporary files.
 """
+import errno
 import hashlib
+import logging
 import os
 import re
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
@@ -26,6 +32,8 @@ from expertnet.consultations.schemas import AttachmentOut
 from expertnet.core import audit
 from expertnet.core.errors import AppError, Conflict, Forbidden, NotFound, field_error
 from expertnet.db import utcnow
+
+log = logging.getLogger(__name__)
 
 SUBDIR = "consultations"
 CHUNK = 1024 * 1024
@@ -125,17 +133,65 @@ async def _read_checked(upload, limit: int) -> tuple[bytes, FileType]:
     return data, kind
 
 
+class StorageFull(AppError):
+    def __init__(self):
+        super().__init__(507, "file: the file store is full; nothing was saved. Please tell the secretariat and try again later")
+
+
+class StorageUnavailable(AppError):
+    def __init__(self):
+        super().__init__(503, "file: the file store cannot be written at the moment; nothing was saved. Please try again later")
+
+
+TEMP_SUFFIX = ".part"
+STALE_TEMP_SECONDS = 15 * 60  # no upload writes for this long; older temporary files are left over
+
+
 def _write(settings: Settings, data: bytes) -> str:
+    """Write to a temporary file, fsync, rename. On any error the temporary file is removed and
+    the upload answers 507 (disk full) or 503 (any other storage error)."""
     directory = storage_dir(settings)
-    directory.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
-    tmp = directory / f".{name}.part"
-    with open(tmp, "xb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, directory / name)
+    tmp = directory / f".{name}{TEMP_SUFFIX}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, directory / name)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            log.exception("could not remove the temporary upload %s", tmp.name)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("upload refused: the file store is full (%s)", exc.strerror)
+            raise StorageFull() from None
+        log.error("upload refused: the file store cannot be written (%s: %s)", type(exc).__name__, exc.strerror)
+        raise StorageUnavailable() from None
     return name
+
+
+def sweep_stale_temp_files(settings: Settings, older_than: float = STALE_TEMP_SECONDS) -> int:
+    """At start-up: remove temporary files left by uploads that died (crash, full disk)."""
+    directory = storage_dir(settings)
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in directory.glob(f".*{TEMP_SUFFIX}"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError:
+            log.exception("could not remove the stale temporary upload %s", path.name)
+    if removed:
+        log.info("removed %d stale temporary upload file(s)", removed)
+    return removed
 
 
 def out(a: Attachment) -> AttachmentOut:
@@ -158,7 +214,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
         raise field_error("file", "is required (multipart/form-data field 'file')")
     data, kind = await _read_checked(file, settings.upload_max_bytes)
     digest = hashlib.sha256(data).hexdigest()
-    stored = _write(settings, data)
+    stored = await anyio.to_thread.run_sync(_write, settings, data)  # fsync must not stall the loop
     attachment = Attachment(
         consultation_id=c.id,
         uploader_id=ctx.principal.id,

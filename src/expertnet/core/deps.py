@@ -6,7 +6,6 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.core import outbox
 from expertnet.core.auth import Principal
 from expertnet.db import commit, rollback
 
@@ -22,8 +21,9 @@ async def provide_db_session(state: State, request: Request) -> AsyncGenerator[A
             raise
         await commit(session)
         if session.info.get("outbox_dirty") and state.settings.inline_worker:
-            # Embedded default: the app is its own worker; the outbox is still the only path.
-            await outbox.drain(db)
+            # Embedded default: the app is its own worker, in a background task (app.Drainer);
+            # the request answers now and never waits for e-mail or other requests' work.
+            state.drainer.wake()
 
 
 def provide_settings(state: State) -> Settings:

@@ -1,5 +1,6 @@
 """Error rendering and security headers, on every response including 404 and 500."""
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.datastructures import MutableScopeHeaders
@@ -10,6 +11,9 @@ from litestar.types import Message, Scope
 from expertnet.core.errors import AppError
 
 log = logging.getLogger("expertnet")
+
+RETRY_AFTER_SECONDS = 30
+DATABASE_UNAVAILABLE = "the database is not available at the moment; nothing was lost, please try again in a minute"
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -61,7 +65,10 @@ def _render(request: Request, status: int, detail: str, errors: list[dict]) -> R
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
-    return _render(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    response = _render(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    if exc.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 MAX_FIELD_ERRORS = 20  # an answer names at most this many field errors, each once
@@ -90,7 +97,43 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _render(request, exc.status_code, exc.detail, [])
 
 
+_SCHEMA_ERROR = re.compile(r"no such (table|column)|syntax error|has no column|no column named", re.IGNORECASE)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether this error (or one it came from) says the database cannot be reached or is shutting
+    down, as opposed to a bug: connection refused or lost, admin shutdown, pool exhausted, locked."""
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.OperationalError) and _SCHEMA_ERROR.search(str(current.orig)):
+            return False  # SQLite reports a missing table or a bad statement so too: a bug, not an outage
+        if isinstance(current, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (ConnectionError, TimeoutError)) or (
+            isinstance(current, OSError) and current.errno is not None and "connect" in str(current).lower()
+        ):
+            return True
+        if type(current).__module__.startswith("asyncpg") and type(current).__name__ in {
+            "CannotConnectNowError", "AdminShutdownError", "CrashShutdownError", "ConnectionDoesNotExistError",
+            "ConnectionFailureError", "TooManyConnectionsError", "InterfaceError", "InternalClientError",
+        }:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        response = _render(request, 503, DATABASE_UNAVAILABLE, [])
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     # Never show a trace, SQL or the exception text to the client.
     return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal server error", [])

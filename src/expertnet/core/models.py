@@ -22,6 +22,8 @@ class OutboxEvent(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=2000)
+    # Who holds the lease (host:pid) while available_at lies in the future; "" when nobody does.
+    claimed_by: str = Field(default="", max_length=100)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,16 +1,29 @@
 """Transactional outbox: business rows and the events announcing them commit together.
 
-The worker (or, on the embedded default, the app right after its commit) drains the table.
+The worker (or, on the embedded default, a background task of the app) drains the table.
 Handlers must be idempotent: an event may be delivered again after a crash.
+
+Claims: a drainer claims a few events at a time (`outbox_batch_size`) under a short lease
+(`outbox_lease_seconds`): available_at moves into the future and claimed_by names the owner
+(host:pid). While a handler works, the lease is renewed every third of its length, so a slow
+handler (SMTP) keeps its events and nobody else takes them; a drainer that dies (kill -9) stops
+renewing, and its events are due again within one lease. A worker starting on the same host also
+frees at once the claims of its processes that no longer exist. A handler may complete events one
+by one (`current_claim().complete_in(session, ids)`) in the transaction that records their effect,
+so what is done is never done again; and it checks `claim.check()` before an irreversible step,
+which fails once the lease may have passed to someone else.
 """
+import asyncio
+import contextvars
 import logging
 import os
 import socket
+import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.models import OutboxEvent
@@ -20,7 +33,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Database, list[OutboxEvent]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+HOST = socket.gethostname()
+WORKER_ID = f"{HOST}:{os.getpid()}"
+_table = OutboxEvent.__table__
 
 
 def register(topic: str, handler: Handler) -> None:
@@ -34,16 +49,19 @@ def emit(session: AsyncSession, topic: str, key: str | int, payload: dict | None
     return event
 
 
-async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[dict]) -> None:
-    """Many events of one topic in one executemany: the bulk paths' `emit`."""
+async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[dict]) -> list[int]:
+    """Many events of one topic in one statement: the bulk paths' `emit`. Returns their ids."""
+    if not payloads:
+        return []
     now = utcnow()
     rows = [
         {"topic": topic, "key": key, "payload": payload, "created_at": now, "available_at": now,
-         "processed_at": None, "attempts": 0, "last_error": ""}
+         "processed_at": None, "attempts": 0, "last_error": "", "claimed_by": ""}
         for payload in payloads
     ]
-    await session.execute(insert(OutboxEvent), rows)
+    result = await session.execute(insert(_table).returning(_table.c.id), rows)
     session.info["outbox_dirty"] = True
+    return sorted(int(i) for i in result.scalars().all())
 
 
 async def backlog(session: AsyncSession) -> dict:
@@ -60,15 +78,108 @@ async def backlog(session: AsyncSession) -> dict:
     return {"pending": int(row[0]), "failing": int(row[1]), "oldest_pending_at": row[2]}
 
 
-async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 120,
-                     skip_topics: frozenset[str] = frozenset()) -> int:
-    """Claim one batch, run the handlers with no transaction held, then record the outcome.
+async def unprocessed(db: Database, ids: Iterable[int]) -> int:
+    """How many of these events are not processed yet (whoever holds them)."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    async with db.read_sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
+        )
+        await session.rollback()
+    return int(count or 0)
 
-    Claiming sets a lease (available_at in the future) and commits at once, so handlers may open
-    their own sessions (SQLite has one writer) and slow ones (SMTP) hold no lock. A worker that dies
-    mid-batch loses nothing: the lease runs out and the events are delivered again (handlers are
-    idempotent). On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so two workers never claim the
-    same event. Returns the number of events claimed."""
+
+class LeaseLost(RuntimeError):
+    """The lease on these events may have passed to another drainer: stop before doing more."""
+
+
+class Claim:
+    """Events claimed by one drainer, under a lease it renews while its handlers work."""
+
+    def __init__(self, db: Database, owner: str, events: list[OutboxEvent], lease_seconds: float):
+        self.db = db
+        self.events = events
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.pending = {e.id for e in events}
+        self.done: set[int] = set()
+        self.lost = False
+        # Counted from before the claim committed, so it never overestimates the lease.
+        self._valid_until = time.monotonic() + lease_seconds
+
+    def check(self) -> None:
+        """Raise LeaseLost when the lease may no longer be ours (renewal failed or came too late)."""
+        if self.lost or time.monotonic() >= self._valid_until - min(1.0, self.lease_seconds / 10):
+            self.lost = True
+            raise LeaseLost("outbox lease lost; another drainer may hold these events now")
+
+    async def renew(self) -> None:
+        ids = sorted(self.pending - self.done)
+        if not ids or self.lost:
+            return
+        started = time.monotonic()
+        async with self.db.sessionmaker() as session:
+            result = await session.execute(
+                update(_table)
+                .where(_table.c.id.in_(ids), _table.c.claimed_by == self.owner, _table.c.processed_at.is_(None))
+                .values(available_at=utcnow() + timedelta(seconds=self.lease_seconds))
+            )
+            taken = 0
+            if result.rowcount < len(ids):
+                # Fewer rows than asked: ours that just completed (committed, not yet counted here),
+                # or some another drainer took after our lease ran out.
+                taken = int(await session.scalar(
+                    select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None),
+                                               OutboxEvent.claimed_by != self.owner)
+                ) or 0)
+            await session.commit()
+        if taken:
+            self.lost = True
+            log.warning("outbox lease on %d event(s) lost to another drainer", taken)
+        else:
+            self._valid_until = started + self.lease_seconds
+
+    async def keep_alive(self) -> None:
+        """Renew every third of the lease until cancelled; a failed renewal is retried."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.renew()
+            except Exception as exc:  # noqa: BLE001 - the database may be down; check() ends the lease in time
+                log.warning("outbox lease renewal failed: %s: %s", type(exc).__name__, exc)
+
+    async def complete_in(self, session: AsyncSession, ids: Iterable[int]) -> None:
+        """Mark these events processed in the handler's own transaction (commits with its effect)."""
+        ids = [i for i in ids if i in self.pending]
+        if not ids:
+            return
+        await session.execute(
+            update(_table).where(_table.c.id.in_(ids)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
+        )
+        session.info.setdefault("outbox_completed", []).append((self, ids))
+
+    def _committed(self, ids: list[int]) -> None:
+        self.done.update(ids)
+
+
+_current: contextvars.ContextVar[Claim | None] = contextvars.ContextVar("outbox_claim", default=None)
+
+
+def current_claim() -> Claim | None:
+    """The claim whose handler is running (None when a handler is called directly)."""
+    return _current.get()
+
+
+def committed(session: AsyncSession) -> None:
+    """After a handler's session committed: the events it completed are done (see complete_in)."""
+    for claim, ids in session.info.pop("outbox_completed", []):
+        claim._committed(ids)
+
+
+async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str,
+                 skip_topics: frozenset[str] = frozenset()) -> Claim | None:
     now = utcnow()
     async with db.sessionmaker() as session:
         query = (
@@ -84,49 +195,113 @@ async def drain_once(db: Database, batch_size: int = 500, lease_seconds: int = 1
         events = list((await session.execute(query)).scalars().all())
         if not events:
             await session.rollback()
-            return 0
-        lease = now + timedelta(seconds=lease_seconds)
+            return None
+        claim = Claim(db, owner, events, lease_seconds)
+        lease = utcnow() + timedelta(seconds=lease_seconds)
         for event in events:
             event.available_at = lease
+            event.claimed_by = owner
         await session.commit()
+    return claim
 
+
+async def _run_handlers(db: Database, claim: Claim) -> tuple[list[int], list[dict]]:
     by_topic: dict[str, list[OutboxEvent]] = defaultdict(list)
-    for event in events:
+    for event in claim.events:
         by_topic[event.topic].append(event)
     done: list[int] = []
     failed: list[dict] = []
-    for topic, group in by_topic.items():
-        handler = _handlers.get(topic)
-        try:
-            if handler is None:
-                raise LookupError(f"no handler for topic {topic!r}")
-            await handler(db, group)
-        except Exception as exc:  # noqa: BLE001 - a failing handler must not lose events
-            log.exception("outbox handler for %s failed", topic)
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            for event in group:
-                attempts = event.attempts + 1
-                failed.append({
-                    "id": event.id,
-                    "attempts": attempts,
-                    "last_error": error,
-                    "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
-                })
-        else:
-            done.extend(event.id for event in group)
+    token = _current.set(claim)
+    try:
+        for topic, group in by_topic.items():
+            handler = _handlers.get(topic)
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for topic {topic!r}")
+                claim.check()
+                await handler(db, group)
+            except Exception as exc:  # noqa: BLE001 - a failing handler must not lose events
+                if isinstance(exc, LeaseLost):
+                    log.warning("outbox handler for %s stopped: %s", topic, exc)
+                else:
+                    log.exception("outbox handler for %s failed", topic)
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                for event in group:
+                    if event.id in claim.done:
+                        continue
+                    attempts = event.attempts + 1
+                    failed.append({
+                        "b_id": event.id,
+                        "attempts": attempts,
+                        "last_error": error,
+                        "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
+                    })
+            else:
+                done.extend(event.id for event in group if event.id not in claim.done)
+    finally:
+        _current.reset(token)
+    return done, failed
 
+
+async def _release(db: Database, claim: Claim) -> None:
+    """Give unfinished events back at once (shutdown): no attempt is counted."""
+    ids = sorted(claim.pending - claim.done)
+    if not ids:
+        return
+    async with db.sessionmaker() as session:
+        await session.execute(
+            update(_table)
+            .where(_table.c.id.in_(ids), _table.c.claimed_by == claim.owner, _table.c.processed_at.is_(None))
+            .values(available_at=utcnow(), claimed_by="")
+        )
+        await session.commit()
+
+
+async def drain_once(
+    db: Database, batch_size: int | None = None, lease_seconds: float | None = None, owner: str = WORKER_ID,
+    skip_topics: frozenset[str] = frozenset(),
+) -> int:
+    """Claim one small batch, run the handlers with no transaction held, then record the outcome.
+
+    Claiming sets the lease and commits at once, so handlers open their own short sessions (SQLite
+    has one writer) and slow ones (SMTP) hold no lock. On PostgreSQL the claim uses FOR UPDATE SKIP
+    LOCKED, so two workers never claim the same event. Returns the number of events claimed."""
+    settings = db.settings
+    batch_size = batch_size or settings.outbox_batch_size
+    lease_seconds = lease_seconds or settings.outbox_lease_seconds
+    claim = await _claim(db, batch_size, lease_seconds, owner, skip_topics)
+    if claim is None:
+        return 0
+    renewer = asyncio.create_task(claim.keep_alive())
+    try:
+        done, failed = await _run_handlers(db, claim)
+    except BaseException:
+        renewer.cancel()
+        try:
+            await asyncio.shield(_release(db, claim))
+        except Exception:  # noqa: BLE001 - the lease runs out by itself
+            log.warning("could not release %d outbox event(s); they are due again when the lease ends", len(claim.pending))
+        raise
+    finally:
+        renewer.cancel()
     async with db.sessionmaker() as session:
         if done:
             await session.execute(
-                update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(processed_at=utcnow(), available_at=now).execution_options(synchronize_session=False)
+                update(_table).where(_table.c.id.in_(done)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
             )
         if failed:
-            await session.execute(update(OutboxEvent), failed)
+            await session.execute(
+                update(_table)
+                .where(_table.c.id == bindparam("b_id"), _table.c.processed_at.is_(None))
+                .values(attempts=bindparam("attempts"), last_error=bindparam("last_error"),
+                        available_at=bindparam("available_at"), claimed_by=""),
+                failed,
+            )
         await session.commit()
-    return len(events)
+    return len(claim.events)
 
 
-async def drain(db: Database, batch_size: int = 500, max_batches: int = 1000,
+async def drain(db: Database, batch_size: int | None = None, max_batches: int = 100_000,
                 skip_topics: frozenset[str] = frozenset()) -> int:
     """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send);
     events of ``skip_topics`` are left to the worker."""
@@ -137,3 +312,39 @@ async def drain(db: Database, batch_size: int = 500, max_batches: int = 1000,
             break
         total += handled
     return total
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def release_dead_claims(db: Database) -> int:
+    """Free at once the claims of processes on this host that no longer exist (a worker killed
+    with kill -9 and restarted); other hosts' claims run out with their lease."""
+    async with db.sessionmaker() as session:
+        owners = (
+            await session.execute(
+                select(OutboxEvent.claimed_by)
+                .where(OutboxEvent.processed_at.is_(None), OutboxEvent.claimed_by.like(f"{HOST}:%"))
+                .distinct()
+            )
+        ).scalars().all()
+        dead = [o for o in owners if o.rpartition(":")[2].isdigit() and not _alive(int(o.rpartition(":")[2]))]
+        if not dead:
+            await session.rollback()
+            return 0
+        result = await session.execute(
+            update(_table)
+            .where(_table.c.claimed_by.in_(dead), _table.c.processed_at.is_(None))
+            .values(available_at=utcnow(), claimed_by="")
+        )
+        await session.commit()
+    if result.rowcount:
+        log.info("freed %d outbox event(s) held by dead process(es) %s", result.rowcount, ", ".join(dead))
+    return int(result.rowcount or 0)

@@ -36,15 +36,22 @@ def register(main: click.Group) -> None:
             click.echo(f"{len(result.errors)} error(s); nothing was imported", err=True)
             sys.exit(1)
         click.echo(f"imported: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
-        if result.vectors_pending:
+        if result.unindexed:
+            click.echo(
+                f"indexing continues in the worker: {result.unindexed} of {len(result.event_ids)} index event(s) are "
+                "not processed yet, so some of these experts are not searchable yet. Follow it with `expertnet "
+                "worker` running and GET /health as an administrator (outbox pending), or `expertnet search experts`.",
+                err=True,
+            )
+        elif result.vectors_pending:
             click.echo("searchable by words and concepts now; their dense vectors are computed by the worker "
                        "(`expertnet worker`, or the running desk), or pass --wait-vectors", err=True)
 
 
 async def _import(lines: list[str], wait_vectors: bool = False):
-    from expertnet.core import outbox
     from expertnet.db import Database
     from expertnet.experts import importer
+    from expertnet.core import outbox
     from expertnet.experts.service import VECTORS_TOPIC
 
     settings = get_settings()
@@ -61,12 +68,17 @@ async def _import(lines: list[str], wait_vectors: bool = False):
                     await session.rollback()
                     return result
                 await session.commit()
-        # The outbox is the only path to the index; drain it so the experts are searchable on return
-        # (the command group registered the handlers). The vectors follow in events of their own,
-        # left to the worker unless asked for: the contract is lexical searchability.
+        # The outbox is the only path to the index. Wait until this import's own events are processed
+        # (here, or by a worker that holds them), so the experts are searchable on return; after
+        # EXPERTNET_IMPORT_WAIT_SECONDS say that indexing goes on in the worker.
+        # The vectors follow in events of their own, left to the worker unless asked for: the
+        # contract is lexical searchability.
         skip = frozenset() if wait_vectors else frozenset({VECTORS_TOPIC})
         with progress_bar("indexing", None):
-            await outbox.drain(db, skip_topics=skip)
+            result.unindexed = await importer.wait_until_indexed(db, result.event_ids, settings.import_wait_seconds,
+                                                                 skip_topics=skip)
+            if wait_vectors and not result.unindexed:
+                await outbox.drain(db)  # the vectors the index events announced
         result.vectors_pending = bool(skip) and await _pending(db, VECTORS_TOPIC)
         return result
     finally:
@@ -78,7 +90,7 @@ async def _pending(db, topic: str) -> bool:
 
     from expertnet.core.models import OutboxEvent
 
-    async with db.sessionmaker() as session:
+    async with db.read_sessionmaker() as session:
         found = await session.scalar(
             select(OutboxEvent.id).where(OutboxEvent.topic == topic, OutboxEvent.processed_at.is_(None)).limit(1)
         )

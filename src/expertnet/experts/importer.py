@@ -4,7 +4,9 @@ Validation runs over the whole file first; any bad line means nothing is written
 line is reported as `line N: field: reason`. Writes are set-based (a few statements per chunk of
 1,000 lines), never a round trip per row.
 """
+import asyncio
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.core import audit, outbox
-from expertnet.db import utcnow
+from expertnet.db import Database, utcnow
 from expertnet.experts import repository as experts
 from expertnet.experts.models import Expert
 from expertnet.experts.schemas import ImportRecord
@@ -48,6 +50,8 @@ class ImportResult:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     expert_ids: list[int] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)  # the outbox events that index them
+    unindexed: int = 0  # of those, still unprocessed when the import stopped waiting
     vectors_pending: bool = False  # their dense vectors are left to the worker
 
     @property
@@ -245,7 +249,9 @@ def _member_changes(record: ImportRecord, member: Member, run: _Run) -> tuple[di
 
 async def _announce(session: AsyncSession, result: ImportResult, actor_id: int | None) -> None:
     """One outbox event per chunk of ids, in the same transaction as the rows, and the audit row."""
-    await outbox.emit_many(session, INDEX_TOPIC, "import", [{"ids": ids} for ids in _chunks(result.expert_ids, CHUNK)])
+    result.event_ids = await outbox.emit_many(
+        session, INDEX_TOPIC, "import", [{"ids": ids} for ids in _chunks(result.expert_ids, CHUNK)]
+    )
     await audit.record(
         session,
         "experts.import",
@@ -253,3 +259,17 @@ async def _announce(session: AsyncSession, result: ImportResult, actor_id: int |
         object_type="expert",
         detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
+
+
+async def wait_until_indexed(db: Database, event_ids: list[int], timeout: float, poll: float = 0.2,
+                             skip_topics: frozenset[str] = frozenset()) -> int:
+    """Drain, then wait until this import's own events are processed, by this process or by a
+    worker that holds them (its lease is renewed while it works; a dead worker's lease runs out and
+    the drain here takes them). Returns how many are still unprocessed when `timeout` ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await outbox.drain(db, skip_topics=skip_topics)  # e.g. the vectors, left to the worker
+        left = await outbox.unprocessed(db, event_ids)
+        if left == 0 or time.monotonic() >= deadline:
+            return left
+        await asyncio.sleep(min(poll, max(0.0, deadline - time.monotonic())))

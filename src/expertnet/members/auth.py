@@ -4,6 +4,8 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
+import anyio
+import anyio.to_thread
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,19 @@ from expertnet.members import repository
 from expertnet.members.models import LoginAttempt, Member, RefreshToken, VettingStatus
 from expertnet.members.schemas import TokenOut, TotpSetupOut
 from expertnet.members.service import check_password, get_member
+
+
+# Password hashing is CPU-heavy (argon2id, 64 MiB): run it in threads (argon2 releases the GIL), a few
+# at a time, so sign-ins never stall the event loop and a burst of them cannot exhaust memory.
+_HASHING = anyio.CapacityLimiter(4)
+
+
+async def _verify(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    return await anyio.to_thread.run_sync(verify_password, stored_hash, password, limiter=_HASHING)
+
+
+async def _hash(password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_HASHING)
 
 
 def principal_of(member: Member) -> Principal:
@@ -101,7 +116,12 @@ async def login(
     email = email.lower()
     await _throttle(session, settings, email, ip)
     member = await repository.by_email(session, email)
-    ok, new_hash = verify_password(member.password_hash if member else None, password)
+    stored, member_id = (member.password_hash, member.id) if member is not None else (None, None)
+    # End the read-only transaction before hashing: no connection (on SQLite, no write lock) is held
+    # while argon2 works, so concurrent sign-ins do not queue behind one another. Nothing is written yet.
+    await session.rollback()
+    ok, new_hash = await _verify(stored, password)
+    member = await repository.get(session, member_id) if member_id is not None else None
     active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
     if ok and active and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
@@ -175,11 +195,11 @@ async def revoke_tokens(session: AsyncSession, member_id: int) -> None:
 
 async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
     member = await get_member(session, principal.id, for_update=True)
-    ok, _ = verify_password(member.password_hash, current)
+    ok, _ = await _verify(member.password_hash, current)
     if not ok:
         raise field_error("current_password", "is wrong")
     check_password(new, member.email, "new_password")
-    member.password_hash = hash_password(new)
+    member.password_hash = await _hash(new)
     member.token_version += 1  # every older token stops working
     member.updated_at = utcnow()
     await audit.record(session, "member.password_change", actor_id=member.id, object_type="member", object_id=member.id)
@@ -191,7 +211,7 @@ async def reauthenticate(session: AsyncSession, settings: Settings, member: Memb
     await _throttle(session, settings, member.email, ip)
     if code and member.totp_secret and _check_totp(member, code):
         return
-    if password and verify_password(member.password_hash, password)[0]:
+    if password and (await _verify(member.password_hash, password))[0]:
         return
     await _attempt(session, member.email, ip, success=False)
     raise field_error("password", "re-enter your password (or a current second-factor code) to change the second factor")

@@ -4,6 +4,7 @@ Case material never leaves by e-mail. The mail says what kind of thing happened 
 desk, where the member signs in to read it; the producer's subject and body stay in the app.
 """
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -16,7 +17,7 @@ from expertnet.db import utcnow
 
 log = logging.getLogger(__name__)
 
-# Short: on SQLite the outbox holds the write lock while handlers run, so a dead server must not keep it long.
+# No transaction is held while SMTP talks; the timeout bounds how long a stalled server keeps a drainer.
 SMTP_TIMEOUT_SECONDS = 10
 
 # kind -> (subject line, what happened). "{request}" becomes "A consultation request (urgent)".
@@ -102,8 +103,18 @@ def _permanent(exc: Exception) -> str | None:
     return None
 
 
-async def send_batch(settings: Settings, batch: list[Outgoing]) -> BatchResult:
-    """Send over one SMTP connection. Stops at the first transient failure and reports it."""
+# Called after each message the server answered: (index, None) when accepted, (index, reason) when
+# refused for good. The outbox handler records it there and then, so an accepted mail is never resent.
+Recorder = Callable[[int, str | None], Awaitable[None]]
+
+
+async def send_batch(
+    settings: Settings, batch: list[Outgoing], *, before: Callable[[], None] | None = None, record: Recorder | None = None
+) -> BatchResult:
+    """Send over one SMTP connection. Stops at the first transient failure and reports it.
+
+    `before()` runs before each message and may raise to stop (the outbox lease was lost);
+    `record` runs after each answer (see Recorder); an exception from either stops the batch."""
     result = BatchResult()
     if not batch:
         return result
@@ -124,6 +135,8 @@ async def send_batch(settings: Settings, batch: list[Outgoing]) -> BatchResult:
     try:
         for index, item in enumerate(batch):
             try:
+                if before is not None:
+                    before()
                 await smtp.send_message(build_message(settings, item))
             except Exception as exc:  # noqa: BLE001 - sorted into permanent and transient below
                 reason = _permanent(exc)
@@ -134,6 +147,13 @@ async def send_batch(settings: Settings, batch: list[Outgoing]) -> BatchResult:
                 result.rejected[index] = reason
             else:
                 result.sent.append(index)
+                reason = None
+            if record is not None:
+                try:
+                    await record(index, reason)
+                except Exception as exc:  # noqa: BLE001 - reported; the outbox retries what is not recorded
+                    result.error = exc
+                    break
     finally:
         try:
             await smtp.quit()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Row
+from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
@@ -171,14 +171,12 @@ async def pending_emails(session: AsyncSession, events: list[OutboxEvent]) -> li
     return jobs
 
 
-def record_email_results(jobs: list[EmailJob], result: mailer.BatchResult) -> None:
-    now = utcnow()
-    for index in result.sent:
-        if jobs[index].notification is not None:
-            jobs[index].notification.emailed_at = now
-    for index, reason in result.rejected.items():
-        if jobs[index].notification is not None:
-            jobs[index].notification.email_error = reason[:500]
+async def record_email_result(session: AsyncSession, job: EmailJob, reason: str | None) -> None:
+    """One answer of the SMTP server, recorded at once: accepted (emailed_at) or refused for good."""
+    if job.notification is None:
+        return
+    values = {"emailed_at": utcnow()} if reason is None else {"email_error": reason[:500]}
+    await session.execute(update(Notification).where(Notification.id == job.notification.id).values(**values))
 
 
 # --- reads --------------------------------------------------------------------------------------

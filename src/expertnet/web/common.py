@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from expertnet.config import Settings
 from expertnet.core.auth import COOKIE_NAME
 from expertnet.core.errors import AppError
+from expertnet.core.http import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable
 from expertnet.web import i18n
 from expertnet.web.i18n import N_
 
@@ -278,10 +279,18 @@ def page_validation_error(request: Request, exc: ValidationException) -> Respons
 def page_app_error(request: Request, exc: AppError) -> Response:
     if exc.status_code == 401:
         return login_redirect(request)
-    return error_page(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    response = error_page(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    if exc.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def page_internal_error(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        log.warning("database unavailable on page %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        response = error_page(request, 503, DATABASE_UNAVAILABLE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("unhandled error on page %s %s", request.method, request.url.path)
     return error_page(request, 500, "internal server error")
 

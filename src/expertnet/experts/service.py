@@ -16,6 +16,7 @@ from expertnet.members.models import Member
 from expertnet.members.schemas import ExpertApplication
 
 INDEX_TOPIC = "index.expert"
+VECTORS_TOPIC = "vectors.expert"  # follow-up of index.expert: the dense vectors, after the words
 
 
 def to_out(expert: Expert, member: Member) -> ExpertOut:

@@ -133,23 +133,22 @@ async def fill_vectors(session: AsyncSession, expert_ids: Sequence[int], *,
             int(r.expert_id): r
             for r in (await session.execute(select(ExpertVector).where(ExpertVector.expert_id.in_(part)))).scalars()
         }
-        gone = [i for i in part if i not in {int(p.id) for p in profiles}]
+        present = {int(p.id) for p in profiles}
+        gone = [i for i in part if i not in present]
         if gone:
             await session.execute(delete(ExpertVector).where(ExpertVector.expert_id.in_(gone)))
             stats.deleted.extend(i for i in gone if i in existing)
         todo = []
         for p in profiles:
-            digest = _profile_digest(embedder.name, profile_text(p.specialties or [], p.bio or "", p.categories or []))
+            text = profile_text(p.specialties or [], p.bio or "", p.categories or [])  # made once per expert
             row = existing.get(int(p.id))
-            if row is not None and row.source_hash == digest and row.model == embedder.name:
+            if row is not None and row.source_hash == _profile_digest(embedder.name, text) and row.model == embedder.name:
                 stats.unchanged += 1
                 continue
-            todo.append((int(p.id), p))
+            todo.append((int(p.id), text))
         if not todo:
             continue
-        vectors = profile_vectors(
-            [(p.specialties or [], p.bio or "", p.categories or []) for _, p in todo], embedder=embedder
-        )
+        vectors = profile_vectors([text for _, text in todo], embedder=embedder)
         if vectors is None:
             return None
         now = utcnow()

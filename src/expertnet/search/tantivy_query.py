@@ -21,7 +21,8 @@ SYNONYM_WEIGHT = 0.8
 
 def build_schema(defn: IndexDefinition) -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    fast_keywords = set(defn.facets) | set(defn.sortable)
+    # the primary key is fast too: the vector leg reads the ids a filter allows from its column
+    fast_keywords = set(defn.facets) | set(defn.sortable) | {defn.primary_key}
     for f in defn.fields.values():
         if f.type == "keyword":
             sb.add_text_field(f.name, tokenizer_name="raw", fast=f.name in fast_keywords,

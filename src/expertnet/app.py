@@ -52,23 +52,11 @@ from expertnet.search import single_process
 from expertnet.search.indexer import get_search
 from expertnet.web import routes as pages
 from expertnet.web import templating
+from expertnet.matching.warm import warm_up
 from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
 
-
-def warm_up(settings: Settings) -> None:
-    """Load what query understanding needs (vocabulary indexes, sentence encoder) ahead of use."""
-    from expertnet.matching.embedder import get_embedder
-    from expertnet.matching.understanding import understand
-
-    try:
-        embedder = get_embedder(settings)
-        if embedder is not None and hasattr(embedder, "warm_up"):
-            embedder.warm_up()
-        understand("warm up", embed=False)
-    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first request
-        log.exception("warm-up failed")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -18,6 +18,7 @@ from expertnet.config import Settings
 from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
+from expertnet.matching.warm import warm_up
 from expertnet.notifications import tasks as notification_handlers
 from expertnet.retention import tasks as retention_jobs
 from expertnet.search import indexer
@@ -77,6 +78,10 @@ async def run_worker(settings: Settings, poll_seconds: float | None = None, once
         await asyncio.to_thread(indexer.get_search, settings)
     except Exception:  # noqa: BLE001 - an engine that is down now is retried by the outbox later
         log.exception("search engine not ready at start-up; index events wait in the outbox")
+    if settings.warm_up and not once:
+        # The sentence encoder takes seconds to load: now, not while a profile change waits behind
+        # the first vector event.
+        await asyncio.to_thread(warm_up, settings)
     log.info("worker %s started", outbox.WORKER_ID)
     backoff = Backoff(poll, settings.worker_backoff_max_seconds)
     jobs_due = 0.0  # monotonic time of the next periodic run

@@ -173,7 +173,7 @@ def stack(production_env, meili_server, tmp_path_factory):
         password = "production shape admin passphrase 1"
         procs.run("users", "create-admin", "--email", "ops@prod.example", "--full-name", "Ops Admin", "--password", password)
         procs.start("worker", "worker")
-        procs.wait_for_log("worker", "worker started")
+        procs.wait_for_log("worker", " started")
         a = procs.app("app-a")
         b = procs.app("app-b")
         yield {"a": a, "b": b, "procs": procs, "admin": ("ops@prod.example", password), "meili": meili_server}

@@ -69,6 +69,7 @@ def test_development_generates_one_private_secret_per_data_directory(clean_env, 
 
 def test_production_refuses_to_start_without_a_strong_secret(clean_env):
     clean_env.setenv("EXPERTNET_ENV", "production")
+    clean_env.setenv("EXPERTNET_AUDIT_KEY", secrets.token_urlsafe(48))  # production needs it too (audit chain)
     with pytest.raises(ConfigError, match="required in production"):
         load_settings()
     weak = [" " * 40, "a" * 64, "ab" * 32, "0123456789" * 4, "short-but-random-Xy7", OLD_REPO_SECRET, "\t" * 48]
@@ -85,6 +86,7 @@ def test_production_refuses_to_start_without_a_strong_secret(clean_env):
 def test_demo_data_refuses_to_load_in_production(clean_env, tmp_path):
     clean_env.setenv("EXPERTNET_ENV", "production")
     clean_env.setenv("EXPERTNET_SECRET_KEY", secrets.token_urlsafe(48))
+    clean_env.setenv("EXPERTNET_AUDIT_KEY", secrets.token_urlsafe(48))
     from expertnet.cli import main
 
     runner = CliRunner()

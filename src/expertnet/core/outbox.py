@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core.models import OutboxEvent
 from expertnet.db import Database, utcnow
+from sqlmodel import col
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[
 
 
 async def backlog(session: AsyncSession) -> dict:
-    pending = OutboxEvent.processed_at.is_(None)
+    pending = col(OutboxEvent.processed_at).is_(None)
     row = (
         await session.execute(
             select(
                 func.count(),
-                func.count().filter(OutboxEvent.attempts > 0),
-                func.min(OutboxEvent.created_at),
+                func.count().filter(col(OutboxEvent.attempts) > 0),
+                func.min(col(OutboxEvent.created_at)),
             ).where(pending)
         )
     ).one()
@@ -85,7 +86,7 @@ async def unprocessed(db: Database, ids: Iterable[int]) -> int:
         return 0
     async with db.read_sessionmaker() as session:
         count = await session.scalar(
-            select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
+            select(func.count()).where(col(OutboxEvent.id).in_(ids), col(OutboxEvent.processed_at).is_(None))
         )
         await session.rollback()
     return int(count or 0)
@@ -131,8 +132,8 @@ class Claim:
                 # Fewer rows than asked: ours that just completed (committed, not yet counted here),
                 # or some another drainer took after our lease ran out.
                 taken = int(await session.scalar(
-                    select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None),
-                                               OutboxEvent.claimed_by != self.owner)
+                    select(func.count()).where(col(OutboxEvent.id).in_(ids), col(OutboxEvent.processed_at).is_(None),
+                                               col(OutboxEvent.claimed_by) != self.owner)
                 ) or 0)
             await session.commit()
         if taken:
@@ -183,8 +184,8 @@ async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str
     async with db.sessionmaker() as session:
         query = (
             select(OutboxEvent)
-            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.available_at <= now)
-            .order_by(OutboxEvent.id)
+            .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.available_at) <= now)
+            .order_by(col(OutboxEvent.id))
             .limit(batch_size)
         )
         if db.dialect == "postgresql":
@@ -324,8 +325,8 @@ async def release_dead_claims(db: Database) -> int:
     async with db.sessionmaker() as session:
         owners = (
             await session.execute(
-                select(OutboxEvent.claimed_by)
-                .where(OutboxEvent.processed_at.is_(None), OutboxEvent.claimed_by.like(f"{HOST}:%"))
+                select(col(OutboxEvent.claimed_by))
+                .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.claimed_by).like(f"{HOST}:%"))
                 .distinct()
             )
         ).scalars().all()

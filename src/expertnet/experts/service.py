@@ -14,6 +14,7 @@ from expertnet.experts.models import Expert
 from expertnet.experts.schemas import ExpertOut, ExpertProfileUpdate
 from expertnet.members.models import Member
 from expertnet.members.schemas import ExpertApplication
+from sqlmodel import col
 
 INDEX_TOPIC = "index.expert"
 
@@ -38,18 +39,18 @@ async def _load(session: AsyncSession, where: ColumnElement[bool], *, for_update
 
 async def get_visible(session: AsyncSession, principal: Principal, expert_id: int) -> ExpertOut:
     """Officials see approved, current experts only; admins see every profile; experts their own."""
-    expert, member = await _load(session, Expert.id == expert_id)
+    expert, member = await _load(session, col(Expert.id) == expert_id)
     if not principal.is_admin and member.id != principal.id and not member.vetting_current:
         raise NotFound("expert not found")
     return to_out(expert, member)
 
 
 async def get_own(session: AsyncSession, principal: Principal) -> ExpertOut:
-    return to_out(*await _load(session, Expert.member_id == principal.id))
+    return to_out(*await _load(session, col(Expert.member_id) == principal.id))
 
 
 async def update_own(session: AsyncSession, principal: Principal, data: ExpertProfileUpdate) -> ExpertOut:
-    expert, member = await _load(session, Expert.member_id == principal.id, for_update=True)
+    expert, member = await _load(session, col(Expert.member_id) == principal.id, for_update=True)
     if data.version != expert.version:
         raise Conflict("version: the profile was changed elsewhere; reload and try again")
     for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():

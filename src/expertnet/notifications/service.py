@@ -28,6 +28,7 @@ from expertnet.notifications.schemas import (
     NotifyPayload,
     ReadAllOut,
 )
+from sqlmodel import col
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ async def record_email_result(session: AsyncSession, job: EmailJob, reason: str 
     if job.notification is None:
         return
     values = {"emailed_at": utcnow()} if reason is None else {"email_error": reason[:500]}
-    await session.execute(update(Notification).where(Notification.id == job.notification.id).values(**values))
+    await session.execute(update(Notification).where(col(Notification.id) == job.notification.id).values(**values))
 
 
 # --- reads --------------------------------------------------------------------------------------

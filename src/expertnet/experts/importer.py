@@ -23,6 +23,7 @@ from expertnet.experts.schemas import ImportRecord
 from expertnet.experts.service import INDEX_TOPIC
 from expertnet.members import repository as members
 from expertnet.members.models import Member, Role
+from expertnet.core.models import pk
 
 CHUNK = 1000
 PROFILE_FIELDS = (
@@ -218,7 +219,7 @@ async def _update(
             expert_rows.append({"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": run.now})
         if member_changes:
             member_rows.append({"id": member.id, **member_changes, "version": member.version + 1, "updated_at": run.now})
-        result.expert_ids.append(expert.id)
+        result.expert_ids.append(pk(expert))
         result.updated += 1
     if expert_rows:
         await experts.update_many(session, expert_rows)
@@ -243,7 +244,7 @@ def _member_changes(record: ImportRecord, member: Member, run: _Run) -> tuple[di
     if record.vetting_status in ("rejected", "suspended"):
         changes["token_version"] = member.token_version + 1  # their tokens stop working
     reason = f"re-import changed status {member.vetting_status} -> {record.vetting_status}"
-    return changes, run.decision(member.id, reason, changes.get("vetted_until", member.vetted_until))
+    return changes, run.decision(pk(member), reason, changes.get("vetted_until", member.vetted_until))
 
 
 async def _announce(session: AsyncSession, result: ImportResult, actor_id: int | None) -> None:

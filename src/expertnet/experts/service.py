@@ -15,6 +15,7 @@ from expertnet.experts.schemas import ExpertOut, ExpertProfileUpdate
 from expertnet.members.models import Member
 from expertnet.members.schemas import ExpertApplication
 from sqlmodel import col
+from expertnet.core.models import pk
 
 INDEX_TOPIC = "index.expert"
 
@@ -57,7 +58,7 @@ async def update_own(session: AsyncSession, principal: Principal, data: ExpertPr
         setattr(expert, name, value)
     expert.version += 1
     expert.updated_at = utcnow()
-    outbox.emit(session, INDEX_TOPIC, expert.id)
+    outbox.emit(session, INDEX_TOPIC, pk(expert))
     return to_out(expert, member)
 
 
@@ -67,7 +68,7 @@ class _Profiles:
     async def open(self, session: AsyncSession, member: Member, application: ExpertApplication) -> int:
         expert = Expert(
             **application.model_dump(),
-            member_id=member.id,
+            member_id=pk(member),
             external_id=f"EN-{uuid4().hex[:12].upper()}",
             organisation=member.organisation,
             country=member.country,
@@ -75,8 +76,8 @@ class _Profiles:
         )
         session.add(expert)
         await session.flush()
-        outbox.emit(session, INDEX_TOPIC, expert.id)
-        return expert.id
+        outbox.emit(session, INDEX_TOPIC, pk(expert))
+        return pk(expert)
 
     async def id_of(self, session: AsyncSession, member_id: int) -> int | None:
         return await repository.id_of_member(session, member_id)

@@ -15,7 +15,7 @@ from expertnet.config import Settings
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
 from expertnet.core.errors import NotFound
-from expertnet.core.models import OutboxEvent
+from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import utcnow
 from expertnet.members import repository as members
 from expertnet.members.models import VettingStatus
@@ -115,7 +115,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
                 body=payload.body[:4000],
                 url=payload.url,
                 created_at=now,
-                source_event_id=event.id,
+                source_event_id=pk(event),
             )
             session.add(notification)
             created.append((notification, payload, member.email))
@@ -127,7 +127,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
         outbox.emit(
             session,
             EMAIL_SEND,
-            notification.id,
+            pk(notification),
             {
                 "member_id": notification.member_id,
                 "to": address,

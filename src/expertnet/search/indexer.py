@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.core import outbox
-from expertnet.core.models import OutboxEvent
+from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import Database
 from expertnet.experts import repository as experts
 from expertnet.matching import vectors
@@ -76,7 +76,7 @@ async def expert_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
     docs = []
     for expert, member in rows:
         doc = expert_document(expert, member)
-        blob = stored.get(expert.id)
+        blob = stored.get(pk(expert))
         doc[VECTOR_KEY] = None if blob is None else np.frombuffer(blob, dtype="<f2")
         docs.append(doc)
     return docs

@@ -82,6 +82,7 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
                     failures += 1
                     emit(error)
                     continue
+                assert request is not None  # parse_line returns a request whenever it returns no error
                 spec = RoutingSpec(
                     title=request.title,
                     description=request.description,

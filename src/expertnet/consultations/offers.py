@@ -187,7 +187,7 @@ async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consul
         raise Conflict("expert: you are at your maximum of open consultations; close one or raise the maximum")
     outbox.emit(session, "index.expert", pk(expert))
     others = await repository.close_open_offers(session, offer.consultation_id, now)
-    c = await repository.get(session, offer.consultation_id)
+    c = await repository.existing(session, offer.consultation_id)
     effects.event(session, pk(c), pk(ctx.principal), "accepted", expert_id=pk(expert), external_id=expert.external_id, offer_id=pk(offer))
     if others:
         effects.event(session, pk(c), None, "offers_closed", expert_ids=[o.expert_id for o in others], reason="accepted by another expert")
@@ -208,7 +208,7 @@ async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consul
 
 async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id: int, reason: str = "") -> Offer:
     expert, offer = await _own_offer(session, ctx, offer_id, "decline")
-    c = await repository.get(session, offer.consultation_id, for_update=True)
+    c = await repository.existing(session, offer.consultation_id, for_update=True)
     now = utcnow()
     if not await repository.decline_offer(session, pk(offer), now, reason):
         raise Conflict("offer: no longer open (it expired, was accepted, declined or closed)")
@@ -223,7 +223,7 @@ async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, of
         await offer_next(session, search, c)
     effects.changed(session, c)
     await audit_change(session, ctx, pk(c), "decline", offer_id=pk(offer))
-    return await repository.get_offer(session, pk(offer), fresh=True)
+    return await repository.existing_offer(session, pk(offer), fresh=True)
 
 
 # --- admin re-offer, withdrawal -------------------------------------------------------------------

@@ -27,6 +27,8 @@ from expertnet.consultations.models import (
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member, Role, VettingStatus
 from sqlmodel import col
+from expertnet.core.errors import NotFound
+from expertnet.db import affected, key_col, rel
 
 
 async def add(session: AsyncSession, *rows) -> None:
@@ -51,21 +53,29 @@ async def get(session: AsyncSession, consultation_id: int, *, for_update: bool =
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def existing(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation:
+    """`get` for a consultation the caller knows exists (it holds a row that refers to it)."""
+    found = await get(session, consultation_id, for_update=for_update)
+    if found is None:
+        raise NotFound("consultation: not found")
+    return found
+
+
 async def consultation_view(
     session: AsyncSession, consultation_id: int, *, all_offers: bool = False, offers_of_expert: int | None = None
 ) -> Consultation:
     """The consultation with its requester, the assigned expert's member row, and its offers (all,
     one expert's, or none), each offer with its expert and their member row."""
     if all_offers:
-        offers = selectinload(Consultation.offers).options(*_offer_people())
+        offers = selectinload(rel(Consultation.offers)).options(*_offer_people())
     elif offers_of_expert is not None:
-        offers = selectinload(Consultation.offers.and_(col(Offer.expert_id) == offers_of_expert)).options(*_offer_people())
+        offers = selectinload(rel(Consultation.offers).and_(col(Offer.expert_id) == offers_of_expert)).options(*_offer_people())
     else:
-        offers = noload(Consultation.offers)
+        offers = noload(rel(Consultation.offers))
     query = (
         select(Consultation)
         .where(col(Consultation.id) == consultation_id)
-        .options(joinedload(Consultation.requester, innerjoin=True), joinedload(Consultation.assigned_member), offers)
+        .options(joinedload(rel(Consultation.requester), innerjoin=True), joinedload(rel(Consultation.assigned_member)), offers)
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).unique().scalar_one()
@@ -87,7 +97,7 @@ async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_i
         )
         .execution_options(synchronize_session=False)
     )
-    return won.rowcount == 1
+    return affected(won) == 1
 
 
 async def visible_page(
@@ -121,7 +131,7 @@ async def visible_page(
 async def due_deadline_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     """Requests still waiting for an expert whose detention deadline has passed, oldest first."""
     rows = await session.execute(
-        select(col(Consultation.id))
+        select(key_col(Consultation.id))
         .where(col(Consultation.status).in_(list(SEEKING_STATUSES)), col(Consultation.deadline).is_not(None), col(Consultation.deadline) <= now)
         .order_by(col(Consultation.deadline))
         .limit(limit)
@@ -137,6 +147,13 @@ async def get_offer(session: AsyncSession, offer_id: int, *, fresh: bool = False
     if fresh:
         query = query.execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def existing_offer(session: AsyncSession, offer_id: int, *, fresh: bool = False) -> Offer:
+    found = await get_offer(session, offer_id, fresh=fresh)
+    if found is None:
+        raise NotFound("offer: not found")
+    return found
 
 
 async def open_offer(session: AsyncSession, consultation_id: int, expert_id: int) -> Offer | None:
@@ -193,7 +210,7 @@ async def accept_offer(session: AsyncSession, offer_id: int, now: datetime) -> b
         .values(status=OfferStatus.accepted, responded_at=now)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def decline_offer(session: AsyncSession, offer_id: int, now: datetime, reason: str) -> bool:
@@ -204,7 +221,7 @@ async def decline_offer(session: AsyncSession, offer_id: int, now: datetime, rea
         .values(status=OfferStatus.declined, responded_at=now, decline_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def close_open_offers(session: AsyncSession, consultation_id: int, now: datetime) -> list[Row]:
@@ -260,7 +277,7 @@ async def due_offer_consultation_ids(session: AsyncSession, now: datetime, limit
 
 
 def _offer_people():
-    return joinedload(Offer.expert, innerjoin=True), joinedload(Offer.expert_member, innerjoin=True)
+    return joinedload(rel(Offer.expert), innerjoin=True), joinedload(rel(Offer.expert_member), innerjoin=True)
 
 
 async def offer_views(session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None,
@@ -294,7 +311,7 @@ async def expert_of_member(session: AsyncSession, member_id: int) -> Expert | No
 async def admin_ids(session: AsyncSession, now: datetime) -> list[int]:
     """Admins whose vetting is current: they are told about escalations."""
     rows = await session.execute(
-        select(col(Member.id)).where(
+        select(key_col(Member.id)).where(
             col(Member.role) == Role.admin,
             col(Member.vetting_status) == VettingStatus.approved,
             or_(col(Member.vetted_until).is_(None), col(Member.vetted_until) > now),
@@ -308,7 +325,7 @@ async def expert_member_ids(session: AsyncSession, expert_ids: Iterable[int]) ->
     ids = list(set(expert_ids))
     if not ids:
         return {}
-    rows = await session.execute(select(col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(ids)))
+    rows = await session.execute(select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(ids)))
     return dict(rows.all())
 
 
@@ -331,7 +348,7 @@ async def take_capacity(session: AsyncSession, expert_id: int) -> bool:
         .values(open_consultations=col(Expert.open_consultations) + 1, offers_answered=col(Expert.offers_answered) + 1)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def release_capacity(session: AsyncSession, expert_id: int) -> None:
@@ -371,7 +388,7 @@ async def timeline_view(session: AsyncSession, consultation_id: int) -> list[Con
     rows = await session.execute(
         select(ConsultationEvent)
         .where(col(ConsultationEvent.consultation_id) == consultation_id)
-        .options(joinedload(ConsultationEvent.actor))
+        .options(joinedload(rel(ConsultationEvent.actor)))
         .order_by(col(ConsultationEvent.id))
         .execution_options(populate_existing=True)
     )
@@ -384,7 +401,7 @@ async def message_views(session: AsyncSession, consultation_id: int | None = Non
     rows = await session.execute(
         select(Message)
         .where(where)
-        .options(joinedload(Message.author, innerjoin=True))
+        .options(joinedload(rel(Message.author), innerjoin=True))
         .order_by(col(Message.id))
         .execution_options(populate_existing=True)
     )

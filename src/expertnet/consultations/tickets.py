@@ -44,6 +44,7 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
 async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, data: OpinionIn) -> Opinion:
     acc = await access(session, ctx, consultation_id, "opinion", roles=(ASSIGNED,), for_update=True)
     c = acc.consultation
+    assert acc.expert is not None  # the ASSIGNED role is granted only with the assigned expert's row
     _require_ticket_open(c, "opinions")
     opinion = Opinion(consultation_id=pk(c), expert_id=pk(acc.expert), author_id=pk(ctx.principal), **data.model_dump())
     await repository.add(session, opinion)

@@ -26,8 +26,8 @@ from datetime import timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.core.models import OutboxEvent
-from expertnet.db import Database, utcnow
+from expertnet.core.models import OutboxEvent, pk
+from expertnet.db import Database, affected, table_of, utcnow
 from sqlmodel import col
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ Handler = Callable[[Database, list[OutboxEvent]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
 HOST = socket.gethostname()
 WORKER_ID = f"{HOST}:{os.getpid()}"
-_table = OutboxEvent.__table__
+_table = table_of(OutboxEvent)
 
 
 def register(topic: str, handler: Handler) -> None:
@@ -104,7 +104,7 @@ class Claim:
         self.events = events
         self.owner = owner
         self.lease_seconds = lease_seconds
-        self.pending = {e.id for e in events}
+        self.pending = {pk(e) for e in events}
         self.done: set[int] = set()
         self.lost = False
         # Counted from before the claim committed, so it never overestimates the lease.
@@ -128,7 +128,7 @@ class Claim:
                 .values(available_at=utcnow() + timedelta(seconds=self.lease_seconds))
             )
             taken = 0
-            if result.rowcount < len(ids):
+            if affected(result) < len(ids):
                 # Fewer rows than asked: ours that just completed (committed, not yet counted here),
                 # or some another drainer took after our lease ran out.
                 taken = int(await session.scalar(
@@ -235,7 +235,7 @@ async def _run_handlers(db: Database, claim: Claim) -> tuple[list[int], list[dic
                         "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
                     })
             else:
-                done.extend(event.id for event in group if event.id not in claim.done)
+                done.extend(pk(event) for event in group if pk(event) not in claim.done)
     finally:
         _current.reset(token)
     return done, failed
@@ -340,6 +340,6 @@ async def release_dead_claims(db: Database) -> int:
             .values(available_at=utcnow(), claimed_by="")
         )
         await session.commit()
-    if result.rowcount:
-        log.info("freed %d outbox event(s) held by dead process(es) %s", result.rowcount, ", ".join(dead))
-    return int(result.rowcount or 0)
+    if affected(result):
+        log.info("freed %d outbox event(s) held by dead process(es) %s", affected(result), ", ".join(dead))
+    return int(affected(result) or 0)

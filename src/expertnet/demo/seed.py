@@ -42,6 +42,8 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
                 raise click.ClickException("; ".join(result.errors[:5]))
             for account in expert_accounts:  # imported experts have no password; these may sign in
                 member = await member_rows.by_email(session, account["email"])
+                if member is None:
+                    raise click.ClickException(f"demo: {account['email']} was not imported")
                 member.password_hash = hash_password(account["password"])
                 member.application_submitted_at = utcnow()
             for account in DEMO_ACCOUNTS:

@@ -124,12 +124,12 @@ async def login(
     ok, new_hash = await _verify(stored, password)
     member = await repository.get(session, member_id) if member_id is not None else None
     active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
-    if ok and active and member.totp_secret and not _check_totp(member, totp_code):
+    if ok and active and member is not None and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code"
         raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
     await _attempt(session, email, ip, success=ok and active)
-    if not (ok and active):
+    if not (ok and active) or member is None:  # active implies a member
         raise Unauthorized(GENERIC_FAILURE)
     if new_hash:
         member.password_hash = new_hash
@@ -145,7 +145,7 @@ async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool)
 
 
 def _check_totp(member: Member, code: str | None) -> bool:
-    if not code:
+    if not code or not member.totp_secret:
         return False
     totp = pyotp.TOTP(member.totp_secret)
     now = int(utcnow().timestamp())

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.members.models import LoginAttempt, Member, RefreshToken, RegistrationAttempt, VettingDecision, VettingStatus
 from sqlmodel import col
+from expertnet.db import affected, key_col, table_of
 
 
 async def count(session: AsyncSession) -> int:
@@ -25,7 +26,7 @@ async def by_email(session: AsyncSession, email: str) -> Member | None:
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    return (await session.execute(select(col(Member.id)).where(col(Member.email) == email))).scalar_one_or_none() is not None
+    return (await session.execute(select(key_col(Member.id)).where(col(Member.email) == email))).scalar_one_or_none() is not None
 
 
 async def failed_logins_since(
@@ -63,7 +64,7 @@ async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) ->
         .where(col(RefreshToken.jti) == jti, col(RefreshToken.used_at).is_(None), col(RefreshToken.revoked_at).is_(None))
         .values(used_at=now)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def revoke_family(session: AsyncSession, family: str, member_id: int, now: datetime) -> None:
@@ -113,7 +114,7 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
     found: dict[int, Row] = {}
     for start in range(0, len(ordered), chunk):
         rows = await session.execute(
-            select(col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(col(Member.id).in_(ordered[start : start + chunk]))
+            select(key_col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(col(Member.id).in_(ordered[start : start + chunk]))
         )
         found.update({row.id: row for row in rows})
     return found
@@ -123,7 +124,7 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
 
 
 async def ids_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[str, int]:
-    return dict((await session.execute(select(col(Member.email), col(Member.id)).where(col(Member.email).in_(list(emails))))).all())
+    return dict((await session.execute(select(col(Member.email), key_col(Member.id)).where(col(Member.email).in_(list(emails))))).all())
 
 
 async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]:
@@ -131,7 +132,7 @@ async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]
 
     A plain executemany without RETURNING is one driver call; reading the ids back by their unique
     key is far cheaper than row-by-row RETURNING on SQLite."""
-    await session.execute(insert(Member.__table__), rows)
+    await session.execute(insert(table_of(Member)), rows)
     return await ids_by_email(session, [row["email"] for row in rows])
 
 
@@ -141,4 +142,4 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 
 async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
-    await session.execute(insert(VettingDecision.__table__), rows)
+    await session.execute(insert(table_of(VettingDecision)), rows)

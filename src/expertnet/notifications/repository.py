@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.notifications.models import Notification
 from sqlmodel import col
+from expertnet.db import affected
+from expertnet.core.models import pk
 
 
 def _own(member_id: int, kinds: Iterable[str] | None) -> list[ColumnElement[bool]]:
@@ -48,7 +50,7 @@ async def mark_all_read(session: AsyncSession, member_id: int, kinds: Iterable[s
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(affected(result) or 0)
 
 
 async def delivered_pairs(session: AsyncSession, event_ids: list[int]) -> set[tuple[int, int]]:
@@ -63,4 +65,4 @@ async def by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Notificatio
     if not ids:
         return {}
     rows = await session.execute(select(Notification).where(col(Notification.id).in_(ids)))
-    return {n.id: n for n in rows.scalars()}
+    return {pk(n): n for n in rows.scalars()}

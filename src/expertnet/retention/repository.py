@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.consultations.models import Attachment, Consultation, ConsultationEvent, Message, Offer, Opinion, Status
 from expertnet.retention.models import RetentionReview
 from sqlmodel import col
+from expertnet.db import affected
 
 # Ended without an outcome: the status names the period.
 STATUS_RULES = (Status.expired, Status.withdrawn)
@@ -74,11 +75,11 @@ async def erase_material(session: AsyncSession, consultation_id: int) -> dict[st
     Returns how many rows of each went."""
     counts = {}
     for name, model in (("messages", Message), ("opinions", Opinion), ("attachments", Attachment)):
-        result = await session.execute(delete(model).where(model.consultation_id == consultation_id))
-        counts[name] = result.rowcount or 0
+        result = await session.execute(delete(model).where(col(model.consultation_id) == consultation_id))
+        counts[name] = affected(result) or 0
     result = await session.execute(
         update(ConsultationEvent).where(col(ConsultationEvent.consultation_id) == consultation_id).values(detail={})
     )
-    counts["events_blanked"] = result.rowcount or 0
+    counts["events_blanked"] = affected(result) or 0
     await session.execute(update(Offer).where(col(Offer.consultation_id) == consultation_id).values(decline_reason=""))
     return counts

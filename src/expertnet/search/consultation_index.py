@@ -10,6 +10,8 @@ from expertnet.core.auth import Principal
 from expertnet.experts.models import Expert
 from expertnet.search.documents import epoch
 from sqlmodel import col
+from expertnet.db import key_col
+from expertnet.core.models import pk
 
 INDEX = "consultations"
 CHUNK = 500
@@ -27,7 +29,7 @@ async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[
     consultations = (await session.execute(select(Consultation).where(col(Consultation.id).in_(ids)))).scalars().all()
     if not consultations:
         return []
-    viewers: dict[int, set[int]] = {c.id: set() for c in consultations}
+    viewers: dict[int, set[int]] = {pk(c): set() for c in consultations}
     assigned = {c.assigned_expert_id for c in consultations if c.assigned_expert_id}
     offer_rows = (
         await session.execute(
@@ -39,11 +41,11 @@ async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[
     for consultation_id, member_id in offer_rows:
         viewers[consultation_id].add(member_id)
     assigned_members = dict(
-        (await session.execute(select(col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(assigned)))).all()
+        (await session.execute(select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(assigned)))).all()
     ) if assigned else {}
     docs = []
     for c in consultations:
-        members = {c.requester_id, *viewers[c.id]}
+        members = {c.requester_id, *viewers[pk(c)]}
         if c.assigned_expert_id:
             members.add(assigned_members[c.assigned_expert_id])
         docs.append({
@@ -64,5 +66,5 @@ async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[
 
 
 async def ids_after(session: AsyncSession, after_id: int, limit: int) -> list[int]:
-    query = select(col(Consultation.id)).where(col(Consultation.id) > after_id).order_by(col(Consultation.id)).limit(limit)
+    query = select(key_col(Consultation.id)).where(col(Consultation.id) > after_id).order_by(col(Consultation.id)).limit(limit)
     return list((await session.execute(query)).scalars().all())

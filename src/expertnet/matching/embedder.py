@@ -38,6 +38,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from importlib import resources
 from typing import Protocol, runtime_checkable
 
@@ -89,7 +90,7 @@ class _OneBlasThread:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._controller = None
+        self._controller: Any = None  # a threadpoolctl.ThreadpoolController (untyped) once first used
         self._warned = False
 
     @contextmanager

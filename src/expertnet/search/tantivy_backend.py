@@ -207,7 +207,10 @@ class TantivyBackend:
     def _open(self, name: str, sig: tuple[int, int, int]) -> _Live:
         defn = self._defn(name)
         for attempt in range(3):  # a rebuild in another process may switch and remove meanwhile
-            generation = self._current_generation(name)
+            current = self._current_generation(name)
+            if current is None:
+                raise FileNotFoundError(f"search index {name} has no current generation: run a reindex")
+            generation = current
             path = self._base(name) / generation
             try:
                 index = tantivy.Index.open(str(path))
@@ -307,7 +310,7 @@ class TantivyBackend:
         res = searcher.search(build_query(defn, live.schema, pq), len(nearest))
         docs = {}
         for _, address in res.hits:
-            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            doc = _source(searcher.doc(address))
             docs[doc[defn.primary_key]] = doc
         hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
                 for doc_id, score in nearest if doc_id in docs][:k]
@@ -322,19 +325,19 @@ class TantivyBackend:
         query = build_query(defn, live.schema, pq)
         searcher = live.index.searcher()
         offset, limit = visible_window(pq, defn.max_total_hits)
-        kwargs = {}
+        order_by_field, order = None, Order.Desc  # tantivy's defaults
         if pq.sort is not None:
-            kwargs = {"order_by_field": pq.sort[0], "order": Order.Asc if pq.sort[1] == "asc" else Order.Desc}
+            order_by_field, order = pq.sort[0], Order.Asc if pq.sort[1] == "asc" else Order.Desc
         facet_job = None
         if pq.facets:
             aggs = {f: {"terms": {"field": f, "size": defn.max_facet_values}} for f in pq.facets}
             facet_job = self._facet_pool.submit(searcher.aggregate, query, aggs)
         # Tantivy needs limit >= 1; a limit-0 query (counts and facets only) discards the hit.
-        res = searcher.search(query, max(limit, 1), count=True, offset=offset, **kwargs)
+        res = searcher.search(query, max(limit, 1), count=True, order_by_field=order_by_field, offset=offset, order=order)
         matcher = WordMatcher(pq.text) if pq.highlight and pq.text is not None else None
         hits = []
         for key, address in res.hits[:limit]:
-            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            doc = _source(searcher.doc(address))
             hits.append(Hit(
                 id=doc[defn.primary_key],
                 score=float(key) if pq.sort is None else 0.0,
@@ -342,7 +345,8 @@ class TantivyBackend:
                 highlights=highlight_document(defn, doc, matcher) if matcher else {},
             ))
         facets = _facet_counts(facet_job.result(), pq.facets) if facet_job is not None else {}
-        return SearchResult(hits=hits, total=int(res.count), facets=facets)
+        # tantivy.pyi omits SearchResult.count, which search(count=True) sets
+        return SearchResult(hits=hits, total=int(res.count), facets=facets)  # type: ignore[attr-defined]
 
     def rebuild(self, name: str, docs: Iterable[dict],
                 progress: Callable[[int], None] | None = None) -> int:
@@ -443,3 +447,11 @@ class TantivyBackend:
         with self._open_lock:
             self._live.clear()
         self._facet_pool.shutdown(wait=True)
+
+
+def _source(doc: tantivy.Document) -> dict:
+    """The stored JSON source of a hit (every document is indexed with one)."""
+    source = doc.get_first(SOURCE_FIELD)
+    if source is None:
+        raise ValueError(f"search document without {SOURCE_FIELD}")
+    return json.loads(source)

@@ -13,6 +13,7 @@ import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from expertnet.core.schemas import Category, Country, Languages
+from pydantic_core import ErrorDetails
 
 
 class RouteRequest(BaseModel):
@@ -31,7 +32,7 @@ class RouteRequest(BaseModel):
     exclude_market_ties: bool = False
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):

@@ -19,7 +19,8 @@ import logging
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -91,7 +92,7 @@ def _session_key(session: AsyncSession) -> bytes:
 # --------------------------------------------------------------------------- the chain
 
 
-def _canonical(values: dict) -> bytes:
+def _canonical(values: Mapping[Any, Any]) -> bytes:
     at = values["at"]
     body = {
         "seq": values["seq"],
@@ -108,7 +109,7 @@ def _canonical(values: dict) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def mac(key: bytes, values: dict) -> str:
+def mac(key: bytes, values: Mapping[Any, Any]) -> str:
     """The MAC of one row (a mapping with the AuditEntry fields, `seq` and `prev_hash` included)."""
     return hmac.new(key, b"audit-row:" + _canonical(values), hashlib.sha256).hexdigest()
 

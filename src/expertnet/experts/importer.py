@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from expertnet.experts.service import INDEX_TOPIC
 from expertnet.members import repository as members
 from expertnet.members.models import Member, Role
 from expertnet.core.models import pk
+from pydantic_core import ErrorDetails
 
 CHUNK = 1000
 PROFILE_FIELDS = (
@@ -59,7 +61,7 @@ class ImportResult:
         return not self.errors
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -185,7 +187,7 @@ async def _create(session: AsyncSession, records: list[ImportRecord], run: _Run)
         for r in records
     ])
     ids = [member_ids[r.email.lower()] for r in records]
-    expert_defaults = {
+    expert_defaults: dict[str, Any] = {
         "away_until": None, "open_consultations": 0, "market_ties_detail": "", "conflicts": [], "offers_received": 0,
         "offers_answered": 0, "created_at": run.now, "updated_at": run.now, "version": 1,
     }

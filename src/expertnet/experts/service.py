@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
-from expertnet.core.errors import Conflict, NotFound
+from expertnet.core.errors import Conflict, NotFound, field_error
 from expertnet.db import utcnow
 from expertnet.experts import repository
 from expertnet.experts.models import Expert
@@ -66,6 +66,8 @@ class _Profiles:
     """members.service.ExpertProfiles: the profile side of an expert member's account."""
 
     async def open(self, session: AsyncSession, member: Member, application: ExpertApplication) -> int:
+        if member.country is None:
+            raise field_error("country", "is required for an expert profile")
         expert = Expert(
             **application.model_dump(),
             member_id=pk(member),

@@ -94,7 +94,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
     if not parsed:
         return 0
     recipients = await members.contacts(session, {m for _, payload in parsed for m in payload.member_ids})
-    existing = await repository.delivered_pairs(session, [event.id for event, _ in parsed])
+    existing = await repository.delivered_pairs(session, [pk(event) for event, _ in parsed])
     now = utcnow()
     created: list[tuple[Notification, NotifyPayload, str]] = []
     for event, payload in parsed:
@@ -149,13 +149,13 @@ class EmailJob:
 async def pending_emails(session: AsyncSession, events: list[OutboxEvent]) -> list[EmailJob]:
     """The "email.send" events still to send: one whose notification was already e-mailed (or
     refused for good) is done, so a replayed event sends nothing."""
-    wanted = [e.payload.get("notification_id") for e in events if isinstance(e.payload.get("notification_id"), int)]
+    wanted = [nid for e in events if isinstance(nid := e.payload.get("notification_id"), int)]
     notifications = await repository.by_ids(session, wanted)
     jobs: list[EmailJob] = []
     for event in events:
         payload = event.payload or {}
         to, subject, text = payload.get("to"), payload.get("subject"), payload.get("text")
-        if not all(isinstance(v, str) and v for v in (to, subject, text)):
+        if not (isinstance(to, str) and to and isinstance(subject, str) and subject and isinstance(text, str) and text):
             log.error("email.send event %s dropped: needs to, subject and text", event.id)
             continue
         notification_id = payload.get("notification_id")

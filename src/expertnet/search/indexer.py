@@ -72,7 +72,7 @@ def event_ids(events: list[OutboxEvent]) -> list[int]:
 async def expert_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
     """Expert documents, each with its stored vector (or None: not computed yet) as ``_vector``."""
     rows = await experts.with_members(session, ids)
-    stored = await vectors.stored_vectors(session, [expert.id for expert, _ in rows])
+    stored = await vectors.stored_vectors(session, [pk(expert) for expert, _ in rows])
     docs = []
     for expert, member in rows:
         doc = expert_document(expert, member)

@@ -362,8 +362,9 @@ async def add_attachment(
 ) -> Response:
     form = await request.form()
     files = _uploads(form) if "attachments" in form else []
-    if not files and isinstance(form.get("file"), UploadFile) and form.get("file").filename:
-        files = [form.get("file")]
+    single = form.get("file")
+    if not files and isinstance(single, UploadFile) and single.filename:
+        files = [single]
 
     async def go():
         if not files:

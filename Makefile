@@ -45,8 +45,10 @@ test-meili: install
 	bash scripts/meili.sh start "$$dir" >/dev/null && set -a && . "$$dir/meili.env" && set +a && \
 	$(BIN)/python -m pytest $(MEILI_TESTS) $(PYTEST_ARGS)
 
+## Benchmarks on a generated network, SQLite + Tantivy and PostgreSQL + Meilisearch (bench/README.md);
+## `BENCH_ARGS="--experts 10000"` passes options.
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## Routing and search quality on the tuning, held-out and search-quality sets (tests/data/*).
 ## It reports and never fails; `EVAL_ARGS="--engine meili"` runs it against a private Meilisearch.

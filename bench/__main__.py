@@ -1,319 +1,163 @@
-"""`python -m bench [--experts N]`: measures the DESIGN.md targets on the embedded default.
+"""`python -m bench [--experts N] [--stacks embedded,production]` (`make bench`, options through
+BENCH_ARGS): the targets of DESIGN.md and issues 10 and 13, measured on a generated network on
+each stack, in one run. How each figure is measured: bench/README.md.
 
-Targets at 100,000 experts on one 2-core machine: directory search p95 <= 15 ms and routing
-p95 <= 40 ms in the service layer; the HTTP search endpoint at >= half the request rate of a
-trivial endpoint of the same app; import >= 3,000 experts/s; a change searchable within 1 s;
-server memory <= 400 MB. Results go to bench/results/latest.json and a table on the terminal.
+Results: a table on the terminal (PASS/FAIL per row and stack) and bench/results/latest.json.
+Exit status 1 when a measured target is missed or a step failed.
 """
+from __future__ import annotations
+
 import argparse
-import asyncio
 import json
 import os
-import random
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-ROOT = Path(__file__).resolve().parents[1]
-console = Console()
+from bench import freshness, http_load, report, workload
+from bench.http_load import Server
+from bench.stacks import BIN, LABELS, ROOT, STACKS, Skip, Stack, open_stack
+from bench.stats import load_average, rss_mb
 
-QUERIES = [
-    ("", {"categories": ["numismatics"]}), ("roman coins", {}), ("icon", {"languages": ["ru"]}),
-    ("Byzantine", {"regions": ["western_balkans"]}), ("manuscript", {"languages": ["en", "fr"]}),
-    ("Petrovic", {}), ("Петровић", {}), ("numismatcs", {}), ("khmer bronze", {}), ("", {"countries": ["RS"]}),
-    ("ottoman", {"categories": ["numismatics", "manuscripts"]}), ("provenance research", {"available": True}),
-    ("forgery", {"org_types": ["museum"]}), ("gandharan sculpture", {}), ("", {}),
-]
-REQUESTS = [
-    ("14 silver coins detained at the border", "Are they Roman denarii? Hold ends in 48 hours.", ["sr", "en"], "RS", "IT"),
-    ("Икона изъята на таможне", "Старообрядческая икона XVII века, нужна экспертиза подлинности.", ["ru"], "KZ", "RU"),
-    ("Statue en bronze saisie", "Bouddha en bronze déclaré comme copie décorative, probablement khmer.", ["fr", "en"], "FR", "KH"),
-    ("Manuskript beschlagnahmt", "Eine Karte aus einem Atlas des 17. Jahrhunderts, herausgeschnitten.", ["de"], "AT", None),
-    ("Fossili sequestrati", "Denti di dinosauro e ambra con inclusioni in vendita online.", ["it", "en"], "IT", "MA"),
-    ("Sellos de plomo bizantinos", "Una cuenta en redes sociales ofrece 40 sellos de plomo.", ["es", "en"], "ES", "TR"),
-]
+console = Console(stderr=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def say(message: str) -> None:
+    console.print(f"[bold cyan]bench[/] {message}")
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = max(0, min(len(values) - 1, int(round(p / 100 * (len(values) - 1)))))
-    return values[k]
+def probe(stack: Stack, step: str, spec: dict, tmp: Path) -> dict:
+    """A step in its own process with the stack's environment (bench/probe.py)."""
+    path = tmp / f"{stack.name}-{step}.json"
+    path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    done = stack.python("bench.probe", step, str(path))
+    lines = [ln for ln in (done.stdout or "").splitlines() if ln.startswith("{")]
+    if not lines:
+        return {"error": f"bench.probe {step} exited {done.returncode} without a result"}
+    return json.loads(lines[-1])
 
 
-def progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
-
-
-def set_env(data_dir: Path) -> None:
-    os.environ["EXPERTNET_DATA_DIR"] = str(data_dir)
-    os.environ["EXPERTNET_ENV"] = "development"
-    os.environ.pop("EXPERTNET_DATABASE_URL", None)
-    os.environ.pop("EXPERTNET_MEILI_URL", None)
-    os.environ["EXPERTNET_BACKGROUND_JOBS"] = "false"
-
-
-async def bench_import(settings, n: int, seed: int) -> dict:
-    from expertnet.core import outbox
-    from expertnet.db import Database
-    from expertnet.demo import generate_experts
-    from expertnet.experts import importer
-    from expertnet.worker import register_handlers
-
-    lines = [json.dumps(r, ensure_ascii=False) for r in generate_experts(n, seed)]
-    db = Database(settings)
-    register_handlers(settings)
-    t0 = time.perf_counter()
-    with progress() as bar:
-        task = bar.add_task("import: validate", total=n)
-        records, errors = importer.parse(lines)
-        bar.update(task, completed=n)
-        assert not errors, errors[:3]
-        task = bar.add_task("import: write", total=n)
-        async with db.sessionmaker() as session:
-            result = await importer.apply(session, settings, records, progress=lambda k: bar.advance(task, k))
-            await session.commit()
-        t_written = time.perf_counter()
-        task = bar.add_task("import: index", total=None)
-        await outbox.drain(db)
-        bar.update(task, completed=1, total=1)
-    t1 = time.perf_counter()
-    await db.dispose()
-    return {
-        "experts": result.created,
-        "seconds_validate_write": round(t_written - t0, 2),
-        "seconds_total_incl_index": round(t1 - t0, 2),
-        "experts_per_second": round(n / (t1 - t0)),
-    }
-
-
-async def bench_search(settings, rounds: int) -> dict:
-    from expertnet.core.auth import Principal
-    from expertnet.search.indexer import get_search
-    from expertnet.search.schemas import ExpertSearchIn
-    from expertnet.search.service import search_experts
-
-    search = get_search(settings)
-    official = Principal(1, "o@x", "Official", "le_official", "approved", None, 0, "Police", "en")
-    rng = random.Random(1)
-    for text, filters in QUERIES:  # warm-up
-        await search_experts(search, official, ExpertSearchIn(q=text, **filters))
-    times = []
-    with progress() as bar:
-        task = bar.add_task("directory search", total=rounds)
-        for _ in range(rounds):
-            text, filters = rng.choice(QUERIES)
-            t = time.perf_counter()
-            page = await search_experts(search, official, ExpertSearchIn(q=text, **filters))
-            times.append((time.perf_counter() - t) * 1000)
-            bar.advance(task)
-    return {"queries": rounds, "p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2), "last_total": page.total}
-
-
-async def bench_routing(settings, rounds: int) -> dict:
+def run_stack(name: str, args, network: Path, records: list[dict], queries, requests, tmp: Path) -> dict:
+    say(f"[bold]{LABELS[name]}[/]: fresh state")
     try:
-        from expertnet.consultations.routing import RoutingSpec, rank_candidates
-    except ModuleNotFoundError:
-        return {"skipped": "routing not available"}
-    from expertnet.db import Database
-    from expertnet.search.indexer import get_search
-
-    db = Database(settings)
-    search = get_search(settings)
-    rng = random.Random(2)
-    times = []
-    async with db.sessionmaker() as session:
-        for title, desc, langs, loc, origin in REQUESTS:
-            await rank_candidates(session, search, RoutingSpec(title=title, description=desc, languages=langs, location_country=loc, object_origin_country=origin), top=3)
-        with progress() as bar:
-            task = bar.add_task("routing", total=rounds)
-            for _ in range(rounds):
-                title, desc, langs, loc, origin = rng.choice(REQUESTS)
-                spec = RoutingSpec(title=title, description=desc, languages=langs, location_country=loc, object_origin_country=origin, urgency="urgent")
-                t = time.perf_counter()
-                await rank_candidates(session, search, spec, top=3)
-                times.append((time.perf_counter() - t) * 1000)
-                bar.advance(task)
-    await db.dispose()
-    return {"requests": rounds, "p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2)}
-
-
-async def bench_freshness(settings, samples: int = 5) -> dict:
-    """Profile change committed -> visible in search, through the service and the outbox."""
-    from sqlalchemy import select
-
-    from expertnet.core import outbox
-    from expertnet.core.auth import Principal
-    from expertnet.db import Database
-    from expertnet.experts import service as experts_service
-    from expertnet.experts.models import Expert
-    from expertnet.experts.schemas import ExpertProfileUpdate
-    from expertnet.members.models import Member
-    from expertnet.search.indexer import get_search
-    from expertnet.search.schemas import ExpertSearchIn
-    from expertnet.search.service import search_experts
-
-    db = Database(settings)
-    admin = Principal(0, "a@x", "Admin", "admin", "approved", None, 0, "", "en")
-    latencies = []
-    for i in range(samples):
-        word = f"zqxmarker{i}{random.randint(1000, 9999)}"
-        async with db.sessionmaker() as session:
-            expert, member = (await session.execute(select(Expert, Member).join(Member, Member.id == Expert.member_id).where(Expert.id == 1 + i))).one()
-            principal = Principal(member.id, member.email, member.full_name, "expert", "approved", None, 0, "", "en")
-            t0 = time.perf_counter()
-            await experts_service.update_own(session, principal, ExpertProfileUpdate(version=expert.version, specialties=[*expert.specialties, word]))
-            await session.commit()
-        await outbox.drain(db)  # what the app does right after its commit on the embedded default
-        while True:
-            page = await search_experts(get_search(settings), admin, ExpertSearchIn(q=word))
-            if page.total:
-                break
-            if time.perf_counter() - t0 > 10:
-                break
-        latencies.append((time.perf_counter() - t0) * 1000)
-    await db.dispose()
-    return {"samples": samples, "max_ms": round(max(latencies), 1), "p50_ms": round(pct(latencies, 50), 1)}
-
-
-def bench_http(data_dir: Path, seconds: float, concurrency: int) -> dict:
-    import httpx
-
-    from expertnet.demo import DEMO_ACCOUNTS
-
-    port = free_port()
-    env = dict(os.environ)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "expertnet.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
+        stack = open_stack(name)
+    except Skip as exc:
+        say(f"{LABELS[name]} skipped: {exc}")
+        return {"skipped": str(exc)}
+    result: dict = {"label": LABELS[name], "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    servers: list[Server] = []
+    worker = None
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        officer = next(a for a in DEMO_ACCOUNTS if a["role"] == "le_official")
-        token = httpx.post(base + "/api/v1/auth/login", json={"email": officer["email"], "password": officer["password"]}).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        say(f"import of {len(records):,} experts (expertnet experts import)")
+        result["import"] = probe(stack, "import", {"path": str(network)}, tmp)
+        if "error" in result["import"]:
+            say(f"[red]import failed[/]: {result['import']['error']}")
+            result["error"] = "import failed"
+            return result
+        approved = [r["email"] for r in records if r["vetting_status"] == "approved"][:3]
+        accounts = probe(stack, "accounts", {"officials": 4, "expert_emails": approved}, tmp)
+        if "error" in accounts:
+            result["error"] = f"accounts: {accounts['error']}"
+            return result
+        say("service layer: directory search (facet cache on, then off), routing")
+        result["service"] = probe(stack, "service", {
+            "queries": [{**q.service_params(), "kind": q.kind} for q in queries],
+            "requests": [{"spec": r.spec(), "language": r.language} for r in requests],
+            "official_id": accounts["officials"][0]["id"],
+            "search_rounds": args.search_rounds, "routing_rounds": args.routing_rounds,
+        }, tmp)
 
-        async def load(path: str, params_cycle: list[dict]) -> float:
-            count = 0
-            stop = time.perf_counter() + seconds
-            async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
-                async def worker(k: int):
-                    nonlocal count
-                    i = k
-                    while time.perf_counter() < stop:
-                        r = await client.get(path, params=params_cycle[i % len(params_cycle)])
-                        assert r.status_code == 200, r.text
-                        count += 1
-                        i += 1
-                await asyncio.gather(*(worker(k) for k in range(concurrency)))
-            return count / seconds
-
-        search_params = [{"q": q, **{("category" if k == "categories" else "language" if k == "languages" else k): v for k, v in f.items() if k in ("categories", "languages")}} for q, f in QUERIES]
-        with console.status("HTTP: trivial endpoint (/api/v1/me)"):
-            trivial = asyncio.run(load("/api/v1/me", [{}]))
-        with console.status("HTTP: search endpoint"):
-            search = asyncio.run(load("/api/v1/experts/search", search_params))
-        rss_kb = 0
-        for line in Path(f"/proc/{server.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                rss_kb = int(line.split()[1])
-        return {"trivial_rps": round(trivial), "search_rps": round(search), "ratio": round(search / trivial, 2), "server_rss_mb": round(rss_kb / 1024)}
+        say("HTTP: app process A (uvicorn), load from wrk")
+        a = Server.start(stack, "app-a")
+        servers.append(a)
+        tokens = [a.login(o["email"], o["password"]) for o in accounts["officials"]]
+        result["http"] = http_load.measure(a, tokens, [q.url() for q in queries], seconds=args.http_seconds,
+                                           connections=args.connections, log=say)
+        rss = {"app A": a.rss_mb()}
+        try:
+            if stack.embedded:
+                say("freshness: re-imports by `expertnet experts import`, searches through A")
+                record = next(r for r in records if r["email"].lower() == accounts["experts"][0]["email"])
+                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.ImportWriter(stack, record))
+            else:
+                say("freshness: changes through app process B, indexed by `expertnet worker`, searches through A")
+                b = Server.start(stack, "app-b")
+                servers.append(b)
+                worker = subprocess.Popen([str(BIN / "expertnet"), "worker"], env=stack.env, cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.HttpWriter(
+                    client, b, accounts["experts"][0], "app process B, indexed by expertnet worker"))
+                rss["app B"] = b.rss_mb()
+                rss["worker"] = rss_mb(worker.pid)
+        except Exception as exc:  # noqa: BLE001 - reported in the stack's column
+            result["freshness"] = {"error": f"{type(exc).__name__}: {exc}"[:400]}
+        rss["app A"] = max(v for v in (rss["app A"], a.rss_mb()) if v is not None)
+        result["rss_mb"] = rss
+    except Exception as exc:  # noqa: BLE001
+        result["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        say(f"[red]{name} failed[/]: {result['error']}")
     finally:
-        server.terminate()
-        server.wait(10)
+        for server in servers:
+            server.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(15)
+        stack.close()
+    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--experts", type=int, default=100_000)
-    parser.add_argument("--search-rounds", type=int, default=1000)
-    parser.add_argument("--routing-rounds", type=int, default=300)
-    parser.add_argument("--http-seconds", type=float, default=8)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--experts", type=int, default=100_000, help="size of the generated network (default 100,000)")
+    parser.add_argument("--stacks", default=",".join(STACKS), help="comma-separated: embedded, production")
+    parser.add_argument("--queries", type=int, default=400, help="distinct directory queries drawn from the data")
+    parser.add_argument("--requests", type=int, default=200, help="distinct routing requests drawn from the data")
+    parser.add_argument("--search-rounds", type=int, default=1000, help="timed searches per cache setting")
+    parser.add_argument("--routing-rounds", type=int, default=400, help="timed routing calls")
+    parser.add_argument("--http-seconds", type=float, default=15, help="length of each wrk run")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
+    stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
+    unknown = set(stacks) - set(STACKS)
+    if unknown:
+        parser.error(f"--stacks: unknown {', '.join(sorted(unknown))} (choose from {', '.join(STACKS)})")
 
-    data_dir = Path(tempfile.mkdtemp(prefix="expertnet-bench-"))
-    set_env(data_dir)
-    from expertnet.cli import migrate
-    from expertnet.config import get_settings
+    started = time.perf_counter()
+    results: dict = {
+        "experts": args.experts,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_at_start": load_average()},
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "stacks": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="expertnet-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        network = tmp / "network.jsonl"
+        say(f"generating {args.experts:,} experts, {args.queries} queries, {args.requests} routing requests")
+        records = workload.write_network(network, args.experts)
+        queries = workload.make_queries(records, args.queries)
+        requests = workload.make_requests(records, args.requests)
+        results["workload"] = workload.describe(queries, requests)
+        for name in stacks:
+            results["stacks"][name] = run_stack(name, args, network, records, queries, requests, tmp)
+    results["machine"]["load_at_end"] = load_average()
+    results["seconds"] = round(time.perf_counter() - started)
 
-    settings = get_settings()
-    migrate()
-    results: dict = {"experts": args.experts, "machine": {"cpus": os.cpu_count()}}
-    try:
-        results["import"] = asyncio.run(bench_import(settings, args.experts, seed=11))
-        asyncio.run(seed_demo_accounts_only(settings))
-        results["search"] = asyncio.run(bench_search(settings, args.search_rounds))
-        results["routing"] = asyncio.run(bench_routing(settings, args.routing_rounds))
-        results["freshness"] = asyncio.run(bench_freshness(settings))
-        results["http"] = bench_http(data_dir, args.http_seconds, args.concurrency)
-    finally:
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-
-    checks = [
-        ("import >= 3000 experts/s", results["import"]["experts_per_second"] >= 3000, f"{results['import']['experts_per_second']}/s"),
-        ("directory search p95 <= 15 ms", results["search"]["p95_ms"] <= 15, f"{results['search']['p95_ms']} ms"),
-        ("routing p95 <= 40 ms", results["routing"].get("p95_ms", 1e9) <= 40, f"{results['routing'].get('p95_ms', 'n/a')} ms"),
-        ("change searchable <= 1 s", results["freshness"]["max_ms"] <= 1000, f"{results['freshness']['max_ms']} ms"),
-        ("HTTP search >= 0.5 x trivial", results["http"]["ratio"] >= 0.5, f"{results['http']['search_rps']} vs {results['http']['trivial_rps']} req/s"),
-        ("server memory <= 400 MB", results["http"]["server_rss_mb"] <= 400, f"{results['http']['server_rss_mb']} MB"),
-    ]
-    table = Table(title=f"expertnet benchmarks ({args.experts:,} experts)")
-    table.add_column("target")
-    table.add_column("measured")
-    table.add_column("")
-    for name, ok, measured in checks:
-        table.add_row(name, measured, "[green]PASS" if ok else "[red]FAIL")
-    console.print(table)
-    results["checks"] = {name: ok for name, ok, _ in checks}
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
-    console.print(f"results: {out / 'latest.json'}")
-    sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
-
-
-async def seed_demo_accounts_only(settings) -> None:
-    """The demo accounts (for HTTP login) next to the benchmark's generated directory."""
-    from expertnet.core.security import hash_password
-    from expertnet.db import Database, utcnow
-    from expertnet.demo import DEMO_ACCOUNTS
-    from expertnet.members.models import Member
-
-    db = Database(settings)
-    async with db.session() as session:
-        for account in DEMO_ACCOUNTS:
-            if account["role"] != "le_official":
-                continue
-            session.add(Member(
-                email=account["email"], full_name=account["full_name"], password_hash=hash_password(account["password"]),
-                role="le_official", vetting_status="approved", organisation=account.get("organisation", ""),
-                country=account.get("country"), languages=account.get("languages", ["en"]), application_submitted_at=utcnow(),
-            ))
-    await db.dispose()
+    table, checks = report.evaluate(results)
+    results["checks"] = checks
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    Console().print(table)
+    say(f"results: {args.out} ({results['seconds']} s)")
+    failed = any(v == "FAIL" for row in checks.values() for v in row.values())
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ experts' profile side, and handlers get the search client as the `search` depend
 """
 import asyncio
 import logging
+import threading
 from pathlib import Path
 
 from litestar import Litestar, MediaType, Request, Response, Router, get
@@ -54,6 +55,20 @@ from expertnet.web import templating
 from expertnet.worker import register_handlers, run_jobs
 
 log = logging.getLogger("expertnet")
+
+
+def warm_up(settings: Settings) -> None:
+    """Load what query understanding needs (vocabulary indexes, sentence encoder) ahead of use."""
+    from expertnet.matching.embedder import get_embedder
+    from expertnet.matching.understanding import understand
+
+    try:
+        embedder = get_embedder(settings)
+        if embedder is not None and hasattr(embedder, "warm_up"):
+            embedder.warm_up()
+        understand("warm up", embed=False)
+    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first request
+        log.exception("warm-up failed")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -182,6 +197,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             log.error("%s", exc)
             raise
         attachments.sweep_stale_temp_files(settings)
+        if settings.warm_up:
+            # The sentence encoder and the vocabulary's indexes take seconds to load: in a thread
+            # now, not in the first official's search or request.
+            threading.Thread(target=warm_up, args=(settings,), name="expertnet-warm-up", daemon=True).start()
         if settings.inline_worker:
             jobs.append(asyncio.create_task(drainer.run()))
             drainer.wake()  # what was left from before a restart

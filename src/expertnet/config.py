@@ -107,6 +107,7 @@ class Settings:
     require_admin_totp: bool = False
     default_vetting_months: int = 24
     embeddings: bool = True  # dense sentence vectors (model inside a package); off: words and concepts only
+    warm_up: bool = False  # load the sentence encoder and vocabulary indexes at start-up, in the background
     audit_key: str | None = None  # HMAC key of the audit chain; development: a file under data_dir
     audit_checkpoint_minutes: int = 5
     # (key, days) pairs, see RETENTION_DEFAULT_DAYS; a tuple keeps Settings hashable
@@ -257,6 +258,7 @@ def load_settings() -> Settings:
         require_admin_totp=_bool("REQUIRE_ADMIN_TOTP", env == "production"),
         default_vetting_months=_int("DEFAULT_VETTING_MONTHS", 24),
         embeddings=_bool("EMBEDDINGS", True),
+        warm_up=_bool("WARM_UP", env != "test"),
         audit_key=_env("AUDIT_KEY"),
         audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
         retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),

@@ -179,7 +179,8 @@ def committed(session: AsyncSession) -> None:
         claim._committed(ids)
 
 
-async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str) -> Claim | None:
+async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str,
+                 skip_topics: frozenset[str] = frozenset()) -> Claim | None:
     now = utcnow()
     async with db.sessionmaker() as session:
         query = (
@@ -188,6 +189,8 @@ async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str
             .order_by(col(OutboxEvent.id))
             .limit(batch_size)
         )
+        if skip_topics:
+            query = query.where(col(OutboxEvent.topic).not_in(skip_topics))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         events = list((await session.execute(query)).scalars().all())
@@ -256,7 +259,8 @@ async def _release(db: Database, claim: Claim) -> None:
 
 
 async def drain_once(
-    db: Database, batch_size: int | None = None, lease_seconds: float | None = None, owner: str = WORKER_ID
+    db: Database, batch_size: int | None = None, lease_seconds: float | None = None, owner: str = WORKER_ID,
+    skip_topics: frozenset[str] = frozenset(),
 ) -> int:
     """Claim one small batch, run the handlers with no transaction held, then record the outcome.
 
@@ -266,7 +270,7 @@ async def drain_once(
     settings = db.settings
     batch_size = batch_size or settings.outbox_batch_size
     lease_seconds = lease_seconds or settings.outbox_lease_seconds
-    claim = await _claim(db, batch_size, lease_seconds, owner)
+    claim = await _claim(db, batch_size, lease_seconds, owner, skip_topics)
     if claim is None:
         return 0
     renewer = asyncio.create_task(claim.keep_alive())
@@ -298,11 +302,13 @@ async def drain_once(
     return len(claim.events)
 
 
-async def drain(db: Database, batch_size: int | None = None, max_batches: int = 100_000) -> int:
-    """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send)."""
+async def drain(db: Database, batch_size: int | None = None, max_batches: int = 100_000,
+                skip_topics: frozenset[str] = frozenset()) -> int:
+    """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send);
+    events of ``skip_topics`` are left to the worker."""
     total = 0
     for _ in range(max_batches):
-        handled = await drain_once(db, batch_size)
+        handled = await drain_once(db, batch_size, skip_topics=skip_topics)
         if handled == 0:
             break
         total += handled

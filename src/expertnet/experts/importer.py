@@ -55,6 +55,7 @@ class ImportResult:
     expert_ids: list[int] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)  # the outbox events that index them
     unindexed: int = 0  # of those, still unprocessed when the import stopped waiting
+    vectors_pending: bool = False  # their dense vectors are left to the worker
 
     @property
     def ok(self) -> bool:
@@ -263,13 +264,14 @@ async def _announce(session: AsyncSession, result: ImportResult, actor_id: int |
     )
 
 
-async def wait_until_indexed(db: Database, event_ids: list[int], timeout: float, poll: float = 0.2) -> int:
+async def wait_until_indexed(db: Database, event_ids: list[int], timeout: float, poll: float = 0.2,
+                             skip_topics: frozenset[str] = frozenset()) -> int:
     """Drain, then wait until this import's own events are processed, by this process or by a
     worker that holds them (its lease is renewed while it works; a dead worker's lease runs out and
     the drain here takes them). Returns how many are still unprocessed when `timeout` ran out."""
     deadline = time.monotonic() + timeout
     while True:
-        await outbox.drain(db)
+        await outbox.drain(db, skip_topics=skip_topics)  # e.g. the vectors, left to the worker
         left = await outbox.unprocessed(db, event_ids)
         if left == 0 or time.monotonic() >= deadline:
             return left

@@ -18,6 +18,7 @@ from sqlmodel import col
 from expertnet.core.models import pk
 
 INDEX_TOPIC = "index.expert"
+VECTORS_TOPIC = "vectors.expert"  # follow-up of index.expert: the dense vectors, after the words
 
 
 def to_out(expert: Expert, member: Member) -> ExpertOut:

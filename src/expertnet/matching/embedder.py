@@ -38,9 +38,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 from importlib import resources
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -310,14 +310,15 @@ def _category_name(slug: str) -> str:
     return _category_names.get(slug, slug.replace("_", " "))
 
 
-def _bio_labels(bio: str) -> list[str]:
+@lru_cache(maxsize=4096)  # bios repeat across re-imports and re-fills of unchanged text
+def _bio_labels(bio: str) -> tuple[str, ...]:
     try:
         from expertnet.matching.vocabulary import get_vocabulary
 
         vocab = get_vocabulary()
     except (ImportError, OSError, ValueError):  # pragma: no cover - the vocabulary ships with the package
-        return []
-    return list(dict.fromkeys(hit.concept.label for hit in vocab.extract(bio) if not hit.inferred))
+        return ()
+    return tuple(dict.fromkeys(hit.concept.label for hit in vocab.extract(bio) if not hit.inferred))
 
 
 def profile_text(specialties: Iterable[str], bio: str, categories: Iterable[str]) -> ProfileText:
@@ -366,15 +367,16 @@ def _digest(model: str, text: ProfileText) -> str:
     return hashlib.blake2b(f"{model}\n{text.canonical()}".encode(), digest_size=16).hexdigest()
 
 
-def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]]], *,
+def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]] | ProfileText], *,
                     embedder: Embedder | None = None) -> list[ProfileVector] | None:
-    """Vectors of many profiles given as ``(specialties, bio, categories)``, encoded in one batch
-    (each distinct phrase once). None when embeddings are off or unavailable."""
+    """Vectors of many profiles given as ``(specialties, bio, categories)`` (or their
+    :func:`profile_text`, when the caller made it already), encoded in one batch (each distinct
+    phrase once). None when embeddings are off or unavailable."""
     if embedder is None:
         embedder = get_embedder()
         if embedder is None:
             return None
-    texts = [profile_text(s, b, c) for s, b, c in profiles]
+    texts = [p if isinstance(p, ProfileText) else profile_text(*p) for p in profiles]
     distinct = list(dict.fromkeys(p for t in texts for p in t.phrases))
     try:
         # in slices, so that a query's encode waits for one slice of a bulk job, not for all of it

@@ -18,6 +18,7 @@ from expertnet.core import outbox
 from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import Database
 from expertnet.experts import repository as experts
+from expertnet.experts.service import VECTORS_TOPIC
 from expertnet.matching import vectors
 from expertnet.matching.embedder import get_embedder
 from expertnet.matching.vocabulary import get_vocabulary
@@ -26,7 +27,6 @@ from expertnet.search.documents import expert_document
 from expertnet.search.vector_index import VECTOR_KEY
 
 EXPERTS = "experts"
-VECTORS_TOPIC = "vectors.expert"  # follow-up of index.expert: the dense vectors, after the words
 CONSULTATIONS = consultation_index.INDEX
 CHUNK = 1000
 # Bumped on every write this process makes to an index (caches of derived results key on it).

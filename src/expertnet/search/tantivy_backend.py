@@ -46,13 +46,7 @@ from expertnet.search.backend import (
     visible_window,
 )
 from expertnet.search.definitions import IndexDefinition, load_definition
-from expertnet.search.tantivy_query import (
-    SOURCE_FIELD,
-    _facet_counts,
-    build_query,
-    build_schema,
-    to_tantivy,
-)
+from expertnet.search.tantivy_query import _facet_counts, build_query, build_schema, stored_source, to_tantivy
 from expertnet.search.vector_index import VECTOR_KEY, VectorIndex, vectors_of
 
 log = logging.getLogger(__name__)
@@ -61,7 +55,8 @@ BATCH_HEAP = 48_000_000
 BULK_HEAP = 128_000_000
 BULK_THRESHOLD = 5_000
 LOCK_WAIT_SECONDS = 10.0
-VECTOR_CANDIDATES_PER_HIT = 4  # nearest vectors fetched per wanted hit, before the filters drop some
+VECTOR_CANDIDATES_PER_HIT = 2  # nearest vectors fetched per wanted hit (divided by the filter's share)
+EXACT_FILTER_MAX = 10_000  # a filter leaving at most this many: exact scan of their ids (beats a widened graph)
 
 
 # --- files and locks --------------------------------------------------------------------------
@@ -295,26 +290,78 @@ class TantivyBackend:
 
     def vector_search(self, name: str, q: SearchQuery, vector, k: int, min_similarity: float) -> SearchResult:
         """The ``k`` documents nearest ``vector`` (cosine >= ``min_similarity``) that pass the
-        query's filters, ranges and authorization clause: candidates from numpy, then checked
-        against the index with the same filter query as every other search."""
+        query's filters, ranges and authorization clause.
+
+        A filter that leaves at most ``EXACT_FILTER_MAX`` documents: their ids (the primary key's
+        fast column) and an exact scan of just those vectors. Otherwise candidates from the vector
+        index (approximate at scale), oversampled by how much of the index the filter keeps, checked
+        against the index with the same filter query as every other search; too few survivors and
+        the candidates widen (at last an exact scan), so a filter never empties the leg."""
         defn = self._defn(name)
         pq = prepare_query(defn, replace(q, text="", facets=[], sort=[], boost={}, offset=0, limit=k), self.synonyms)
         if pq.matches_nothing or k <= 0:
             return SearchResult(hits=[], total=0, facets={})
-        nearest = self._vectors(name).nearest(vector, VECTOR_CANDIDATES_PER_HIT * k, min_similarity)
-        if not nearest:
+        vectors = self._vectors(name)
+        total_vectors = len(vectors)
+        if total_vectors == 0:
             return SearchResult(hits=[], total=0, facets={})
         live = self._get(name)
-        pq.filters = {**pq.filters, defn.primary_key: [doc_id for doc_id, _ in nearest]}
         searcher = live.index.searcher()
-        res = searcher.search(build_query(defn, live.schema, pq), len(nearest))
+        allowed_query = build_query(defn, live.schema, pq)
+        allowed = searcher.search(allowed_query, 1, count=True).count  # type: ignore[attr-defined]  # tantivy.pyi omits count
+        if allowed == 0:
+            return SearchResult(hits=[], total=0, facets={})
+        ids = self._allowed_ids(defn, searcher, allowed_query, allowed) if allowed <= EXACT_FILTER_MAX else None
+        if ids is not None:
+            nearest = vectors.nearest(vector, k, min_similarity, allowed=ids)
+        else:
+            share = min(1.0, allowed / total_vectors)
+            want = int(VECTOR_CANDIDATES_PER_HIT * k / max(share, 1e-6))
+            while True:
+                exact = want >= total_vectors
+                candidates = vectors.nearest(vector, min(want, total_vectors), min_similarity, exact=exact)
+                passing = self._passing(defn, live, pq, [doc_id for doc_id, _ in candidates])
+                nearest = [(doc_id, score) for doc_id, score in candidates if doc_id in passing]
+                if exact or len(nearest) >= k or len(candidates) < min(want, total_vectors):
+                    break  # enough, or every candidate above the floor was looked at
+                want *= 4
+        nearest = nearest[:k]
+        docs = self._documents(defn, live, pq, [doc_id for doc_id, _ in nearest])
+        hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
+                for doc_id, score in nearest if doc_id in docs]
+        return SearchResult(hits=hits, total=len(hits), facets={})
+
+    def _passing(self, defn: IndexDefinition, live: _Live, pq, ids: list[str]) -> set[str]:
+        """Those of ``ids`` that pass ``pq``'s filters: read from the key's fast column (no document
+        is loaded), or from the documents on a generation built without it."""
+        if not ids:
+            return set()
+        pq.filters = {**pq.filters, defn.primary_key: ids}
+        found = self._allowed_ids(defn, live.index.searcher(), build_query(defn, live.schema, pq), len(ids))
+        return set(found) if found is not None else set(self._documents(defn, live, pq, ids))
+
+    @staticmethod
+    def _allowed_ids(defn: IndexDefinition, searcher, query, count: int) -> list[str] | None:
+        """The primary keys of every document ``query`` matches (a terms aggregation on the key's
+        fast column); None when this generation was built without it (before a reindex)."""
+        try:
+            res = searcher.aggregate(query, {"ids": {"terms": {"field": defn.primary_key, "size": count + 1}}})
+        except ValueError:
+            return None
+        return [str(b["key"]) for b in res["ids"]["buckets"]]
+
+    def _documents(self, defn: IndexDefinition, live: _Live, pq, ids: list[str]) -> dict[str, dict]:
+        """The documents of these ids that pass ``pq``'s filters."""
+        if not ids:
+            return {}
+        pq.filters = {**pq.filters, defn.primary_key: ids}
+        searcher = live.index.searcher()
+        res = searcher.search(build_query(defn, live.schema, pq), len(ids))
         docs = {}
         for _, address in res.hits:
-            doc = _source(searcher.doc(address))
+            doc = stored_source(searcher.doc(address))
             docs[doc[defn.primary_key]] = doc
-        hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
-                for doc_id, score in nearest if doc_id in docs][:k]
-        return SearchResult(hits=hits, total=len(hits), facets={})
+        return docs
 
     def search(self, name: str, q: SearchQuery) -> SearchResult:
         defn = self._defn(name)
@@ -337,7 +384,7 @@ class TantivyBackend:
         matcher = WordMatcher(pq.text) if pq.highlight and pq.text is not None else None
         hits = []
         for key, address in res.hits[:limit]:
-            doc = _source(searcher.doc(address))
+            doc = stored_source(searcher.doc(address))
             hits.append(Hit(
                 id=doc[defn.primary_key],
                 score=float(key) if pq.sort is None else 0.0,
@@ -345,8 +392,7 @@ class TantivyBackend:
                 highlights=highlight_document(defn, doc, matcher) if matcher else {},
             ))
         facets = _facet_counts(facet_job.result(), pq.facets) if facet_job is not None else {}
-        # tantivy.pyi omits SearchResult.count, which search(count=True) sets
-        return SearchResult(hits=hits, total=int(res.count), facets=facets)  # type: ignore[attr-defined]
+        return SearchResult(hits=hits, total=int(res.count), facets=facets)  # type: ignore[attr-defined]  # tantivy.pyi omits count
 
     def rebuild(self, name: str, docs: Iterable[dict],
                 progress: Callable[[int], None] | None = None) -> int:
@@ -446,12 +492,6 @@ class TantivyBackend:
     def close(self) -> None:
         with self._open_lock:
             self._live.clear()
+        for vectors in self._vector_indexes.values():
+            vectors.close()
         self._facet_pool.shutdown(wait=True)
-
-
-def _source(doc: tantivy.Document) -> dict:
-    """The stored JSON source of a hit (every document is indexed with one)."""
-    source = doc.get_first(SOURCE_FIELD)
-    if source is None:
-        raise ValueError(f"search document without {SOURCE_FIELD}")
-    return json.loads(source)

@@ -21,7 +21,8 @@ SYNONYM_WEIGHT = 0.8
 
 def build_schema(defn: IndexDefinition) -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    fast_keywords = set(defn.facets) | set(defn.sortable)
+    # the primary key is fast too: the vector leg reads the ids a filter allows from its column
+    fast_keywords = set(defn.facets) | set(defn.sortable) | {defn.primary_key}
     for f in defn.fields.values():
         if f.type == "keyword":
             sb.add_text_field(f.name, tokenizer_name="raw", fast=f.name in fast_keywords,
@@ -146,3 +147,11 @@ def _facet_counts(raw: dict, names: list[str]) -> dict[str, dict[str, int]]:
         buckets = raw.get(name, {}).get("buckets", [])
         out[name] = {str(b.get("key_as_string", b["key"])): int(b["doc_count"]) for b in buckets}
     return out
+
+
+def stored_source(doc: tantivy.Document) -> dict:
+    """The stored JSON source of a hit (every document is indexed with one)."""
+    source = doc.get_first(SOURCE_FIELD)
+    if source is None:
+        raise ValueError(f"search document without {SOURCE_FIELD}")
+    return json.loads(source)

@@ -372,15 +372,15 @@ class TantivyBackend:
         query = build_query(defn, live.schema, pq)
         searcher = live.index.searcher()
         offset, limit = visible_window(pq, defn.max_total_hits)
-        order_by_field, order = None, Order.Desc  # tantivy's defaults
+        sort_field, order = None, Order.Desc  # tantivy's defaults
         if pq.sort is not None:
-            order_by_field, order = pq.sort[0], Order.Asc if pq.sort[1] == "asc" else Order.Desc
+            sort_field, order = pq.sort[0], Order.Asc if pq.sort[1] == "asc" else Order.Desc
         facet_job = None
         if pq.facets:
             aggs = {f: {"terms": {"field": f, "size": defn.max_facet_values}} for f in pq.facets}
             facet_job = self._facet_pool.submit(searcher.aggregate, query, aggs)
         # Tantivy needs limit >= 1; a limit-0 query (counts and facets only) discards the hit.
-        res = searcher.search(query, max(limit, 1), count=True, order_by_field=order_by_field, offset=offset, order=order)
+        res = searcher.search(query, max(limit, 1), count=True, order_by_field=sort_field, offset=offset, order=order)
         matcher = WordMatcher(pq.text) if pq.highlight and pq.text is not None else None
         hits = []
         for key, address in res.hits[:limit]:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lock run test test-meili bench eval clean
+.PHONY: install lock lint run test test-meili bench eval clean
 
 ## Install the locked, hash-checked dependencies (requirements-dev.lock), then the package itself.
 install: $(VENV)/.installed
@@ -21,6 +21,11 @@ lock: install
 		--custom-compile-command "make lock" --quiet -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" --quiet -o requirements-dev.lock
+
+## Lint and type-check with the pinned ruff and mypy (pyproject.toml); CI runs it before the tests.
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
 
 ## Install everything and run the desk with demo data on the embedded default (SQLite + Tantivy under ./var).
 run: install

@@ -12,7 +12,7 @@ import itertools
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest

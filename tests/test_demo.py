@@ -1,12 +1,9 @@
 import collections
-import hashlib
 import itertools
-import json
 import os
 import re
 import subprocess
 import sys
-import time
 import unicodedata
 from importlib import resources
 

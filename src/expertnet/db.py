@@ -3,10 +3,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import CursorResult, DateTime, Result, Table, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 from expertnet.config import Settings
@@ -166,3 +167,32 @@ def _sqlite_begin(connection) -> None:
 def _refuse_writes_when_read_only(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
     if _read_only(connection) and not statement.lstrip().lower().startswith(_READS):
         raise ReadOnlyWrite(f"a read-only unit of work tried to write: {statement.split(None, 3)[:3]}")
+
+
+# Typed views of what SQLModel's annotations hide (its table models are typed as plain pydantic models).
+def affected(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE (the session returns a CursorResult for those)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count on {type(result).__name__}")
+    return result.rowcount
+
+
+def table_of(model: type) -> Table:
+    """The Table of a SQLModel table model."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+def rel(attribute: object) -> QueryableAttribute[Any]:
+    """A relationship attribute for loader options: SQLModel types `Model.rel` as the related model (or list)."""
+    if not isinstance(attribute, QueryableAttribute):
+        raise TypeError(f"{attribute!r} is not a mapped attribute")
+    return attribute
+
+
+def key_col(column: int | None) -> Mapped[int]:
+    """A primary-key column to select: table models type `id` as `int | None` (a row not yet flushed),
+    but a key read from the database is never NULL."""
+    return cast(Mapped[int], column)

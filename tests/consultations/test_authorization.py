@@ -65,7 +65,9 @@ def test_lists_show_only_what_each_may_see(desk, env):
     official, winner, offered, bystander, cid = _accepted(desk, env)
     other = desk.official()
     mine = desk.draft(other, category="numismatics")["id"]
-    ids = lambda user: [c["id"] for c in env.client.get("/api/v1/consultations", headers=user.headers).json()["items"]]
+    def ids(user):
+        return [c["id"] for c in env.client.get("/api/v1/consultations", headers=user.headers).json()["items"]]
+
     assert ids(official) == [cid]
     assert ids(other) == [mine]
     assert ids(offered) == [cid] and ids(winner) == [cid]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from expertnet.config import Settings
 from expertnet.core import outbox

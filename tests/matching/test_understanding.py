@@ -229,8 +229,8 @@ def test_understanding_a_request_is_fast():
     """Well under 5 ms per request of the tuning set without the vector, once the vocabulary is
     loaded (the median of three passes; the machine may be busy)."""
     u = get_understander()
-    texts = [f"{json.loads(l)['title']}\n{json.loads(l)['description']}"
-             for l in (EVAL / "requests.jsonl").read_text("utf-8").splitlines()]
+    texts = [f"{json.loads(line)['title']}\n{json.loads(line)['description']}"
+             for line in (EVAL / "requests.jsonl").read_text("utf-8").splitlines()]
     for text in texts:  # first sight of every word: memo tables filled
         u.understand(text + " ", embed=False)
     times = []

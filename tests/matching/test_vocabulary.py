@@ -411,7 +411,7 @@ def test_experts_file_follows_the_interchange_format():
     experts = load_jsonl("experts.jsonl")
     assert len(experts) >= 160
     countries = {c.alpha_2 for c in pycountry.countries}
-    languages = {l.alpha_2 for l in pycountry.languages if hasattr(l, "alpha_2")}
+    languages = {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
     org_types = {"museum", "library_archive", "academia", "law_enforcement", "customs", "prosecution",
                  "ministry", "international_org", "independent"}
     required = {"external_id", "full_name", "email", "organisation", "org_type", "country",

@@ -164,13 +164,13 @@ def test_cli_search_and_reindex(env, cli, tmp_path):
     hits = [json.loads(line) for line in result.output.splitlines()]
     assert sorted(h["external_id"] for h in hits) == ["N-1", "N-2"]
     pending = cli("search", "experts", "", "--category", "numismatics", "--json")
-    assert sorted(json.loads(l)["external_id"] for l in pending.output.splitlines()) == ["N-1", "N-3", "N-4"]
+    assert sorted(json.loads(line)["external_id"] for line in pending.output.splitlines()) == ["N-1", "N-3", "N-4"]
     bad = cli("search", "experts", "x", "--language", "klingon")
     assert bad.exit_code != 0 and "languages" in bad.output
     reindex = cli("search", "reindex")
     assert reindex.exit_code == 0 and "5 experts" in reindex.output, reindex.output
     again = cli("search", "experts", "Petrovic", "--json")
-    assert sorted(json.loads(l)["external_id"] for l in again.output.splitlines()) == ["N-1", "N-2"]
+    assert sorted(json.loads(line)["external_id"] for line in again.output.splitlines()) == ["N-1", "N-2"]
 
 
 def test_browse_facet_counts_follow_changes(env, cli, tmp_path):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from jose import jwt
 from litestar.testing import TestClient
 
-from expertnet.config import ConfigError, Settings, get_settings, load_settings
+from expertnet.config import ConfigError, get_settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_REPO_SECRET = "dev-only-secret-not-for-production-use-000000"  # was expertnet.config.DEV_SECRET

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pyotp
 from litestar.testing import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from expertnet.core.models import AuditEntry
 from expertnet.members.models import LoginAttempt

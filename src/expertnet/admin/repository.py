@@ -11,6 +11,7 @@ from expertnet.core.models import AuditEntry
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member, Role
 from expertnet.members.repository import vetting_current
+from sqlmodel import col
 
 STREAM_CHUNK = 2000
 
@@ -19,13 +20,13 @@ async def available_experts(session: AsyncSession, now: datetime) -> AsyncIterat
     """(categories, country, coverage_countries, languages) of every expert who could take a
     request today: vetting approved and current, marked available and not away. Streamed."""
     query = (
-        select(Expert.categories, Expert.country, Expert.coverage_countries, Expert.languages)
-        .join(Member, Member.id == Expert.member_id)
+        select(col(Expert.categories), col(Expert.country), col(Expert.coverage_countries), col(Expert.languages))
+        .join(Member, col(Member.id) == col(Expert.member_id))
         .where(
             vetting_current(now),
-            Member.role == Role.expert,
-            Expert.available.is_(True),
-            or_(Expert.away_until.is_(None), Expert.away_until <= now.date()),
+            col(Member.role) == Role.expert,
+            col(Expert.available).is_(True),
+            or_(col(Expert.away_until).is_(None), col(Expert.away_until) <= now.date()),
         )
         .execution_options(yield_per=STREAM_CHUNK)
     )
@@ -36,8 +37,8 @@ async def available_experts(session: AsyncSession, now: datetime) -> AsyncIterat
 async def official_languages(session: AsyncSession, now: datetime) -> AsyncIterator[list[str]]:
     """The working languages of each approved, current LE official. Streamed."""
     query = (
-        select(Member.languages)
-        .where(vetting_current(now), Member.role == Role.le_official)
+        select(col(Member.languages))
+        .where(vetting_current(now), col(Member.role) == Role.le_official)
         .execution_options(yield_per=STREAM_CHUNK)
     )
     async for (languages,) in await session.stream(query):
@@ -57,20 +58,20 @@ class AuditFilter:
 def _where(f: AuditFilter) -> list[ColumnElement[bool]]:
     where = []
     if f.actor_id is not None:
-        where.append(AuditEntry.actor_id == f.actor_id)
+        where.append(col(AuditEntry.actor_id) == f.actor_id)
     if f.action:
         if f.action.endswith("."):
-            where.append(AuditEntry.action.startswith(f.action, autoescape=True))
+            where.append(col(AuditEntry.action).startswith(f.action, autoescape=True))
         else:
-            where.append(AuditEntry.action == f.action)
+            where.append(col(AuditEntry.action) == f.action)
     if f.object_type:
-        where.append(AuditEntry.object_type == f.object_type)
+        where.append(col(AuditEntry.object_type) == f.object_type)
     if f.object_id:
-        where.append(AuditEntry.object_id == f.object_id)
+        where.append(col(AuditEntry.object_id) == f.object_id)
     if f.since is not None:
-        where.append(AuditEntry.at >= f.since)
+        where.append(col(AuditEntry.at) >= f.since)
     if f.until is not None:
-        where.append(AuditEntry.at < f.until)
+        where.append(col(AuditEntry.at) < f.until)
     return where
 
 
@@ -81,10 +82,10 @@ async def audit_page(
     where = _where(f)
     total = int((await session.execute(select(func.count()).select_from(AuditEntry).where(*where))).scalar_one())
     rows = await session.execute(
-        select(AuditEntry, Member.full_name)
-        .outerjoin(Member, Member.id == AuditEntry.actor_id)
+        select(AuditEntry, col(Member.full_name))
+        .outerjoin(Member, col(Member.id) == col(AuditEntry.actor_id))
         .where(*where)
-        .order_by(AuditEntry.id.desc())
+        .order_by(col(AuditEntry.id).desc())
         .offset(offset)
         .limit(limit)
     )
@@ -92,5 +93,5 @@ async def audit_page(
 
 
 async def audit_actions(session: AsyncSession) -> list[str]:
-    rows = await session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    rows = await session.execute(select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action)))
     return list(rows.scalars().all())

@@ -65,14 +65,14 @@ async def coverage(session: AsyncSession, *, few: int = DEFAULT_FEW) -> Coverage
         if reference.is_language(code) and language_counts.get(code, 0) < few
     ]
     thin.sort(key=lambda row: (row.available_experts, -row.officials, row.code))
-    regions = list(reference.REGIONS)
+    region_codes = list(reference.REGIONS)
     return CoverageOut(
-        regions=regions,
+        regions=region_codes,
         rows=[
-            CoverageRow(category=slug, counts={r: cells[slug].get(r, 0) for r in regions}, total=category_totals.get(slug, 0))
+            CoverageRow(category=slug, counts={r: cells[slug].get(r, 0) for r in region_codes}, total=category_totals.get(slug, 0))
             for slug in reference.CATEGORY_SLUGS
         ],
-        region_totals={r: region_totals.get(r, 0) for r in regions},
+        region_totals={r: region_totals.get(r, 0) for r in region_codes},
         total_experts=total,
         few_threshold=few,
         languages=thin,

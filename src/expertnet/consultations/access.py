@@ -18,6 +18,7 @@ from expertnet.core.errors import NotFound
 from expertnet.db import keep
 from expertnet.experts.models import Expert
 from expertnet.members.models import Role
+from expertnet.core.models import pk
 
 DEFAULT_REASON = "case work"
 
@@ -133,7 +134,7 @@ async def access(
         if c.assigned_expert_id == expert.id and ASSIGNED in roles:
             return Access(c, ASSIGNED, expert)
         if OFFERED in roles and c.assigned_expert_id != expert.id:
-            offer = await repository.open_offer(session, c.id, expert.id)
+            offer = await repository.open_offer(session, pk(c), pk(expert))
             if offer is not None:
                 return Access(c, OFFERED, expert, offer)
     raise await deny(session, ctx, consultation_id, action)

@@ -32,6 +32,7 @@ from expertnet.consultations.schemas import AttachmentOut
 from expertnet.core import audit
 from expertnet.core.errors import AppError, Conflict, Forbidden, NotFound, field_error
 from expertnet.db import utcnow
+from expertnet.core.models import pk
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
     digest = hashlib.sha256(data).hexdigest()
     stored = await anyio.to_thread.run_sync(_write, settings, data)  # fsync must not stall the loop
     attachment = Attachment(
-        consultation_id=c.id,
+        consultation_id=pk(c),
         uploader_id=ctx.principal.id,
         stored_name=stored,
         original_name=sanitise_filename(getattr(file, "filename", None), kind),
@@ -226,7 +227,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
         created_at=utcnow(),
     )
     await repository.add(session, attachment)
-    effects.event(session, c.id, ctx.principal.id, "attachment", attachment_id=attachment.id,
+    effects.event(session, pk(c), pk(ctx.principal), "attachment", attachment_id=pk(attachment),
                   filename=attachment.original_name, sha256=digest, size=len(data))
     if c.status != Status.draft:
         other = [c.requester_id] if acc.role == ASSIGNED else await effects.expert_members(session, [c.assigned_expert_id])
@@ -234,7 +235,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
                        f"{ctx.principal.full_name} added a file to the ticket.")
     effects.changed(session, c)
     await audit.record(
-        session, "attachment.upload", actor_id=ctx.principal.id, object_type="attachment", object_id=attachment.id,
+        session, "attachment.upload", actor_id=pk(ctx.principal), object_type="attachment", object_id=pk(attachment),
         reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": c.id, "sha256": digest, "size": len(data)},
     )
     return out(attachment)
@@ -242,7 +243,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
 
 async def _audit(session: AsyncSession, ctx: Ctx, action: str, attachment: Attachment) -> None:
     await audit.record(
-        session, action, actor_id=ctx.principal.id, object_type="attachment", object_id=attachment.id,
+        session, action, actor_id=pk(ctx.principal), object_type="attachment", object_id=pk(attachment),
         reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": attachment.consultation_id, "sha256": attachment.sha256},
     )
 

@@ -13,6 +13,7 @@ import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from expertnet.core.schemas import Category, Country, Languages
+from pydantic_core import ErrorDetails
 
 
 class RouteRequest(BaseModel):
@@ -31,7 +32,7 @@ class RouteRequest(BaseModel):
     exclude_market_ties: bool = False
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -82,6 +83,7 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
                     failures += 1
                     emit(error)
                     continue
+                assert request is not None  # parse_line returns a request whenever it returns no error
                 spec = RoutingSpec(
                     title=request.title,
                     description=request.description,

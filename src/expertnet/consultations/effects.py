@@ -11,6 +11,7 @@ from expertnet.consultations import repository
 from expertnet.consultations.models import Consultation, ConsultationEvent
 from expertnet.core import outbox
 from expertnet.db import utcnow
+from expertnet.core.models import pk
 
 
 def event(session: AsyncSession, consultation_id: int, actor_id: int | None, kind: str, **detail) -> None:
@@ -20,7 +21,7 @@ def event(session: AsyncSession, consultation_id: int, actor_id: int | None, kin
 def changed(session: AsyncSession, c: Consultation) -> None:
     c.updated_at = utcnow()
     c.version += 1
-    outbox.emit(session, "index.consultation", c.id)
+    outbox.emit(session, "index.consultation", pk(c))
 
 
 def notify(session: AsyncSession, c: Consultation, kind: str, member_ids: Iterable[int | None], subject: str, body: str) -> None:
@@ -30,7 +31,7 @@ def notify(session: AsyncSession, c: Consultation, kind: str, member_ids: Iterab
     outbox.emit(
         session,
         "notify",
-        c.id,
+        pk(c),
         {
             "member_ids": ids,
             "kind": kind,

@@ -14,6 +14,7 @@ from expertnet.consultations import effects, repository
 from expertnet.consultations.models import SEEKING_STATUSES, Status
 from expertnet.consultations.offers import offer_next
 from expertnet.search import AsyncSearch
+from expertnet.core.models import pk
 
 
 async def due_offer_consultations(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
@@ -25,10 +26,10 @@ async def expire_offers(session: AsyncSession, search: AsyncSearch, consultation
     c = await repository.get(session, consultation_id, for_update=True)
     if c is None:
         return 0
-    due = await repository.expire_due_offers(session, c.id, now)
+    due = await repository.expire_due_offers(session, pk(c), now)
     if not due:
         return 0
-    effects.event(session, c.id, None, "offers_expired", expert_ids=[o.expert_id for o in due])
+    effects.event(session, pk(c), None, "offers_expired", expert_ids=[o.expert_id for o in due])
     effects.notify(
         session, c, "expired", await effects.expert_members(session, [o.expert_id for o in due]),
         f"{effects.label(c)}: your offer expired",
@@ -49,10 +50,10 @@ async def expire_request(session: AsyncSession, consultation_id: int, now: datet
     c = await repository.get(session, consultation_id, for_update=True)
     if c is None or c.status not in SEEKING_STATUSES or c.deadline is None or c.deadline > now:
         return False
-    closed = [r.expert_id for r in await repository.close_open_offers(session, c.id, now)]
+    closed = [r.expert_id for r in await repository.close_open_offers(session, pk(c), now)]
     c.status = Status.expired
     c.closed_at = now
-    effects.event(session, c.id, None, "expired", reason="the detention deadline passed before an expert accepted")
+    effects.event(session, pk(c), None, "expired", reason="the detention deadline passed before an expert accepted")
     effects.notify(
         session, c, "expired", [c.requester_id, *await effects.expert_members(session, closed)],
         f"{effects.label(c)}: expired",

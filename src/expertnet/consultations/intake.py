@@ -15,6 +15,7 @@ from expertnet.core import outbox
 from expertnet.core.errors import Conflict, NotFound, field_error
 from expertnet.db import utcnow
 from expertnet.search import AsyncSearch
+from expertnet.core.models import pk
 
 
 def derive_urgency(deadline: datetime | None, now: datetime) -> Urgency:
@@ -41,7 +42,7 @@ async def create_draft(session: AsyncSession, ctx: Ctx, data: ConsultationCreate
         raise NotFound("member not found")
     text = f"{data.title}\n{data.description}"
     c = Consultation(
-        requester_id=member.id,
+        requester_id=pk(member),
         title=data.title,
         description=data.description,
         category=data.category,
@@ -57,9 +58,9 @@ async def create_draft(session: AsyncSession, ctx: Ctx, data: ConsultationCreate
         updated_at=now,
     )
     await repository.add(session, c)
-    effects.event(session, c.id, member.id, "created")
-    outbox.emit(session, "index.consultation", c.id)
-    await audit_change(session, ctx, c.id, "create")
+    effects.event(session, pk(c), pk(member), "created")
+    outbox.emit(session, "index.consultation", pk(c))
+    await audit_change(session, ctx, pk(c), "create")
     return c
 
 
@@ -84,7 +85,7 @@ async def update_draft(session: AsyncSession, ctx: Ctx, consultation_id: int, da
     if c.urgency is None:
         c.urgency = derive_urgency(c.deadline, now)
     c.inferred_category = None if c.category else routing.infer_category(f"{c.title}\n{c.description}")
-    effects.event(session, c.id, ctx.principal.id, "updated", fields=sorted(changes))
+    effects.event(session, pk(c), pk(ctx.principal), "updated", fields=sorted(changes))
     effects.changed(session, c)
     return c
 
@@ -95,7 +96,7 @@ async def preview_candidates(
     """The ranked candidates with reasons, as submitting would offer them (a draft's preview)."""
     acc = await access(session, ctx, consultation_id, "candidates", roles=(REQUESTER, ADMIN))
     c = acc.consultation
-    await audit_read(session, ctx, c.id, "candidates")
+    await audit_read(session, ctx, pk(c), "candidates")
     return [CandidateOut.model_validate(found) for found in await offers.rank_for(session, search, c, top)]
 
 
@@ -110,8 +111,8 @@ async def submit(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultat
     c.status = Status.submitted
     c.submitted_at = now
     c.offer_width = offer_count
-    effects.event(session, c.id, ctx.principal.id, "submitted", offer_count=offer_count)
+    effects.event(session, pk(c), pk(ctx.principal), "submitted", offer_count=offer_count)
     await offers.offer_next(session, search, c)
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "submit")
+    await audit_change(session, ctx, pk(c), "submit")
     return c

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Column, Index, Text
 from sqlalchemy.orm import relationship
 from sqlmodel import Field, Relationship, SQLModel
 
-from expertnet.db import UTCDateTime, utcnow
+from expertnet.db import UTCDateTime, table_of, utcnow
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member
 
@@ -44,7 +44,7 @@ def _through_expert(expert_id, **kwargs):
     """The member behind an expert id column (an expert's name lives on their member row)."""
     return _read_only(
         Member,
-        secondary=Expert.__table__,
+        secondary=table_of(Expert),
         primaryjoin=lambda: expert_id() == Expert.id,
         secondaryjoin=lambda: Expert.member_id == Member.id,
         uselist=False,

@@ -32,6 +32,7 @@ from expertnet.db import utcnow
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member
 from expertnet.search import AsyncSearch
+from expertnet.core.models import pk
 
 # How long an offer stays open, by urgency; an explicit detention deadline shortens it.
 OFFER_WINDOWS = {
@@ -77,7 +78,7 @@ async def rank_for(session: AsyncSession, search: AsyncSearch, c: Consultation, 
     requester = await requester_of(session, c)
     return await routing.rank_candidates(
         session, search, routing_spec(c), top=top,
-        exclude_expert_ids=await repository.offered_expert_ids(session, c.id),
+        exclude_expert_ids=await repository.offered_expert_ids(session, pk(c)),
         requester_id=requester.id, requester_org=requester.organisation, requester_country=requester.country,
     )
 
@@ -90,10 +91,10 @@ async def make_offers(
 ) -> list[Offer]:
     now = utcnow()
     expires = offer_expiry(c, now)
-    last_round = await repository.last_round(session, c.id)
+    last_round = await repository.last_round(session, pk(c))
     offers = [
         Offer(
-            consultation_id=c.id,
+            consultation_id=pk(c),
             expert_id=cand.expert_id,
             round=last_round + 1,
             rank=rank,
@@ -111,7 +112,7 @@ async def make_offers(
     if c.status in (Status.submitted, Status.escalated):
         c.status = Status.offered
     effects.event(
-        session, c.id, offered_by, "offered",
+        session, pk(c), offered_by, "offered",
         round=last_round + 1,
         expires_at=expires.isoformat(),
         experts=[
@@ -132,7 +133,7 @@ async def make_offers(
 async def offer_next(session: AsyncSession, search: AsyncSearch, c: Consultation, *, count: int | None = None) -> list[Offer]:
     """Top the open offers up to `count` (default: the request's offer width) with the next
     candidates. With no open offer and no candidate left, the request is escalated."""
-    open_count = await repository.open_offer_count(session, c.id)
+    open_count = await repository.open_offer_count(session, pk(c))
     need = (count if count is not None else c.offer_width) - (0 if count is not None else open_count)
     if need <= 0:
         return []
@@ -147,7 +148,7 @@ async def offer_next(session: AsyncSession, search: AsyncSearch, c: Consultation
 async def _escalate(session: AsyncSession, c: Consultation) -> None:
     c.status = Status.escalated
     c.escalated_at = utcnow()
-    effects.event(session, c.id, None, "escalated", reason="no eligible candidate left")
+    effects.event(session, pk(c), None, "escalated", reason="no eligible candidate left")
     effects.notify(
         session, c, "escalated", await repository.admin_ids(session, utcnow()),
         f"{effects.label(c)}: escalated, no expert left to offer",
@@ -165,7 +166,7 @@ async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str
     if expert is None or offer is None:
         raise await deny(session, ctx, offer_id, action, "offer")
     if offer.expert_id != expert.id:
-        if await repository.has_open_offer(session, offer.consultation_id, expert.id):
+        if await repository.has_open_offer(session, offer.consultation_id, pk(expert)):
             raise Forbidden("offer: this offer was made to another expert")
         raise await deny(session, ctx, offer_id, action, "offer")
     return expert, offer
@@ -174,22 +175,22 @@ async def _own_offer(session: AsyncSession, ctx: Ctx, offer_id: int, action: str
 async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consultation:
     expert, offer = await _own_offer(session, ctx, offer_id, "accept")
     now = utcnow()
-    if not await repository.claim_for_accept(session, offer.consultation_id, expert.id, now):
+    if not await repository.claim_for_accept(session, offer.consultation_id, pk(expert), now):
         current = await repository.status_of(session, offer.consultation_id)
         if current in ASSIGNED_STATUSES or current == Status.closed:
             raise Conflict("consultation: already accepted by another expert")
         raise Conflict(f"consultation: is {current}, not open for acceptance")
     # We hold the consultation row: every other transition takes it first, so the offer is stable.
-    if not await repository.accept_offer(session, offer.id, now):
+    if not await repository.accept_offer(session, pk(offer), now):
         raise Conflict("offer: no longer open (it expired, was declined or was closed)")
-    if not await repository.take_capacity(session, expert.id):
+    if not await repository.take_capacity(session, pk(expert)):
         raise Conflict("expert: you are at your maximum of open consultations; close one or raise the maximum")
-    outbox.emit(session, "index.expert", expert.id)
+    outbox.emit(session, "index.expert", pk(expert))
     others = await repository.close_open_offers(session, offer.consultation_id, now)
-    c = await repository.get(session, offer.consultation_id)
-    effects.event(session, c.id, ctx.principal.id, "accepted", expert_id=expert.id, external_id=expert.external_id, offer_id=offer.id)
+    c = await repository.existing(session, offer.consultation_id)
+    effects.event(session, pk(c), pk(ctx.principal), "accepted", expert_id=pk(expert), external_id=expert.external_id, offer_id=pk(offer))
     if others:
-        effects.event(session, c.id, None, "offers_closed", expert_ids=[o.expert_id for o in others], reason="accepted by another expert")
+        effects.event(session, pk(c), None, "offers_closed", expert_ids=[o.expert_id for o in others], reason="accepted by another expert")
         effects.notify(
             session, c, "offer_closed", await effects.expert_members(session, [o.expert_id for o in others]),
             f"{effects.label(c)}: offer closed",
@@ -200,19 +201,19 @@ async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consul
         f"{effects.label(c)}: an expert accepted",
         f"{ctx.principal.full_name} accepted your consultation request.",
     )
-    outbox.emit(session, "index.consultation", c.id)
-    await audit_change(session, ctx, c.id, "accept", offer_id=offer.id)
+    outbox.emit(session, "index.consultation", pk(c))
+    await audit_change(session, ctx, pk(c), "accept", offer_id=pk(offer))
     return c
 
 
 async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id: int, reason: str = "") -> Offer:
     expert, offer = await _own_offer(session, ctx, offer_id, "decline")
-    c = await repository.get(session, offer.consultation_id, for_update=True)
+    c = await repository.existing(session, offer.consultation_id, for_update=True)
     now = utcnow()
-    if not await repository.decline_offer(session, offer.id, now, reason):
+    if not await repository.decline_offer(session, pk(offer), now, reason):
         raise Conflict("offer: no longer open (it expired, was accepted, declined or closed)")
-    await effects.bump_experts(session, [expert.id], offers_answered=1)
-    effects.event(session, c.id, ctx.principal.id, "declined", expert_id=expert.id, external_id=expert.external_id, reason=reason)
+    await effects.bump_experts(session, [pk(expert)], offers_answered=1)
+    effects.event(session, pk(c), pk(ctx.principal), "declined", expert_id=pk(expert), external_id=expert.external_id, reason=reason)
     effects.notify(
         session, c, "declined", [c.requester_id],
         f"{effects.label(c)}: an expert declined",
@@ -221,8 +222,8 @@ async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, of
     if c.status == Status.offered:
         await offer_next(session, search, c)
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "decline", offer_id=offer.id)
-    return await repository.get_offer(session, offer.id, fresh=True)
+    await audit_change(session, ctx, pk(c), "decline", offer_id=pk(offer))
+    return await repository.existing_offer(session, pk(offer), fresh=True)
 
 
 # --- admin re-offer, withdrawal -------------------------------------------------------------------
@@ -235,7 +236,7 @@ async def reoffer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consulta
         raise Conflict(f"status: only a request waiting for an expert can be re-offered; this one is {c.status}")
     if data.expert_id is not None:
         requester = await requester_of(session, c)
-        if await repository.has_open_offer(session, c.id, data.expert_id):
+        if await repository.has_open_offer(session, pk(c), data.expert_id):
             raise Conflict("expert_id: this expert already has an open offer on the request")
         candidate, problems = await routing.evaluate_expert(
             session, routing_spec(c), data.expert_id, requester_id=requester.id,
@@ -252,14 +253,14 @@ async def reoffer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consulta
             raise Conflict("consultation: no eligible candidate left; choose an expert by expert_id")
         offers = await make_offers(session, c, candidates, offered_by=ctx.principal.id)
     c.status = Status.offered
-    effects.event(session, c.id, ctx.principal.id, "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers])
+    effects.event(session, pk(c), pk(ctx.principal), "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers])
     effects.notify(
         session, c, "reoffered", [c.requester_id],
         f"{effects.label(c)}: re-offered by the secretariat",
         "The network secretariat offered your request to further experts.",
     )
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "reoffer", expert_ids=[o.expert_id for o in offers], why=data.reason)
+    await audit_change(session, ctx, pk(c), "reoffer", expert_ids=[o.expert_id for o in offers], why=data.reason)
     return c
 
 
@@ -269,18 +270,18 @@ async def withdraw(session: AsyncSession, ctx: Ctx, consultation_id: int, reason
     if c.status not in OPEN_STATUSES:
         raise Conflict(f"status: the consultation is already {c.status}")
     now = utcnow()
-    told = [r.expert_id for r in await repository.close_open_offers(session, c.id, now)]
+    told = [r.expert_id for r in await repository.close_open_offers(session, pk(c), now)]
     if c.status in ASSIGNED_STATUSES and c.assigned_expert_id:
         await effects.release_expert(session, c.assigned_expert_id)
         told.append(c.assigned_expert_id)
     c.status = Status.withdrawn
     c.closed_at = now
-    effects.event(session, c.id, ctx.principal.id, "withdrawn", reason=reason)
+    effects.event(session, pk(c), pk(ctx.principal), "withdrawn", reason=reason)
     effects.notify(
         session, c, "withdrawn", await effects.expert_members(session, told),
         f"{effects.label(c)}: withdrawn",
         "The requesting official withdrew the consultation. No further action is needed.",
     )
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "withdraw", why=reason)
+    await audit_change(session, ctx, pk(c), "withdraw", why=reason)
     return c

@@ -31,6 +31,7 @@ from expertnet.consultations.schemas import (
 from expertnet.core import audit
 from expertnet.experts.models import Expert
 from expertnet.members.models import Role
+from expertnet.core.models import pk
 
 
 async def offer_out(session: AsyncSession, offer_id: int) -> OfferOut:
@@ -39,11 +40,11 @@ async def offer_out(session: AsyncSession, offer_id: int) -> OfferOut:
 
 async def consultation_out(session: AsyncSession, c: Consultation, acc_role: str, expert: Expert | None = None) -> ConsultationOut:
     if acc_role in (REQUESTER, ADMIN):
-        view = await repository.consultation_view(session, c.id, all_offers=True)
+        view = await repository.consultation_view(session, pk(c), all_offers=True)
     elif expert is not None:
-        view = await repository.consultation_view(session, c.id, offers_of_expert=expert.id)
+        view = await repository.consultation_view(session, pk(c), offers_of_expert=pk(expert))
     else:
-        view = await repository.consultation_view(session, c.id)
+        view = await repository.consultation_view(session, pk(c))
     return ConsultationOut.model_validate(view)
 
 

@@ -26,6 +26,9 @@ from expertnet.consultations.models import (
 )
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member, Role, VettingStatus
+from sqlmodel import col
+from expertnet.core.errors import NotFound
+from expertnet.db import affected, key_col, rel
 
 
 async def add(session: AsyncSession, *rows) -> None:
@@ -44,10 +47,18 @@ def add_later(session: AsyncSession, *rows) -> None:
 
 async def get(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation | None:
     """The current row (never a stale copy from the identity map); `for_update` takes its lock."""
-    query = select(Consultation).where(Consultation.id == consultation_id).execution_options(populate_existing=True)
+    query = select(Consultation).where(col(Consultation.id) == consultation_id).execution_options(populate_existing=True)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def existing(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation:
+    """`get` for a consultation the caller knows exists (it holds a row that refers to it)."""
+    found = await get(session, consultation_id, for_update=for_update)
+    if found is None:
+        raise NotFound("consultation: not found")
+    return found
 
 
 async def consultation_view(
@@ -56,22 +67,22 @@ async def consultation_view(
     """The consultation with its requester, the assigned expert's member row, and its offers (all,
     one expert's, or none), each offer with its expert and their member row."""
     if all_offers:
-        offers = selectinload(Consultation.offers).options(*_offer_people())
+        offers = selectinload(rel(Consultation.offers)).options(*_offer_people())
     elif offers_of_expert is not None:
-        offers = selectinload(Consultation.offers.and_(Offer.expert_id == offers_of_expert)).options(*_offer_people())
+        offers = selectinload(rel(Consultation.offers).and_(col(Offer.expert_id) == offers_of_expert)).options(*_offer_people())
     else:
-        offers = noload(Consultation.offers)
+        offers = noload(rel(Consultation.offers))
     query = (
         select(Consultation)
-        .where(Consultation.id == consultation_id)
-        .options(joinedload(Consultation.requester, innerjoin=True), joinedload(Consultation.assigned_member), offers)
+        .where(col(Consultation.id) == consultation_id)
+        .options(joinedload(rel(Consultation.requester), innerjoin=True), joinedload(rel(Consultation.assigned_member)), offers)
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).unique().scalar_one()
 
 
 async def status_of(session: AsyncSession, consultation_id: int) -> str:
-    return (await session.execute(select(Consultation.status).where(Consultation.id == consultation_id))).scalar_one()
+    return (await session.execute(select(col(Consultation.status)).where(col(Consultation.id) == consultation_id))).scalar_one()
 
 
 async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_id: int, now: datetime) -> bool:
@@ -79,14 +90,14 @@ async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_i
     and the UPDATE takes the consultation's lock."""
     won = await session.execute(
         update(Consultation)
-        .where(Consultation.id == consultation_id, Consultation.status == Status.offered)
+        .where(col(Consultation.id) == consultation_id, col(Consultation.status) == Status.offered)
         .values(
             status=Status.accepted, assigned_expert_id=expert_id, accepted_at=now, updated_at=now,
-            version=Consultation.version + 1,
+            version=col(Consultation.version) + 1,
         )
         .execution_options(synchronize_session=False)
     )
-    return won.rowcount == 1
+    return affected(won) == 1
 
 
 async def visible_page(
@@ -103,16 +114,16 @@ async def visible_page(
     query = select(Consultation)
     if expert_id is not None:
         open_offer = exists().where(
-            Offer.consultation_id == Consultation.id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+            col(Offer.consultation_id) == col(Consultation.id), col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
         )
-        query = query.where(or_(Consultation.assigned_expert_id == expert_id, open_offer))
+        query = query.where(or_(col(Consultation.assigned_expert_id) == expert_id, open_offer))
     elif requester_id is not None:
-        query = query.where(Consultation.requester_id == requester_id)
+        query = query.where(col(Consultation.requester_id) == requester_id)
     if status:
-        query = query.where(Consultation.status == status)
+        query = query.where(col(Consultation.status) == status)
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     rows = (
-        await session.execute(query.order_by(Consultation.updated_at.desc(), Consultation.id.desc()).offset(offset).limit(limit))
+        await session.execute(query.order_by(col(Consultation.updated_at).desc(), col(Consultation.id).desc()).offset(offset).limit(limit))
     ).scalars().all()
     return list(rows), total
 
@@ -120,9 +131,9 @@ async def visible_page(
 async def due_deadline_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     """Requests still waiting for an expert whose detention deadline has passed, oldest first."""
     rows = await session.execute(
-        select(Consultation.id)
-        .where(Consultation.status.in_(list(SEEKING_STATUSES)), Consultation.deadline.is_not(None), Consultation.deadline <= now)
-        .order_by(Consultation.deadline)
+        select(key_col(Consultation.id))
+        .where(col(Consultation.status).in_(list(SEEKING_STATUSES)), col(Consultation.deadline).is_not(None), col(Consultation.deadline) <= now)
+        .order_by(col(Consultation.deadline))
         .limit(limit)
     )
     return list(rows.scalars())
@@ -132,17 +143,24 @@ async def due_deadline_ids(session: AsyncSession, now: datetime, limit: int) -> 
 
 
 async def get_offer(session: AsyncSession, offer_id: int, *, fresh: bool = False) -> Offer | None:
-    query = select(Offer).where(Offer.id == offer_id)
+    query = select(Offer).where(col(Offer.id) == offer_id)
     if fresh:
         query = query.execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def existing_offer(session: AsyncSession, offer_id: int, *, fresh: bool = False) -> Offer:
+    found = await get_offer(session, offer_id, fresh=fresh)
+    if found is None:
+        raise NotFound("offer: not found")
+    return found
 
 
 async def open_offer(session: AsyncSession, consultation_id: int, expert_id: int) -> Offer | None:
     return (
         await session.execute(
             select(Offer).where(
-                Offer.consultation_id == consultation_id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+                col(Offer.consultation_id) == consultation_id, col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
             )
         )
     ).scalar_one_or_none()
@@ -153,7 +171,7 @@ async def has_open_offer(session: AsyncSession, consultation_id: int, expert_id:
         (
             await session.execute(
                 select(exists().where(
-                    Offer.consultation_id == consultation_id, Offer.expert_id == expert_id, Offer.status == OfferStatus.open
+                    col(Offer.consultation_id) == consultation_id, col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
                 ))
             )
         ).scalar()
@@ -162,7 +180,7 @@ async def has_open_offer(session: AsyncSession, consultation_id: int, expert_id:
 
 async def offered_expert_ids(session: AsyncSession, consultation_id: int) -> set[int]:
     """Every expert this request was ever offered to (they are not offered it again)."""
-    rows = await session.execute(select(Offer.expert_id).where(Offer.consultation_id == consultation_id))
+    rows = await session.execute(select(col(Offer.expert_id)).where(col(Offer.consultation_id) == consultation_id))
     return set(rows.scalars())
 
 
@@ -171,7 +189,7 @@ async def open_offer_count(session: AsyncSession, consultation_id: int) -> int:
         (
             await session.execute(
                 select(func.count()).select_from(Offer).where(
-                    Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open
+                    col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open
                 )
             )
         ).scalar_one()
@@ -180,7 +198,7 @@ async def open_offer_count(session: AsyncSession, consultation_id: int) -> int:
 
 async def last_round(session: AsyncSession, consultation_id: int) -> int:
     return (
-        await session.execute(select(func.max(Offer.round)).where(Offer.consultation_id == consultation_id))
+        await session.execute(select(func.max(col(Offer.round))).where(col(Offer.consultation_id) == consultation_id))
     ).scalar_one_or_none() or 0
 
 
@@ -188,22 +206,22 @@ async def accept_offer(session: AsyncSession, offer_id: int, now: datetime) -> b
     """open -> accepted, unless it expired or was answered meanwhile."""
     done = await session.execute(
         update(Offer)
-        .where(Offer.id == offer_id, Offer.status == OfferStatus.open, Offer.expires_at > now)
+        .where(col(Offer.id) == offer_id, col(Offer.status) == OfferStatus.open, col(Offer.expires_at) > now)
         .values(status=OfferStatus.accepted, responded_at=now)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def decline_offer(session: AsyncSession, offer_id: int, now: datetime, reason: str) -> bool:
     """open -> declined, unless it was answered or closed meanwhile."""
     done = await session.execute(
         update(Offer)
-        .where(Offer.id == offer_id, Offer.status == OfferStatus.open)
+        .where(col(Offer.id) == offer_id, col(Offer.status) == OfferStatus.open)
         .values(status=OfferStatus.declined, responded_at=now, decline_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def close_open_offers(session: AsyncSession, consultation_id: int, now: datetime) -> list[Row]:
@@ -211,14 +229,14 @@ async def close_open_offers(session: AsyncSession, consultation_id: int, now: da
     rows = list(
         (
             await session.execute(
-                select(Offer.id, Offer.expert_id).where(Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open)
+                select(col(Offer.id), col(Offer.expert_id)).where(col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open)
             )
         ).all()
     )
     if rows:
         await session.execute(
             update(Offer)
-            .where(Offer.id.in_([r.id for r in rows]), Offer.status == OfferStatus.open)
+            .where(col(Offer.id).in_([r.id for r in rows]), col(Offer.status) == OfferStatus.open)
             .values(status=OfferStatus.closed, responded_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -230,8 +248,8 @@ async def expire_due_offers(session: AsyncSession, consultation_id: int, now: da
     due = list(
         (
             await session.execute(
-                select(Offer.id, Offer.expert_id).where(
-                    Offer.consultation_id == consultation_id, Offer.status == OfferStatus.open, Offer.expires_at <= now
+                select(col(Offer.id), col(Offer.expert_id)).where(
+                    col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now
                 )
             )
         ).all()
@@ -239,7 +257,7 @@ async def expire_due_offers(session: AsyncSession, consultation_id: int, now: da
     if due:
         await session.execute(
             update(Offer)
-            .where(Offer.id.in_([o.id for o in due]), Offer.status == OfferStatus.open, Offer.expires_at <= now)
+            .where(col(Offer.id).in_([o.id for o in due]), col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
             .values(status=OfferStatus.expired, responded_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -249,17 +267,17 @@ async def expire_due_offers(session: AsyncSession, consultation_id: int, now: da
 async def due_offer_consultation_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     """Requests with at least one open offer past its time, the longest overdue first."""
     rows = await session.execute(
-        select(Offer.consultation_id)
-        .where(Offer.status == OfferStatus.open, Offer.expires_at <= now)
-        .group_by(Offer.consultation_id)
-        .order_by(func.min(Offer.expires_at))
+        select(col(Offer.consultation_id))
+        .where(col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
+        .group_by(col(Offer.consultation_id))
+        .order_by(func.min(col(Offer.expires_at)))
         .limit(limit)
     )
     return list(rows.scalars())
 
 
 def _offer_people():
-    return joinedload(Offer.expert, innerjoin=True), joinedload(Offer.expert_member, innerjoin=True)
+    return joinedload(rel(Offer.expert), innerjoin=True), joinedload(rel(Offer.expert_member), innerjoin=True)
 
 
 async def offer_views(session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None,
@@ -267,13 +285,13 @@ async def offer_views(session: AsyncSession, *, offer_id: int | None = None, exp
     """Offers (one, or one expert's, optionally of one status) with their expert and member rows."""
     where = []
     if offer_id is not None:
-        where.append(Offer.id == offer_id)
+        where.append(col(Offer.id) == offer_id)
     if expert_id is not None:
-        where.append(Offer.expert_id == expert_id)
+        where.append(col(Offer.expert_id) == expert_id)
     if status:
-        where.append(Offer.status == status)
+        where.append(col(Offer.status) == status)
     rows = await session.execute(
-        select(Offer).where(and_(*where)).options(*_offer_people()).order_by(Offer.id)
+        select(Offer).where(and_(*where)).options(*_offer_people()).order_by(col(Offer.id))
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars().unique())
@@ -283,20 +301,20 @@ async def offer_views(session: AsyncSession, *, offer_id: int | None = None, exp
 
 
 async def member(session: AsyncSession, member_id: int) -> Member | None:
-    return (await session.execute(select(Member).where(Member.id == member_id))).scalar_one_or_none()
+    return (await session.execute(select(Member).where(col(Member.id) == member_id))).scalar_one_or_none()
 
 
 async def expert_of_member(session: AsyncSession, member_id: int) -> Expert | None:
-    return (await session.execute(select(Expert).where(Expert.member_id == member_id))).scalar_one_or_none()
+    return (await session.execute(select(Expert).where(col(Expert.member_id) == member_id))).scalar_one_or_none()
 
 
 async def admin_ids(session: AsyncSession, now: datetime) -> list[int]:
     """Admins whose vetting is current: they are told about escalations."""
     rows = await session.execute(
-        select(Member.id).where(
-            Member.role == Role.admin,
-            Member.vetting_status == VettingStatus.approved,
-            or_(Member.vetted_until.is_(None), Member.vetted_until > now),
+        select(key_col(Member.id)).where(
+            col(Member.role) == Role.admin,
+            col(Member.vetting_status) == VettingStatus.approved,
+            or_(col(Member.vetted_until).is_(None), col(Member.vetted_until) > now),
         )
     )
     return list(rows.scalars())
@@ -307,7 +325,7 @@ async def expert_member_ids(session: AsyncSession, expert_ids: Iterable[int]) ->
     ids = list(set(expert_ids))
     if not ids:
         return {}
-    rows = await session.execute(select(Expert.id, Expert.member_id).where(Expert.id.in_(ids)))
+    rows = await session.execute(select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(ids)))
     return dict(rows.all())
 
 
@@ -317,7 +335,7 @@ async def bump_experts(session: AsyncSession, expert_ids: Iterable[int], **delta
     if ids:
         values = {name: getattr(Expert, name) + delta for name, delta in deltas.items()}
         await session.execute(
-            update(Expert).where(Expert.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
+            update(Expert).where(col(Expert.id).in_(ids)).values(**values).execution_options(synchronize_session=False)
         )
     return ids
 
@@ -326,28 +344,28 @@ async def take_capacity(session: AsyncSession, expert_id: int) -> bool:
     """One more open consultation (and one more answered offer) for the expert, if below their maximum."""
     done = await session.execute(
         update(Expert)
-        .where(Expert.id == expert_id, Expert.open_consultations < Expert.max_open_consultations)
-        .values(open_consultations=Expert.open_consultations + 1, offers_answered=Expert.offers_answered + 1)
+        .where(col(Expert.id) == expert_id, col(Expert.open_consultations) < col(Expert.max_open_consultations))
+        .values(open_consultations=col(Expert.open_consultations) + 1, offers_answered=col(Expert.offers_answered) + 1)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    return affected(done) == 1
 
 
 async def release_capacity(session: AsyncSession, expert_id: int) -> None:
     await session.execute(
         update(Expert)
-        .where(Expert.id == expert_id, Expert.open_consultations > 0)
-        .values(open_consultations=Expert.open_consultations - 1)
+        .where(col(Expert.id) == expert_id, col(Expert.open_consultations) > 0)
+        .values(open_consultations=col(Expert.open_consultations) - 1)
         .execution_options(synchronize_session=False)
     )
 
 
 # What routing needs of an expert, as plain column rows: no ORM entities on the hot path.
 CANDIDATE_COLUMNS = (
-    Expert.id, Expert.member_id, Expert.external_id, Expert.country, Expert.coverage_countries,
-    Expert.languages, Expert.categories, Expert.specialties, Expert.bio, Expert.available, Expert.away_until,
-    Expert.max_open_consultations, Expert.open_consultations, Expert.market_ties, Expert.conflicts,
-    Expert.offers_received, Expert.offers_answered, Member.full_name, Member.vetting_status, Member.vetted_until,
+    col(Expert.id), col(Expert.member_id), col(Expert.external_id), col(Expert.country), col(Expert.coverage_countries),
+    col(Expert.languages), col(Expert.categories), col(Expert.specialties), col(Expert.bio), col(Expert.available), col(Expert.away_until),
+    col(Expert.max_open_consultations), col(Expert.open_consultations), col(Expert.market_ties), col(Expert.conflicts),
+    col(Expert.offers_received), col(Expert.offers_answered), col(Member.full_name), col(Member.vetting_status), col(Member.vetted_until),
 )
 
 
@@ -357,7 +375,7 @@ async def candidate_rows(session: AsyncSession, expert_ids: Iterable[int]) -> li
     if not ids:
         return []
     rows = await session.execute(
-        select(*CANDIDATE_COLUMNS).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids))
+        select(*CANDIDATE_COLUMNS).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.id).in_(ids))
     )
     return list(rows.all())
 
@@ -369,9 +387,9 @@ async def timeline_view(session: AsyncSession, consultation_id: int) -> list[Con
     """The events in order, each with its actor's member row (None: the desk itself)."""
     rows = await session.execute(
         select(ConsultationEvent)
-        .where(ConsultationEvent.consultation_id == consultation_id)
-        .options(joinedload(ConsultationEvent.actor))
-        .order_by(ConsultationEvent.id)
+        .where(col(ConsultationEvent.consultation_id) == consultation_id)
+        .options(joinedload(rel(ConsultationEvent.actor)))
+        .order_by(col(ConsultationEvent.id))
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars().unique())
@@ -379,12 +397,12 @@ async def timeline_view(session: AsyncSession, consultation_id: int) -> list[Con
 
 async def message_views(session: AsyncSession, consultation_id: int | None = None, *, message_id: int | None = None) -> list[Message]:
     """A consultation's messages (or one message) in order, each with its author's member row."""
-    where = Message.consultation_id == consultation_id if message_id is None else Message.id == message_id
+    where = col(Message.consultation_id) == consultation_id if message_id is None else col(Message.id) == message_id
     rows = await session.execute(
         select(Message)
         .where(where)
-        .options(joinedload(Message.author, innerjoin=True))
-        .order_by(Message.id)
+        .options(joinedload(rel(Message.author), innerjoin=True))
+        .order_by(col(Message.id))
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars().unique())
@@ -393,14 +411,14 @@ async def message_views(session: AsyncSession, consultation_id: int | None = Non
 async def latest_opinion(session: AsyncSession, consultation_id: int) -> Opinion | None:
     return (
         await session.execute(
-            select(Opinion).where(Opinion.consultation_id == consultation_id).order_by(Opinion.id.desc()).limit(1)
+            select(Opinion).where(col(Opinion.consultation_id) == consultation_id).order_by(col(Opinion.id).desc()).limit(1)
         )
     ).scalar_one_or_none()
 
 
 async def attachments(session: AsyncSession, consultation_id: int) -> list[Attachment]:
     rows = await session.execute(
-        select(Attachment).where(Attachment.consultation_id == consultation_id).order_by(Attachment.id)
+        select(Attachment).where(col(Attachment.consultation_id) == consultation_id).order_by(col(Attachment.id))
     )
     return list(rows.scalars().all())
 
@@ -408,6 +426,6 @@ async def attachments(session: AsyncSession, consultation_id: int) -> list[Attac
 async def attachment(session: AsyncSession, consultation_id: int, attachment_id: int) -> Attachment | None:
     return (
         await session.execute(
-            select(Attachment).where(Attachment.id == attachment_id, Attachment.consultation_id == consultation_id)
+            select(Attachment).where(col(Attachment.id) == attachment_id, col(Attachment.consultation_id) == consultation_id)
         )
     ).scalar_one_or_none()

@@ -34,6 +34,7 @@ from expertnet.consultations.schemas import (
     SubmitIn,
 )
 from expertnet.search import AsyncSearch
+from expertnet.core.models import pk
 
 __all__ = [
     "DEFAULT_REASON",
@@ -105,7 +106,7 @@ async def accept(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consultation
 
 async def decline(session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id: int, data: ReasonIn | None) -> OfferOut:
     offer = await offers.decline_offer(session, search, ctx, offer_id, data.reason if data else "")
-    return await reads.offer_out(session, offer.id)
+    return await reads.offer_out(session, pk(offer))
 
 
 async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, data: MessageIn) -> MessageOut:

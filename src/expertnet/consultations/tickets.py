@@ -13,6 +13,7 @@ from expertnet.consultations.models import ASSIGNED_STATUSES, TERMINAL_STATUSES,
 from expertnet.consultations.schemas import CloseIn, OpinionIn
 from expertnet.core.errors import Conflict, Forbidden
 from expertnet.db import utcnow
+from expertnet.core.models import pk
 
 
 def _require_ticket_open(c: Consultation, what: str) -> None:
@@ -28,9 +29,9 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
     if acc.role == ADMIN:
         raise Forbidden("only the requesting official and the assigned expert write on the ticket")
     _require_ticket_open(c, "messages")
-    message = Message(consultation_id=c.id, author_id=ctx.principal.id, body=body)
+    message = Message(consultation_id=pk(c), author_id=pk(ctx.principal), body=body)
     await repository.add(session, message)
-    effects.event(session, c.id, ctx.principal.id, "message", message_id=message.id)
+    effects.event(session, pk(c), pk(ctx.principal), "message", message_id=pk(message))
     if acc.role == REQUESTER:
         other = await effects.expert_members(session, [c.assigned_expert_id])
     else:
@@ -43,14 +44,15 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
 async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, data: OpinionIn) -> Opinion:
     acc = await access(session, ctx, consultation_id, "opinion", roles=(ASSIGNED,), for_update=True)
     c = acc.consultation
+    assert acc.expert is not None  # the ASSIGNED role is granted only with the assigned expert's row
     _require_ticket_open(c, "opinions")
-    opinion = Opinion(consultation_id=c.id, expert_id=acc.expert.id, author_id=ctx.principal.id, **data.model_dump())
+    opinion = Opinion(consultation_id=pk(c), expert_id=pk(acc.expert), author_id=pk(ctx.principal), **data.model_dump())
     await repository.add(session, opinion)
     revision = c.status == Status.answered
     if c.status == Status.accepted:
         c.status = Status.answered
         c.answered_at = utcnow()
-    effects.event(session, c.id, ctx.principal.id, "opinion", opinion_id=opinion.id, revision=revision,
+    effects.event(session, pk(c), pk(ctx.principal), "opinion", opinion_id=pk(opinion), revision=revision,
                   authenticity=data.authenticity, confidence=data.confidence)
     effects.notify(
         session, c, "opinion", [c.requester_id],
@@ -58,7 +60,7 @@ async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, da
         f"{ctx.principal.full_name} {'revised' if revision else 'gave'} a written opinion.",
     )
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "opinion", opinion_id=opinion.id)
+    await audit_change(session, ctx, pk(c), "opinion", opinion_id=pk(opinion))
     return opinion
 
 
@@ -75,12 +77,12 @@ async def close(session: AsyncSession, ctx: Ctx, consultation_id: int, data: Clo
     c.rating = data.rating
     if c.assigned_expert_id:
         await effects.release_expert(session, c.assigned_expert_id)
-    effects.event(session, c.id, ctx.principal.id, "closed", outcome=data.outcome, rating=data.rating)
+    effects.event(session, pk(c), pk(ctx.principal), "closed", outcome=data.outcome, rating=data.rating)
     effects.notify(
         session, c, "closed", await effects.expert_members(session, [c.assigned_expert_id]),
         f"{effects.label(c)}: closed",
         f"The requesting official closed the consultation (outcome: {data.outcome}). Thank you.",
     )
     effects.changed(session, c)
-    await audit_change(session, ctx, c.id, "close", outcome=data.outcome, rating=data.rating)
+    await audit_change(session, ctx, pk(c), "close", outcome=data.outcome, rating=data.rating)
     return c

@@ -19,7 +19,8 @@ import logging
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import ConfigError, Settings
 from expertnet.core.models import AuditEntry
 from expertnet.db import utcnow
+from sqlmodel import col
 
 log = logging.getLogger("expertnet.audit")
 
@@ -90,7 +92,7 @@ def _session_key(session: AsyncSession) -> bytes:
 # --------------------------------------------------------------------------- the chain
 
 
-def _canonical(values: dict) -> bytes:
+def _canonical(values: Mapping[Any, Any]) -> bytes:
     at = values["at"]
     body = {
         "seq": values["seq"],
@@ -107,7 +109,7 @@ def _canonical(values: dict) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def mac(key: bytes, values: dict) -> str:
+def mac(key: bytes, values: Mapping[Any, Any]) -> str:
     """The MAC of one row (a mapping with the AuditEntry fields, `seq` and `prev_hash` included)."""
     return hmac.new(key, b"audit-row:" + _canonical(values), hashlib.sha256).hexdigest()
 
@@ -133,7 +135,7 @@ async def record(
         # (SQLite: every transaction takes the write lock when it begins; see db.py.)
         await session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
     last = (
-        await session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
+        await session.execute(select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1))
     ).first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,
@@ -218,7 +220,7 @@ def _last_checkpoint(fh) -> Checkpoint | None:
 
 async def _head(session: AsyncSession) -> tuple[int, str]:
     last = (
-        await session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
+        await session.execute(select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1))
     ).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
 
@@ -325,12 +327,12 @@ async def verify(
     at_anchor = GENESIS if anchor is not None and anchor.count == 0 else None
     # Plain rows, not ORM objects: the walk is bounded by the MAC, not by object loading.
     columns = [getattr(AuditEntry, name) for name in ("id", "hash", *_FIELDS)]
-    query = select(*columns).order_by(AuditEntry.seq)
+    query = select(*columns).order_by(col(AuditEntry.seq))
     if since is not None:
         prev, expected, report.rows, report.head = since.head, since.count + 1, since.count, since.head
-        query = query.where(AuditEntry.seq > since.count)
+        query = query.where(col(AuditEntry.seq) > since.count)
         if since.count:
-            signed = (await session.execute(select(AuditEntry.hash).where(AuditEntry.seq == since.count))).scalar()
+            signed = (await session.execute(select(col(AuditEntry.hash)).where(col(AuditEntry.seq) == since.count))).scalar()
             if signed != since.head:
                 report.problem(f"the row at position {since.count} is not the one checkpoint #{since.seq} signed")
     result = await session.stream(query.execution_options(yield_per=5000))

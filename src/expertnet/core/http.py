@@ -47,10 +47,11 @@ def wants_html(request: Request) -> bool:
 
 
 def _render(request: Request, status: int, detail: str, errors: list[dict]) -> Response:
-    if wants_html(request) and getattr(request.app, "template_engine", None) is not None:
+    engine = getattr(request.app, "template_engine", None)
+    if wants_html(request) and engine is not None:
         try:
             return Response(
-                content=request.app.template_engine.get_template("error.html").render(
+                content=engine.get_template("error.html").render(
                     status_code=status, detail=detail, errors=errors, request=request
                 ),
                 status_code=status,

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from expertnet.config import Settings
 from expertnet.core.errors import AppError, BadRequest, FieldError, NotFound
@@ -181,11 +181,12 @@ async def _read(receive: Receive, limit: int) -> bytes:
 def _replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+            return request
         return await receive()
 
     return replay
@@ -194,7 +195,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 def _counting(receive: Receive, limit: int) -> Receive:
     size = 0
 
-    async def counted() -> Message:
+    async def counted() -> ReceiveMessage:
         nonlocal size
         message = await receive()
         if message["type"] == "http.request":

@@ -1,10 +1,23 @@
 """Tables of the shared kit: the transactional outbox and the audit log."""
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from expertnet.db import UTCDateTime, utcnow
+
+
+class _Persisted(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: _Persisted) -> int:
+    """The primary key of a row that has been flushed (table models declare `id: int | None` for new rows)."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
 
 
 class OutboxEvent(SQLModel, table=True):

@@ -26,8 +26,9 @@ from datetime import timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.core.models import OutboxEvent
-from expertnet.db import Database, utcnow
+from expertnet.core.models import OutboxEvent, pk
+from expertnet.db import Database, affected, table_of, utcnow
+from sqlmodel import col
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ Handler = Callable[[Database, list[OutboxEvent]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
 HOST = socket.gethostname()
 WORKER_ID = f"{HOST}:{os.getpid()}"
-_table = OutboxEvent.__table__
+_table = table_of(OutboxEvent)
 
 
 def register(topic: str, handler: Handler) -> None:
@@ -65,13 +66,13 @@ async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[
 
 
 async def backlog(session: AsyncSession) -> dict:
-    pending = OutboxEvent.processed_at.is_(None)
+    pending = col(OutboxEvent.processed_at).is_(None)
     row = (
         await session.execute(
             select(
                 func.count(),
-                func.count().filter(OutboxEvent.attempts > 0),
-                func.min(OutboxEvent.created_at),
+                func.count().filter(col(OutboxEvent.attempts) > 0),
+                func.min(col(OutboxEvent.created_at)),
             ).where(pending)
         )
     ).one()
@@ -85,7 +86,7 @@ async def unprocessed(db: Database, ids: Iterable[int]) -> int:
         return 0
     async with db.read_sessionmaker() as session:
         count = await session.scalar(
-            select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
+            select(func.count()).where(col(OutboxEvent.id).in_(ids), col(OutboxEvent.processed_at).is_(None))
         )
         await session.rollback()
     return int(count or 0)
@@ -103,7 +104,7 @@ class Claim:
         self.events = events
         self.owner = owner
         self.lease_seconds = lease_seconds
-        self.pending = {e.id for e in events}
+        self.pending = {pk(e) for e in events}
         self.done: set[int] = set()
         self.lost = False
         # Counted from before the claim committed, so it never overestimates the lease.
@@ -127,12 +128,12 @@ class Claim:
                 .values(available_at=utcnow() + timedelta(seconds=self.lease_seconds))
             )
             taken = 0
-            if result.rowcount < len(ids):
+            if affected(result) < len(ids):
                 # Fewer rows than asked: ours that just completed (committed, not yet counted here),
                 # or some another drainer took after our lease ran out.
                 taken = int(await session.scalar(
-                    select(func.count()).where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None),
-                                               OutboxEvent.claimed_by != self.owner)
+                    select(func.count()).where(col(OutboxEvent.id).in_(ids), col(OutboxEvent.processed_at).is_(None),
+                                               col(OutboxEvent.claimed_by) != self.owner)
                 ) or 0)
             await session.commit()
         if taken:
@@ -184,12 +185,12 @@ async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str
     async with db.sessionmaker() as session:
         query = (
             select(OutboxEvent)
-            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.available_at <= now)
-            .order_by(OutboxEvent.id)
+            .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.available_at) <= now)
+            .order_by(col(OutboxEvent.id))
             .limit(batch_size)
         )
         if skip_topics:
-            query = query.where(OutboxEvent.topic.not_in(skip_topics))
+            query = query.where(col(OutboxEvent.topic).not_in(skip_topics))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         events = list((await session.execute(query)).scalars().all())
@@ -237,7 +238,7 @@ async def _run_handlers(db: Database, claim: Claim) -> tuple[list[int], list[dic
                         "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
                     })
             else:
-                done.extend(event.id for event in group if event.id not in claim.done)
+                done.extend(pk(event) for event in group if pk(event) not in claim.done)
     finally:
         _current.reset(token)
     return done, failed
@@ -330,8 +331,8 @@ async def release_dead_claims(db: Database) -> int:
     async with db.sessionmaker() as session:
         owners = (
             await session.execute(
-                select(OutboxEvent.claimed_by)
-                .where(OutboxEvent.processed_at.is_(None), OutboxEvent.claimed_by.like(f"{HOST}:%"))
+                select(col(OutboxEvent.claimed_by))
+                .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.claimed_by).like(f"{HOST}:%"))
                 .distinct()
             )
         ).scalars().all()
@@ -345,6 +346,6 @@ async def release_dead_claims(db: Database) -> int:
             .values(available_at=utcnow(), claimed_by="")
         )
         await session.commit()
-    if result.rowcount:
-        log.info("freed %d outbox event(s) held by dead process(es) %s", result.rowcount, ", ".join(dead))
-    return int(result.rowcount or 0)
+    if affected(result):
+        log.info("freed %d outbox event(s) held by dead process(es) %s", affected(result), ", ".join(dead))
+    return int(affected(result) or 0)

@@ -151,7 +151,10 @@ def country_name(code: str, locale: str = "en") -> str:
             name = loc.territories.get(code)
             if name:
                 return name
-    return pycountry.countries.get(alpha_2=code).name
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        raise ValueError(f"unknown country code {code!r}")
+    return country.name
 
 
 @lru_cache(maxsize=64)
@@ -187,7 +190,10 @@ def language_name(code: str, locale: str = "en") -> str:
             name = loc.languages.get(code)
             if name:
                 return name
-    return pycountry.languages.get(alpha_2=code).name
+    language = pycountry.languages.get(alpha_2=code)
+    if language is None:
+        raise ValueError(f"unknown language code {code!r}")
+    return language.name
 
 
 @lru_cache(maxsize=64)

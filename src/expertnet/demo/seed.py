@@ -7,6 +7,7 @@ import click
 from expertnet.config import Settings
 from expertnet.demo import material
 from expertnet.demo.network import generate_experts
+from expertnet.core.models import pk
 
 DEMO_ACCOUNTS: list[dict] = material.ACCOUNTS
 
@@ -41,6 +42,8 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
                 raise click.ClickException("; ".join(result.errors[:5]))
             for account in expert_accounts:  # imported experts have no password; these may sign in
                 member = await member_rows.by_email(session, account["email"])
+                if member is None:
+                    raise click.ClickException(f"demo: {account['email']} was not imported")
                 member.password_hash = hash_password(account["password"])
                 member.application_submitted_at = utcnow()
             for account in DEMO_ACCOUNTS:
@@ -62,7 +65,7 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
                 )
                 session.add(member)
                 await session.flush()
-                session.add(VettingDecision(member_id=member.id, admin_id=admin.id, decision=member.vetting_status, reason="demo account"))
+                session.add(VettingDecision(member_id=pk(member), admin_id=pk(admin), decision=member.vetting_status, reason="demo account"))
             count = await expert_rows.count(session)
         register_handlers(settings)
         await outbox.drain(db)

@@ -87,12 +87,13 @@ async def _import(lines: list[str], wait_vectors: bool = False):
 
 async def _pending(db, topic: str) -> bool:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from expertnet.core.models import OutboxEvent
 
     async with db.read_sessionmaker() as session:
         found = await session.scalar(
-            select(OutboxEvent.id).where(OutboxEvent.topic == topic, OutboxEvent.processed_at.is_(None)).limit(1)
+            select(col(OutboxEvent.id)).where(col(OutboxEvent.topic) == topic, col(OutboxEvent.processed_at).is_(None)).limit(1)
         )
         await session.rollback()
     return found is not None

@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +24,8 @@ from expertnet.experts.schemas import ImportRecord
 from expertnet.experts.service import INDEX_TOPIC
 from expertnet.members import repository as members
 from expertnet.members.models import Member, Role
+from expertnet.core.models import pk
+from pydantic_core import ErrorDetails
 
 CHUNK = 1000
 PROFILE_FIELDS = (
@@ -59,7 +62,7 @@ class ImportResult:
         return not self.errors
 
 
-def _reason(err: dict) -> str:
+def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -185,7 +188,7 @@ async def _create(session: AsyncSession, records: list[ImportRecord], run: _Run)
         for r in records
     ])
     ids = [member_ids[r.email.lower()] for r in records]
-    expert_defaults = {
+    expert_defaults: dict[str, Any] = {
         "away_until": None, "open_consultations": 0, "market_ties_detail": "", "conflicts": [], "offers_received": 0,
         "offers_answered": 0, "created_at": run.now, "updated_at": run.now, "version": 1,
     }
@@ -219,7 +222,7 @@ async def _update(
             expert_rows.append({"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": run.now})
         if member_changes:
             member_rows.append({"id": member.id, **member_changes, "version": member.version + 1, "updated_at": run.now})
-        result.expert_ids.append(expert.id)
+        result.expert_ids.append(pk(expert))
         result.updated += 1
     if expert_rows:
         await experts.update_many(session, expert_rows)
@@ -244,7 +247,7 @@ def _member_changes(record: ImportRecord, member: Member, run: _Run) -> tuple[di
     if record.vetting_status in ("rejected", "suspended"):
         changes["token_version"] = member.token_version + 1  # their tokens stop working
     reason = f"re-import changed status {member.vetting_status} -> {record.vetting_status}"
-    return changes, run.decision(member.id, reason, changes.get("vetted_until", member.vetted_until))
+    return changes, run.decision(pk(member), reason, changes.get("vetted_until", member.vetted_until))
 
 
 async def _announce(session: AsyncSession, result: ImportResult, actor_id: int | None) -> None:

@@ -8,13 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member
+from sqlmodel import col
+from expertnet.db import key_col, table_of
 
 
 async def with_member(
     session: AsyncSession, where: ColumnElement[bool], *, for_update: bool = False
 ) -> tuple[Expert, Member] | None:
     """One profile and its member; `for_update` locks the profile row."""
-    query = select(Expert, Member).join(Member, Member.id == Expert.member_id).where(where)
+    query = select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(where)
     if for_update:
         query = query.with_for_update(of=Expert)
     row = (await session.execute(query)).one_or_none()
@@ -26,7 +28,7 @@ async def count(session: AsyncSession) -> int:
 
 
 async def id_of_member(session: AsyncSession, member_id: int) -> int | None:
-    return (await session.execute(select(Expert.id).where(Expert.member_id == member_id))).scalar_one_or_none()
+    return (await session.execute(select(key_col(Expert.id)).where(col(Expert.member_id) == member_id))).scalar_one_or_none()
 
 
 # --- bulk paths (the import): one statement per table and chunk, never one per row -------------
@@ -34,16 +36,16 @@ async def id_of_member(session: AsyncSession, member_id: int) -> int | None:
 
 async def with_members_by_external_id(session: AsyncSession, external_ids: Iterable[str]) -> dict[str, tuple[Expert, Member]]:
     rows = await session.execute(
-        select(Expert, Member).join(Member, Member.id == Expert.member_id).where(Expert.external_id.in_(list(external_ids)))
+        select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.external_id).in_(list(external_ids)))
     )
     return {expert.external_id: (expert, member) for expert, member in rows.all()}
 
 
 async def insert_many(session: AsyncSession, rows: list[dict]) -> list[int]:
     """Insert profiles (complete column dicts) with a plain executemany; returns their ids."""
-    await session.execute(insert(Expert.__table__), rows)
+    await session.execute(insert(table_of(Expert)), rows)
     external_ids = [row["external_id"] for row in rows]
-    return list((await session.execute(select(Expert.id).where(Expert.external_id.in_(external_ids)))).scalars())
+    return list((await session.execute(select(key_col(Expert.id)).where(col(Expert.external_id).in_(external_ids)))).scalars())
 
 
 async def update_many(session: AsyncSession, rows: list[dict]) -> None:
@@ -55,21 +57,21 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 
 async def with_members(session: AsyncSession, ids: list[int]) -> list[tuple[Expert, Member]]:
-    rows = await session.execute(select(Expert, Member).join(Member, Member.id == Expert.member_id).where(Expert.id.in_(ids)))
+    rows = await session.execute(select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.id).in_(ids)))
     return [(expert, member) for expert, member in rows.all()]
 
 
 async def ids_after(session: AsyncSession, after_id: int, limit: int) -> list[int]:
     """The next `limit` profile ids above `after_id` (a rebuild walks the table this way)."""
-    query = select(Expert.id).where(Expert.id > after_id).order_by(Expert.id).limit(limit)
+    query = select(key_col(Expert.id)).where(col(Expert.id) > after_id).order_by(col(Expert.id)).limit(limit)
     return list((await session.execute(query)).scalars().all())
 
 
 async def ids_changed_since(session: AsyncSession, since: datetime) -> list[int]:
     """Profiles whose row or member row changed at or after `since`."""
     query = (
-        select(Expert.id)
-        .join(Member, Member.id == Expert.member_id)
-        .where(or_(Expert.updated_at >= since, Member.updated_at >= since))
+        select(key_col(Expert.id))
+        .join(Member, col(Member.id) == col(Expert.member_id))
+        .where(or_(col(Expert.updated_at) >= since, col(Member.updated_at) >= since))
     )
     return list((await session.execute(query)).scalars().all())

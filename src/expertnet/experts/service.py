@@ -7,13 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
-from expertnet.core.errors import Conflict, NotFound
+from expertnet.core.errors import Conflict, NotFound, field_error
 from expertnet.db import utcnow
 from expertnet.experts import repository
 from expertnet.experts.models import Expert
 from expertnet.experts.schemas import ExpertOut, ExpertProfileUpdate
 from expertnet.members.models import Member
 from expertnet.members.schemas import ExpertApplication
+from sqlmodel import col
+from expertnet.core.models import pk
 
 INDEX_TOPIC = "index.expert"
 VECTORS_TOPIC = "vectors.expert"  # follow-up of index.expert: the dense vectors, after the words
@@ -39,25 +41,25 @@ async def _load(session: AsyncSession, where: ColumnElement[bool], *, for_update
 
 async def get_visible(session: AsyncSession, principal: Principal, expert_id: int) -> ExpertOut:
     """Officials see approved, current experts only; admins see every profile; experts their own."""
-    expert, member = await _load(session, Expert.id == expert_id)
+    expert, member = await _load(session, col(Expert.id) == expert_id)
     if not principal.is_admin and member.id != principal.id and not member.vetting_current:
         raise NotFound("expert not found")
     return to_out(expert, member)
 
 
 async def get_own(session: AsyncSession, principal: Principal) -> ExpertOut:
-    return to_out(*await _load(session, Expert.member_id == principal.id))
+    return to_out(*await _load(session, col(Expert.member_id) == principal.id))
 
 
 async def update_own(session: AsyncSession, principal: Principal, data: ExpertProfileUpdate) -> ExpertOut:
-    expert, member = await _load(session, Expert.member_id == principal.id, for_update=True)
+    expert, member = await _load(session, col(Expert.member_id) == principal.id, for_update=True)
     if data.version != expert.version:
         raise Conflict("version: the profile was changed elsewhere; reload and try again")
     for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(expert, name, value)
     expert.version += 1
     expert.updated_at = utcnow()
-    outbox.emit(session, INDEX_TOPIC, expert.id)
+    outbox.emit(session, INDEX_TOPIC, pk(expert))
     return to_out(expert, member)
 
 
@@ -65,9 +67,11 @@ class _Profiles:
     """members.service.ExpertProfiles: the profile side of an expert member's account."""
 
     async def open(self, session: AsyncSession, member: Member, application: ExpertApplication) -> int:
+        if member.country is None:
+            raise field_error("country", "is required for an expert profile")
         expert = Expert(
             **application.model_dump(),
-            member_id=member.id,
+            member_id=pk(member),
             external_id=f"EN-{uuid4().hex[:12].upper()}",
             organisation=member.organisation,
             country=member.country,
@@ -75,8 +79,8 @@ class _Profiles:
         )
         session.add(expert)
         await session.flush()
-        outbox.emit(session, INDEX_TOPIC, expert.id)
-        return expert.id
+        outbox.emit(session, INDEX_TOPIC, pk(expert))
+        return pk(expert)
 
     async def id_of(self, session: AsyncSession, member_id: int) -> int | None:
         return await repository.id_of_member(session, member_id)

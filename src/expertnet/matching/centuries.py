@@ -122,8 +122,8 @@ class _CenturyMatching:
                 j += 1
             if j < n:
                 # after an abbreviation ("s. XVII", "sec. XVII") only a Roman numeral will do
-                if toks[j] in _ROMAN or (word and _century_number(toks[j]) is not None
-                                          and (toks[j].isdigit() or _century_number(toks[j])[1])):
+                if toks[j] in _ROMAN or (word and (number := _century_number(toks[j])) is not None
+                                          and (toks[j].isdigit() or number[1])):
                     numbers, end = self._numerals(toks, j)
                     if end < n and toks[end] in _PARTICLES:
                         end += 1

@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -90,7 +90,7 @@ class _OneBlasThread:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._controller = None
+        self._controller: Any = None  # a threadpoolctl.ThreadpoolController (untyped) once first used
         self._warned = False
 
     @contextmanager

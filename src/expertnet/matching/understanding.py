@@ -136,9 +136,11 @@ class Understander:
 
     def __init__(self, vocab: Vocabulary | None = None, names: Vocabulary | None = None):
         self.vocab = vocab if vocab is not None else vocabulary_module.get_vocabulary()
-        self.names, self._query_only = names, frozenset()
+        self._query_only: frozenset[str] = frozenset()
         if names is None:
             self.names, self._query_only = _load_category_names()
+        else:
+            self.names = names
         self._stopwords: frozenset[str] = frozenset(getattr(vocabulary_module, "_STOPWORDS", ()))
         if vocab is None and names is None:
             rows = _data_rows("vocabulary.json") + _data_rows("category_names.json")

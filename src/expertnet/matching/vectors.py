@@ -18,7 +18,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import Column, LargeBinary, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from expertnet.db import UTCDateTime, utcnow
 from expertnet.experts.models import Expert
@@ -76,8 +76,8 @@ async def vectors_for(session: AsyncSession, expert_ids: Iterable[int]) -> dict[
     for start in range(0, len(ids), 5000):  # keeps the IN list within every backend's limits
         part = ids[start : start + 5000]
         rows = await session.execute(
-            select(ExpertVector.expert_id, ExpertVector.dim, ExpertVector.vector).where(
-                ExpertVector.expert_id.in_(part), ExpertVector.model == model
+            select(col(ExpertVector.expert_id), col(ExpertVector.dim), col(ExpertVector.vector)).where(
+                col(ExpertVector.expert_id).in_(part), col(ExpertVector.model) == model
             )
         )
         for expert_id, dim, blob in rows:
@@ -91,8 +91,8 @@ async def stored_vectors(session: AsyncSession, expert_ids: Sequence[int]) -> di
     if not expert_ids or model is None:
         return {}
     rows = await session.execute(
-        select(ExpertVector.expert_id, ExpertVector.vector).where(
-            ExpertVector.expert_id.in_(list(expert_ids)), ExpertVector.model == model
+        select(col(ExpertVector.expert_id), col(ExpertVector.vector)).where(
+            col(ExpertVector.expert_id).in_(list(expert_ids)), col(ExpertVector.model) == model
         )
     )
     return {int(expert_id): blob for expert_id, blob in rows}
@@ -126,17 +126,17 @@ async def fill_vectors(session: AsyncSession, expert_ids: Sequence[int], *,
         part = ids[start : start + FILL_CHUNK]
         profiles = (
             await session.execute(
-                select(Expert.id, Expert.specialties, Expert.bio, Expert.categories).where(Expert.id.in_(part))
+                select(col(Expert.id), col(Expert.specialties), col(Expert.bio), col(Expert.categories)).where(col(Expert.id).in_(part))
             )
         ).all()
         existing = {
             int(r.expert_id): r
-            for r in (await session.execute(select(ExpertVector).where(ExpertVector.expert_id.in_(part)))).scalars()
+            for r in (await session.execute(select(ExpertVector).where(col(ExpertVector.expert_id).in_(part)))).scalars()
         }
         present = {int(p.id) for p in profiles}
         gone = [i for i in part if i not in present]
         if gone:
-            await session.execute(delete(ExpertVector).where(ExpertVector.expert_id.in_(gone)))
+            await session.execute(delete(ExpertVector).where(col(ExpertVector.expert_id).in_(gone)))
             stats.deleted.extend(i for i in gone if i in existing)
         todo = []
         for p in profiles:

@@ -29,6 +29,7 @@ from expertnet.members import repository
 from expertnet.members.models import LoginAttempt, Member, RefreshToken, VettingStatus
 from expertnet.members.schemas import TokenOut, TotpSetupOut
 from expertnet.members.service import check_password, get_member
+from expertnet.core.models import pk
 
 
 # Password hashing is CPU-heavy (argon2id, 64 MiB): run it in threads (argon2 releases the GIL), a few
@@ -46,7 +47,7 @@ async def _hash(password: str) -> str:
 
 def principal_of(member: Member) -> Principal:
     return Principal(
-        id=member.id,
+        id=pk(member),
         email=member.email,
         full_name=member.full_name,
         role=member.role,
@@ -69,17 +70,17 @@ async def issue_pair(session: AsyncSession, settings: Settings, member: Member, 
     """An access token and a refresh token; the refresh token is recorded (one use, then rotated)."""
     now = utcnow()
     jti, family = secrets.token_hex(16), family or secrets.token_hex(16)
-    await repository.forget_expired_refresh_tokens(session, member.id, now)
-    session.add(RefreshToken(jti=jti, member_id=member.id, family=family, expires_at=now + timedelta(days=settings.refresh_token_days)))
+    await repository.forget_expired_refresh_tokens(session, pk(member), now)
+    session.add(RefreshToken(jti=jti, member_id=pk(member), family=family, expires_at=now + timedelta(days=settings.refresh_token_days)))
     return TokenOut(
         access_token=issue_access(settings, member),
-        refresh_token=issue_token(settings, member.id, member.token_version, REFRESH, jti=jti, family=family),
+        refresh_token=issue_token(settings, pk(member), member.token_version, REFRESH, jti=jti, family=family),
         expires_in=settings.access_token_minutes * 60,
     )
 
 
 def issue_access(settings: Settings, member: Member) -> str:
-    return issue_token(settings, member.id, member.token_version, ACCESS)
+    return issue_token(settings, pk(member), member.token_version, ACCESS)
 
 
 GENERIC_FAILURE = "wrong e-mail address or password"
@@ -123,16 +124,16 @@ async def login(
     ok, new_hash = await _verify(stored, password)
     member = await repository.get(session, member_id) if member_id is not None else None
     active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
-    if ok and active and member.totp_secret and not _check_totp(member, totp_code):
+    if ok and active and member is not None and member.totp_secret and not _check_totp(member, totp_code):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code"
         raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
     await _attempt(session, email, ip, success=ok and active)
-    if not (ok and active):
+    if not (ok and active) or member is None:  # active implies a member
         raise Unauthorized(GENERIC_FAILURE)
     if new_hash:
         member.password_hash = new_hash
-    await audit.record(session, "member.login", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
+    await audit.record(session, "member.login", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip)
     return await issue_pair(session, settings, member), member
 
 
@@ -144,7 +145,7 @@ async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool)
 
 
 def _check_totp(member: Member, code: str | None) -> bool:
-    if not code:
+    if not code or not member.totp_secret:
         return False
     totp = pyotp.TOTP(member.totp_secret)
     now = int(utcnow().timestamp())
@@ -202,7 +203,7 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     member.password_hash = await _hash(new)
     member.token_version += 1  # every older token stops working
     member.updated_at = utcnow()
-    await audit.record(session, "member.password_change", actor_id=member.id, object_type="member", object_id=member.id)
+    await audit.record(session, "member.password_change", actor_id=pk(member), object_type="member", object_id=pk(member))
 
 
 async def reauthenticate(session: AsyncSession, settings: Settings, member: Member, password: str | None, code: str | None, ip: str) -> None:
@@ -240,7 +241,7 @@ async def totp_enable(session: AsyncSession, settings: Settings, principal: Prin
         raise field_error("code", "does not match the authenticator; check the device clock")
     member.token_version += 1  # sessions opened without the second factor end here
     member.updated_at = utcnow()
-    await audit.record(session, "member.totp_enabled", actor_id=member.id, object_type="member", object_id=member.id)
+    await audit.record(session, "member.totp_enabled", actor_id=pk(member), object_type="member", object_id=pk(member))
 
 
 async def totp_disable(
@@ -254,4 +255,4 @@ async def totp_disable(
     member.totp_last_step = None
     member.token_version += 1
     member.updated_at = utcnow()
-    await audit.record(session, "member.totp_disabled", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
+    await audit.record(session, "member.totp_disabled", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip)

@@ -6,6 +6,8 @@ from sqlalchemy import ColumnElement, Row, delete, func, insert, or_, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.members.models import LoginAttempt, Member, RefreshToken, RegistrationAttempt, VettingDecision, VettingStatus
+from sqlmodel import col
+from expertnet.db import affected, key_col, table_of
 
 
 async def count(session: AsyncSession) -> int:
@@ -13,45 +15,45 @@ async def count(session: AsyncSession) -> int:
 
 
 async def get(session: AsyncSession, member_id: int, *, for_update: bool = False) -> Member | None:
-    query = select(Member).where(Member.id == member_id)
+    query = select(Member).where(col(Member.id) == member_id)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def by_email(session: AsyncSession, email: str) -> Member | None:
-    return (await session.execute(select(Member).where(Member.email == email))).scalar_one_or_none()
+    return (await session.execute(select(Member).where(col(Member.email) == email))).scalar_one_or_none()
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    return (await session.execute(select(Member.id).where(Member.email == email))).scalar_one_or_none() is not None
+    return (await session.execute(select(key_col(Member.id)).where(col(Member.email) == email))).scalar_one_or_none() is not None
 
 
 async def failed_logins_since(
     session: AsyncSession, since: datetime, *, email: str | None = None, ip: str | None = None
 ) -> int:
     """Failed sign-ins since `since`, for one account (email) or one address (ip)."""
-    key = LoginAttempt.email == email if email is not None else LoginAttempt.ip == ip
-    query = select(func.count()).select_from(LoginAttempt).where(key, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    key = col(LoginAttempt.email) == email if email is not None else col(LoginAttempt.ip) == ip
+    query = select(func.count()).select_from(LoginAttempt).where(key, col(LoginAttempt.success).is_(False), col(LoginAttempt.at) >= since)
     return int((await session.execute(query)).scalar_one())
 
 
 async def failures_of(session: AsyncSession, email: str, since: datetime) -> tuple[int, datetime | None]:
     """(failed sign-ins of one account since `since`, when the last of them was)."""
-    query = select(func.count(), func.max(LoginAttempt.at)).where(
-        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+    query = select(func.count(), func.max(col(LoginAttempt.at))).where(
+        col(LoginAttempt.email) == email, col(LoginAttempt.success).is_(False), col(LoginAttempt.at) >= since
     )
     count, last = (await session.execute(query)).one()
     return int(count), last
 
 
 async def registrations_since(session: AsyncSession, ip: str, since: datetime) -> int:
-    query = select(func.count()).select_from(RegistrationAttempt).where(RegistrationAttempt.ip == ip, RegistrationAttempt.at >= since)
+    query = select(func.count()).select_from(RegistrationAttempt).where(col(RegistrationAttempt.ip) == ip, col(RegistrationAttempt.at) >= since)
     return int((await session.execute(query)).scalar_one())
 
 
 async def refresh_token(session: AsyncSession, jti: str) -> RefreshToken | None:
-    return (await session.execute(select(RefreshToken).where(RefreshToken.jti == jti).with_for_update())).scalar_one_or_none()
+    return (await session.execute(select(RefreshToken).where(col(RefreshToken.jti) == jti).with_for_update())).scalar_one_or_none()
 
 
 async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) -> bool:
@@ -59,21 +61,21 @@ async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) ->
     so two refreshes racing with the same token cannot both win)."""
     result = await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.jti) == jti, col(RefreshToken.used_at).is_(None), col(RefreshToken.revoked_at).is_(None))
         .values(used_at=now)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def revoke_family(session: AsyncSession, family: str, member_id: int, now: datetime) -> None:
     await session.execute(
-        update(RefreshToken).where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
+        update(RefreshToken).where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None)).values(revoked_at=now)
     )
-    await session.execute(update(Member).where(Member.id == member_id).values(token_version=Member.token_version + 1))
+    await session.execute(update(Member).where(col(Member.id) == member_id).values(token_version=col(Member.token_version) + 1))
 
 
 async def forget_expired_refresh_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
-    await session.execute(delete(RefreshToken).where(RefreshToken.member_id == member_id, RefreshToken.expires_at < now))
+    await session.execute(delete(RefreshToken).where(col(RefreshToken.member_id) == member_id, col(RefreshToken.expires_at) < now))
 
 
 async def page(
@@ -82,27 +84,27 @@ async def page(
     """Members by vetting status, role and a text in the e-mail address or name, oldest first."""
     query = select(Member)
     if status:
-        query = query.where(Member.vetting_status == status)
+        query = query.where(col(Member.vetting_status) == status)
     if role:
-        query = query.where(Member.role == role)
+        query = query.where(col(Member.role) == role)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Member.email).like(like), func.lower(Member.full_name).like(like)))
+        query = query.where(or_(func.lower(col(Member.email)).like(like), func.lower(col(Member.full_name)).like(like)))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = (await session.execute(query.order_by(Member.id).offset(offset).limit(limit))).scalars().all()
+    rows = (await session.execute(query.order_by(col(Member.id)).offset(offset).limit(limit))).scalars().all()
     return list(rows), total
 
 
 async def decisions_of(session: AsyncSession, member_id: int) -> list[VettingDecision]:
     rows = await session.execute(
-        select(VettingDecision).where(VettingDecision.member_id == member_id).order_by(VettingDecision.id)
+        select(VettingDecision).where(col(VettingDecision.member_id) == member_id).order_by(col(VettingDecision.id))
     )
     return list(rows.scalars().all())
 
 
 def vetting_current(now: datetime) -> ColumnElement[bool]:
     """SQL for Member.vetting_current: approved, and not past the re-vetting date."""
-    return (Member.vetting_status == VettingStatus.approved) & or_(Member.vetted_until.is_(None), Member.vetted_until > now)
+    return (col(Member.vetting_status) == VettingStatus.approved) & or_(col(Member.vetted_until).is_(None), col(Member.vetted_until) > now)
 
 
 async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int = 1000) -> dict[int, Row]:
@@ -112,7 +114,7 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
     found: dict[int, Row] = {}
     for start in range(0, len(ordered), chunk):
         rows = await session.execute(
-            select(Member.id, Member.email, Member.vetting_status, Member.vetted_until).where(Member.id.in_(ordered[start : start + chunk]))
+            select(key_col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(col(Member.id).in_(ordered[start : start + chunk]))
         )
         found.update({row.id: row for row in rows})
     return found
@@ -122,7 +124,7 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
 
 
 async def ids_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[str, int]:
-    return dict((await session.execute(select(Member.email, Member.id).where(Member.email.in_(list(emails))))).all())
+    return dict((await session.execute(select(col(Member.email), key_col(Member.id)).where(col(Member.email).in_(list(emails))))).all())
 
 
 async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]:
@@ -130,7 +132,7 @@ async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]
 
     A plain executemany without RETURNING is one driver call; reading the ids back by their unique
     key is far cheaper than row-by-row RETURNING on SQLite."""
-    await session.execute(insert(Member.__table__), rows)
+    await session.execute(insert(table_of(Member)), rows)
     return await ids_by_email(session, [row["email"] for row in rows])
 
 
@@ -140,4 +142,4 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 
 async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
-    await session.execute(insert(VettingDecision.__table__), rows)
+    await session.execute(insert(table_of(VettingDecision)), rows)

@@ -25,6 +25,7 @@ from expertnet.members.schemas import (
     RevetIn,
     VettingDecisionOut,
 )
+from expertnet.core.models import pk
 
 
 class ExpertProfiles(Protocol):
@@ -66,7 +67,7 @@ async def expert_id_of(session: AsyncSession, member_id: int) -> int | None:
 
 
 async def member_out(session: AsyncSession, member: Member) -> MemberOut:
-    expert_id = await expert_id_of(session, member.id) if member.role == Role.expert else None
+    expert_id = await expert_id_of(session, pk(member)) if member.role == Role.expert else None
     return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
 
 
@@ -119,7 +120,7 @@ async def register(session: AsyncSession, settings: Settings, data: RegisterIn, 
     expert_id = None
     if data.expert is not None and data.role == Role.expert:
         expert_id = await _expert_profiles().open(session, member, data.expert)
-    await audit.record(session, "member.register", actor_id=member.id, object_type="member", object_id=member.id, ip=ip)
+    await audit.record(session, "member.register", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip)
     return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
 
 
@@ -136,7 +137,7 @@ async def update_application(session: AsyncSession, principal: Principal, data: 
     member.version += 1
     member.updated_at = utcnow()
     if changes.keys() & {"full_name", "languages"} and member.role == Role.expert:
-        await _expert_profiles().changed(session, member.id)
+        await _expert_profiles().changed(session, pk(member))
     return await member_out(session, member)
 
 
@@ -178,7 +179,7 @@ async def _decide(
     member.updated_at = utcnow()
     session.add(
         VettingDecision(
-            member_id=member.id,
+            member_id=pk(member),
             admin_id=admin.id,
             decision=decision,
             reason=reason,
@@ -190,13 +191,13 @@ async def _decide(
         f"vetting.{decision}",
         actor_id=admin.id,
         object_type="member",
-        object_id=member.id,
+        object_id=pk(member),
         reason=reason,
         ip=ip,
         detail={"status": member.vetting_status, "vetted_until": member.vetted_until},
     )
     if member.role == Role.expert:
-        await _expert_profiles().changed(session, member.id)
+        await _expert_profiles().changed(session, pk(member))
     return await member_out(session, member)
 
 
@@ -256,6 +257,6 @@ async def create_admin(session: AsyncSession, email: str, password: str, full_na
     )
     session.add(member)
     await session.flush()
-    session.add(VettingDecision(member_id=member.id, decision="approved", reason="created by operator (CLI)"))
-    await audit.record(session, "member.create_admin", actor_id=None, object_type="member", object_id=member.id)
+    session.add(VettingDecision(member_id=pk(member), decision="approved", reason="created by operator (CLI)"))
+    await audit.record(session, "member.create_admin", actor_id=None, object_type="member", object_id=pk(member))
     return member

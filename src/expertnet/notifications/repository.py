@@ -6,13 +6,16 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.notifications.models import Notification
+from sqlmodel import col
+from expertnet.db import affected
+from expertnet.core.models import pk
 
 
 def _own(member_id: int, kinds: Iterable[str] | None) -> list[ColumnElement[bool]]:
     """A member's own notifications, of the given kinds only (None: every kind)."""
-    conditions = [Notification.member_id == member_id]
+    conditions = [col(Notification.member_id) == member_id]
     if kinds is not None:
-        conditions.append(Notification.kind.in_(list(kinds)))
+        conditions.append(col(Notification.kind).in_(list(kinds)))
     return conditions
 
 
@@ -22,38 +25,38 @@ async def page(
     """Newest first, and how many match in all."""
     conditions = _own(member_id, kinds)
     if unread_only:
-        conditions.append(Notification.read_at.is_(None))
+        conditions.append(col(Notification.read_at).is_(None))
     total = (await session.execute(select(func.count()).select_from(Notification).where(*conditions))).scalar_one()
     rows = await session.execute(
-        select(Notification).where(*conditions).order_by(Notification.id.desc()).offset(offset).limit(limit)
+        select(Notification).where(*conditions).order_by(col(Notification.id).desc()).offset(offset).limit(limit)
     )
     return list(rows.scalars()), int(total)
 
 
 async def unread_count(session: AsyncSession, member_id: int, kinds: Iterable[str] | None) -> int:
-    conditions = [*_own(member_id, kinds), Notification.read_at.is_(None)]
+    conditions = [*_own(member_id, kinds), col(Notification.read_at).is_(None)]
     return int((await session.execute(select(func.count()).select_from(Notification).where(*conditions))).scalar_one())
 
 
 async def own(session: AsyncSession, member_id: int, notification_id: int, kinds: Iterable[str] | None) -> Notification | None:
-    query = select(Notification).where(Notification.id == notification_id, *_own(member_id, kinds))
+    query = select(Notification).where(col(Notification.id) == notification_id, *_own(member_id, kinds))
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def mark_all_read(session: AsyncSession, member_id: int, kinds: Iterable[str] | None, now: datetime) -> int:
     result = await session.execute(
         update(Notification)
-        .where(*_own(member_id, kinds), Notification.read_at.is_(None))
+        .where(*_own(member_id, kinds), col(Notification.read_at).is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(affected(result) or 0)
 
 
 async def delivered_pairs(session: AsyncSession, event_ids: list[int]) -> set[tuple[int, int]]:
     """(event, member) pairs that already have their notification: a replayed event skips them."""
     rows = await session.execute(
-        select(Notification.source_event_id, Notification.member_id).where(Notification.source_event_id.in_(event_ids))
+        select(col(Notification.source_event_id), col(Notification.member_id)).where(col(Notification.source_event_id).in_(event_ids))
     )
     return {(row.source_event_id, row.member_id) for row in rows}
 
@@ -61,5 +64,5 @@ async def delivered_pairs(session: AsyncSession, event_ids: list[int]) -> set[tu
 async def by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Notification]:
     if not ids:
         return {}
-    rows = await session.execute(select(Notification).where(Notification.id.in_(ids)))
-    return {n.id: n for n in rows.scalars()}
+    rows = await session.execute(select(Notification).where(col(Notification.id).in_(ids)))
+    return {pk(n): n for n in rows.scalars()}

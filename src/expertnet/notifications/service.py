@@ -15,7 +15,7 @@ from expertnet.config import Settings
 from expertnet.core import outbox
 from expertnet.core.auth import Principal
 from expertnet.core.errors import NotFound
-from expertnet.core.models import OutboxEvent
+from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import utcnow
 from expertnet.members import repository as members
 from expertnet.members.models import VettingStatus
@@ -28,6 +28,7 @@ from expertnet.notifications.schemas import (
     NotifyPayload,
     ReadAllOut,
 )
+from sqlmodel import col
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
     if not parsed:
         return 0
     recipients = await members.contacts(session, {m for _, payload in parsed for m in payload.member_ids})
-    existing = await repository.delivered_pairs(session, [event.id for event, _ in parsed])
+    existing = await repository.delivered_pairs(session, [pk(event) for event, _ in parsed])
     now = utcnow()
     created: list[tuple[Notification, NotifyPayload, str]] = []
     for event, payload in parsed:
@@ -114,7 +115,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
                 body=payload.body[:4000],
                 url=payload.url,
                 created_at=now,
-                source_event_id=event.id,
+                source_event_id=pk(event),
             )
             session.add(notification)
             created.append((notification, payload, member.email))
@@ -126,7 +127,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
         outbox.emit(
             session,
             EMAIL_SEND,
-            notification.id,
+            pk(notification),
             {
                 "member_id": notification.member_id,
                 "to": address,
@@ -148,13 +149,13 @@ class EmailJob:
 async def pending_emails(session: AsyncSession, events: list[OutboxEvent]) -> list[EmailJob]:
     """The "email.send" events still to send: one whose notification was already e-mailed (or
     refused for good) is done, so a replayed event sends nothing."""
-    wanted = [e.payload.get("notification_id") for e in events if isinstance(e.payload.get("notification_id"), int)]
+    wanted = [nid for e in events if isinstance(nid := e.payload.get("notification_id"), int)]
     notifications = await repository.by_ids(session, wanted)
     jobs: list[EmailJob] = []
     for event in events:
         payload = event.payload or {}
         to, subject, text = payload.get("to"), payload.get("subject"), payload.get("text")
-        if not all(isinstance(v, str) and v for v in (to, subject, text)):
+        if not (isinstance(to, str) and to and isinstance(subject, str) and subject and isinstance(text, str) and text):
             log.error("email.send event %s dropped: needs to, subject and text", event.id)
             continue
         notification_id = payload.get("notification_id")
@@ -176,7 +177,7 @@ async def record_email_result(session: AsyncSession, job: EmailJob, reason: str 
     if job.notification is None:
         return
     values = {"emailed_at": utcnow()} if reason is None else {"email_error": reason[:500]}
-    await session.execute(update(Notification).where(Notification.id == job.notification.id).values(**values))
+    await session.execute(update(Notification).where(col(Notification.id) == job.notification.id).values(**values))
 
 
 # --- reads --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ notification id), so the receiving side can tell it is the same mail."""
 import logging
 
 from expertnet.core import outbox
-from expertnet.core.models import OutboxEvent
+from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import Database
 from expertnet.notifications import mailer, service
 
@@ -47,7 +47,7 @@ async def handle_email(db: Database, events: list[OutboxEvent]) -> None:
         async with db.session() as session:
             await service.record_email_result(session, job, reason)
             if claim is not None:
-                await claim.complete_in(session, [job.event.id])
+                await claim.complete_in(session, [pk(job.event)])
         if claim is not None:
             outbox.committed(session)
 

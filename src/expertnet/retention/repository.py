@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations.models import Attachment, Consultation, ConsultationEvent, Message, Offer, Opinion, Status
 from expertnet.retention.models import RetentionReview
+from sqlmodel import col
+from expertnet.db import affected
 
 # Ended without an outcome: the status names the period.
 STATUS_RULES = (Status.expired, Status.withdrawn)
@@ -16,8 +18,8 @@ def rule_expr():
     from sqlalchemy import case
 
     return case(
-        (Consultation.status.in_(STATUS_RULES), Consultation.status),
-        else_=func.coalesce(Consultation.outcome, "other"),
+        (col(Consultation.status).in_(STATUS_RULES), col(Consultation.status)),
+        else_=func.coalesce(col(Consultation.outcome), "other"),
     )
 
 
@@ -26,26 +28,26 @@ def _due_condition(rules: dict[str, int], now: datetime):
     for rule, days in rules.items():
         cutoff = now - timedelta(days=days)
         if rule in STATUS_RULES:
-            ended.append(and_(Consultation.status == rule, Consultation.closed_at <= cutoff))
+            ended.append(and_(col(Consultation.status) == rule, col(Consultation.closed_at) <= cutoff))
         elif rule == "other":
-            ended.append(and_(Consultation.status == Status.closed, or_(Consultation.outcome == rule, Consultation.outcome.is_(None)),
-                              Consultation.closed_at <= cutoff))
+            ended.append(and_(col(Consultation.status) == Status.closed, or_(col(Consultation.outcome) == rule, col(Consultation.outcome).is_(None)),
+                              col(Consultation.closed_at) <= cutoff))
         else:
-            ended.append(and_(Consultation.status == Status.closed, Consultation.outcome == rule, Consultation.closed_at <= cutoff))
+            ended.append(and_(col(Consultation.status) == Status.closed, col(Consultation.outcome) == rule, col(Consultation.closed_at) <= cutoff))
     return or_(*ended)
 
 
 def _due_query(rules: dict[str, int], now: datetime):
     return (
         select(Consultation, RetentionReview)
-        .outerjoin(RetentionReview, RetentionReview.consultation_id == Consultation.id)
-        .where(Consultation.closed_at.is_not(None), RetentionReview.erased_at.is_(None), _due_condition(rules, now))
+        .outerjoin(RetentionReview, col(RetentionReview.consultation_id) == col(Consultation.id))
+        .where(col(Consultation.closed_at).is_not(None), col(RetentionReview.erased_at).is_(None), _due_condition(rules, now))
     )
 
 
 async def due(session: AsyncSession, rules: dict[str, int], now: datetime, *, offset: int = 0, limit: int = 500):
     """(consultation, its review row or None) past their review date and not erased, oldest first."""
-    query = _due_query(rules, now).order_by(Consultation.closed_at, Consultation.id).offset(offset).limit(limit)
+    query = _due_query(rules, now).order_by(col(Consultation.closed_at), col(Consultation.id)).offset(offset).limit(limit)
     return [(c, r) for c, r in (await session.execute(query)).all()]
 
 
@@ -59,12 +61,12 @@ async def review(session: AsyncSession, consultation_id: int) -> RetentionReview
 
 
 async def lock(session: AsyncSession, consultation_id: int) -> Consultation | None:
-    query = select(Consultation).where(Consultation.id == consultation_id).with_for_update()
+    query = select(Consultation).where(col(Consultation.id) == consultation_id).with_for_update()
     return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
 
 
 async def stored_names(session: AsyncSession, consultation_id: int) -> list[str]:
-    query = select(Attachment.stored_name).where(Attachment.consultation_id == consultation_id)
+    query = select(col(Attachment.stored_name)).where(col(Attachment.consultation_id) == consultation_id)
     return list((await session.execute(query)).scalars())
 
 
@@ -73,11 +75,11 @@ async def erase_material(session: AsyncSession, consultation_id: int) -> dict[st
     Returns how many rows of each went."""
     counts = {}
     for name, model in (("messages", Message), ("opinions", Opinion), ("attachments", Attachment)):
-        result = await session.execute(delete(model).where(model.consultation_id == consultation_id))
-        counts[name] = result.rowcount or 0
+        result = await session.execute(delete(model).where(col(model.consultation_id) == consultation_id))
+        counts[name] = affected(result) or 0
     result = await session.execute(
-        update(ConsultationEvent).where(ConsultationEvent.consultation_id == consultation_id).values(detail={})
+        update(ConsultationEvent).where(col(ConsultationEvent.consultation_id) == consultation_id).values(detail={})
     )
-    counts["events_blanked"] = result.rowcount or 0
-    await session.execute(update(Offer).where(Offer.consultation_id == consultation_id).values(decline_reason=""))
+    counts["events_blanked"] = affected(result) or 0
+    await session.execute(update(Offer).where(col(Offer.consultation_id) == consultation_id).values(decline_reason=""))
     return counts

@@ -46,6 +46,8 @@ def rule_of(c: Consultation) -> str:
 
 
 def due_at(c: Consultation, settings: Settings) -> datetime:
+    if c.closed_at is None:
+        raise ValueError(f"consultation {c.id} is not closed: no retention period runs")
     return c.closed_at + timedelta(days=rules(settings)[rule_of(c)])
 
 

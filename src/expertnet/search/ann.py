@@ -114,7 +114,10 @@ class AnnGraph:
 
     def save(self, path: Path) -> None:
         with self.lock:
-            blob = np.frombuffer(self.index.save(), dtype=np.uint8)
+            saved = self.index.save()  # no path: the serialised graph as bytes
+            if saved is None:
+                raise RuntimeError("usearch returned no buffer from save()")
+            blob = np.frombuffer(saved, dtype=np.uint8)
             keys = np.fromiter(self.held.keys(), dtype=np.uint64, count=len(self.held))
             held = np.fromiter(self.held.values(), dtype=np.uint64, count=len(self.held))
             self.changed = False
@@ -143,5 +146,6 @@ class AnnGraph:
             return None
         if index is None or index.ndim != dim:
             return None
-        index.expansion_search = EXPANSION_SEARCH
+        # usearch's Index has this setter, but the type checker sees only the property of the stub
+        index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
         return cls(dim, index, dict(zip(keys.tolist(), held.tolist())))

@@ -9,6 +9,9 @@ from expertnet.consultations.models import Consultation, Offer, OfferStatus
 from expertnet.core.auth import Principal
 from expertnet.experts.models import Expert
 from expertnet.search.documents import epoch
+from sqlmodel import col
+from expertnet.db import key_col
+from expertnet.core.models import pk
 
 INDEX = "consultations"
 CHUNK = 500
@@ -23,26 +26,26 @@ def principals(principal: Principal) -> list[str]:
 
 
 async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
-    consultations = (await session.execute(select(Consultation).where(Consultation.id.in_(ids)))).scalars().all()
+    consultations = (await session.execute(select(Consultation).where(col(Consultation.id).in_(ids)))).scalars().all()
     if not consultations:
         return []
-    viewers: dict[int, set[int]] = {c.id: set() for c in consultations}
+    viewers: dict[int, set[int]] = {pk(c): set() for c in consultations}
     assigned = {c.assigned_expert_id for c in consultations if c.assigned_expert_id}
     offer_rows = (
         await session.execute(
-            select(Offer.consultation_id, Expert.member_id)
-            .join(Expert, Expert.id == Offer.expert_id)
-            .where(Offer.consultation_id.in_(ids), Offer.status == OfferStatus.open)
+            select(col(Offer.consultation_id), col(Expert.member_id))
+            .join(Expert, col(Expert.id) == col(Offer.expert_id))
+            .where(col(Offer.consultation_id).in_(ids), col(Offer.status) == OfferStatus.open)
         )
     ).all()
     for consultation_id, member_id in offer_rows:
         viewers[consultation_id].add(member_id)
     assigned_members = dict(
-        (await session.execute(select(Expert.id, Expert.member_id).where(Expert.id.in_(assigned)))).all()
+        (await session.execute(select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(assigned)))).all()
     ) if assigned else {}
     docs = []
     for c in consultations:
-        members = {c.requester_id, *viewers[c.id]}
+        members = {c.requester_id, *viewers[pk(c)]}
         if c.assigned_expert_id:
             members.add(assigned_members[c.assigned_expert_id])
         docs.append({
@@ -63,5 +66,5 @@ async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[
 
 
 async def ids_after(session: AsyncSession, after_id: int, limit: int) -> list[int]:
-    query = select(Consultation.id).where(Consultation.id > after_id).order_by(Consultation.id).limit(limit)
+    query = select(key_col(Consultation.id)).where(col(Consultation.id) > after_id).order_by(col(Consultation.id)).limit(limit)
     return list((await session.execute(query)).scalars().all())

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.core import outbox
-from expertnet.core.models import OutboxEvent
+from expertnet.core.models import OutboxEvent, pk
 from expertnet.db import Database
 from expertnet.experts import repository as experts
 from expertnet.experts.service import VECTORS_TOPIC
@@ -72,11 +72,11 @@ def event_ids(events: list[OutboxEvent]) -> list[int]:
 async def expert_documents(session: AsyncSession, ids: list[int]) -> list[dict]:
     """Expert documents, each with its stored vector (or None: not computed yet) as ``_vector``."""
     rows = await experts.with_members(session, ids)
-    stored = await vectors.stored_vectors(session, [expert.id for expert, _ in rows])
+    stored = await vectors.stored_vectors(session, [pk(expert) for expert, _ in rows])
     docs = []
     for expert, member in rows:
         doc = expert_document(expert, member)
-        blob = stored.get(expert.id)
+        blob = stored.get(pk(expert))
         doc[VECTOR_KEY] = None if blob is None else np.frombuffer(blob, dtype="<f2")
         docs.append(doc)
     return docs

@@ -440,6 +440,8 @@ class MeiliBackend(MeiliVectors):
         """Delete every index under this backend's prefix (tests and teardown only)."""
         if not self.index_prefix:
             raise RuntimeError("refusing to drop indexes without a prefix")
-        for raw in self._client().get_raw_indexes({"limit": 1000}).get("results", []):
+        # meilisearch annotates get_raw_indexes as a list; the server answers {"results": [...], ...}
+        listing: Any = self._client().get_raw_indexes({"limit": 1000})
+        for raw in listing.get("results", []):
             if raw["uid"].startswith(self.index_prefix):
                 self._wait(self._client().delete_index(raw["uid"]).task_uid)

@@ -10,7 +10,7 @@ fusion with the other legs is ours (``expertnet.search.fusion``), the same on bo
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from meilisearch.errors import MeilisearchApiError
@@ -50,6 +50,21 @@ def vector_params(defn: IndexDefinition, pq: PreparedQuery, embedder: str, vecto
 
 class MeiliVectors:
     """The vector methods of :class:`expertnet.search.meili_backend.MeiliBackend`."""
+
+    if TYPE_CHECKING:  # provided by MeiliBackend, the one class that mixes this in
+        import meilisearch
+
+        from expertnet.search.text_match import Synonyms
+
+        synonyms: Synonyms
+        index_prefix: str
+
+        def _client(self) -> meilisearch.Client: ...
+        def _defn(self, name: str) -> IndexDefinition: ...
+        def uid(self, name: str) -> str: ...
+        def _wait(self, task_uid: int, timeout_ms: int = ...) -> None: ...
+        def _journal_and_targets(self, uid: str) -> tuple[str | None, list[str]]: ...
+        def ensure_index(self, name: str) -> None: ...
 
     def set_vectors(self, name: str, vectors: dict) -> None:
         """Partial updates of ``_vectors`` only (the rest of each document is kept). Only documents

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ class Range:
     lte: float | None = None
     lt: float | None = None
     # Values that also match, whatever the bounds, e.g. vetted_until >= now OR vetted_until = 0.
-    or_values: list[float] = field(default_factory=list)
+    or_values: list[float] = dataclasses.field(default_factory=list)  # `field` is an attribute name here
 
 
 @dataclass
@@ -233,10 +234,10 @@ def prepare_query(defn: IndexDefinition, q: SearchQuery, synonyms: Synonyms) -> 
         raise ValueError("matching must be 'all' or 'any'")
 
     boost: dict[str, list[str]] = {}
-    for fname, values in (q.boost or {}).items():
+    for fname, boost_values in (q.boost or {}).items():
         if fname not in defn.boost:
             raise ValueError(f"cannot boost on {fname!r}")
-        vals = [str(_coerce(defn, fname, v)) for v in list(values)[:MAX_FILTER_VALUES]]
+        vals = [str(_coerce(defn, fname, v)) for v in list(boost_values)[:MAX_FILTER_VALUES]]
         if vals:
             boost[fname] = list(dict.fromkeys(vals))
 

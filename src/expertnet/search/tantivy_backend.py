@@ -46,13 +46,7 @@ from expertnet.search.backend import (
     visible_window,
 )
 from expertnet.search.definitions import IndexDefinition, load_definition
-from expertnet.search.tantivy_query import (
-    SOURCE_FIELD,
-    _facet_counts,
-    build_query,
-    build_schema,
-    to_tantivy,
-)
+from expertnet.search.tantivy_query import _facet_counts, build_query, build_schema, stored_source, to_tantivy
 from expertnet.search.vector_index import VECTOR_KEY, VectorIndex, vectors_of
 
 log = logging.getLogger(__name__)
@@ -208,7 +202,10 @@ class TantivyBackend:
     def _open(self, name: str, sig: tuple[int, int, int]) -> _Live:
         defn = self._defn(name)
         for attempt in range(3):  # a rebuild in another process may switch and remove meanwhile
-            generation = self._current_generation(name)
+            current = self._current_generation(name)
+            if current is None:
+                raise FileNotFoundError(f"search index {name} has no current generation: run a reindex")
+            generation = current
             path = self._base(name) / generation
             try:
                 index = tantivy.Index.open(str(path))
@@ -311,7 +308,7 @@ class TantivyBackend:
         live = self._get(name)
         searcher = live.index.searcher()
         allowed_query = build_query(defn, live.schema, pq)
-        allowed = searcher.search(allowed_query, 1, count=True).count
+        allowed = searcher.search(allowed_query, 1, count=True).count  # type: ignore[attr-defined]  # tantivy.pyi omits count
         if allowed == 0:
             return SearchResult(hits=[], total=0, facets={})
         ids = self._allowed_ids(defn, searcher, allowed_query, allowed) if allowed <= EXACT_FILTER_MAX else None
@@ -362,7 +359,7 @@ class TantivyBackend:
         res = searcher.search(build_query(defn, live.schema, pq), len(ids))
         docs = {}
         for _, address in res.hits:
-            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            doc = stored_source(searcher.doc(address))
             docs[doc[defn.primary_key]] = doc
         return docs
 
@@ -375,19 +372,19 @@ class TantivyBackend:
         query = build_query(defn, live.schema, pq)
         searcher = live.index.searcher()
         offset, limit = visible_window(pq, defn.max_total_hits)
-        kwargs = {}
+        sort_field, order = None, Order.Desc  # tantivy's defaults
         if pq.sort is not None:
-            kwargs = {"order_by_field": pq.sort[0], "order": Order.Asc if pq.sort[1] == "asc" else Order.Desc}
+            sort_field, order = pq.sort[0], Order.Asc if pq.sort[1] == "asc" else Order.Desc
         facet_job = None
         if pq.facets:
             aggs = {f: {"terms": {"field": f, "size": defn.max_facet_values}} for f in pq.facets}
             facet_job = self._facet_pool.submit(searcher.aggregate, query, aggs)
         # Tantivy needs limit >= 1; a limit-0 query (counts and facets only) discards the hit.
-        res = searcher.search(query, max(limit, 1), count=True, offset=offset, **kwargs)
+        res = searcher.search(query, max(limit, 1), count=True, order_by_field=sort_field, offset=offset, order=order)
         matcher = WordMatcher(pq.text) if pq.highlight and pq.text is not None else None
         hits = []
         for key, address in res.hits[:limit]:
-            doc = json.loads(searcher.doc(address).get_first(SOURCE_FIELD))
+            doc = stored_source(searcher.doc(address))
             hits.append(Hit(
                 id=doc[defn.primary_key],
                 score=float(key) if pq.sort is None else 0.0,
@@ -395,7 +392,7 @@ class TantivyBackend:
                 highlights=highlight_document(defn, doc, matcher) if matcher else {},
             ))
         facets = _facet_counts(facet_job.result(), pq.facets) if facet_job is not None else {}
-        return SearchResult(hits=hits, total=int(res.count), facets=facets)
+        return SearchResult(hits=hits, total=int(res.count), facets=facets)  # type: ignore[attr-defined]  # tantivy.pyi omits count
 
     def rebuild(self, name: str, docs: Iterable[dict],
                 progress: Callable[[int], None] | None = None) -> int:

@@ -102,7 +102,7 @@ def text_query(defn: IndexDefinition, schema: tantivy.Schema, plan: TextPlan, ma
                 alts.append(Query.boost_query(Query.term_set_query(schema, f, words_only),
                                               defn.weights[f] * SYNONYM_WEIGHT))
             for phrase in phrases:
-                alts.append(Query.boost_query(Query.phrase_query(schema, f, phrase),
+                alts.append(Query.boost_query(Query.phrase_query(schema, f, [*phrase]),
                                               defn.weights[f] * SYNONYM_WEIGHT))
         words.append((occur, Query.boolean_query([(Occur.Should, a) for a in alts])))
     return Query.boolean_query(words)
@@ -126,6 +126,8 @@ def build_query(defn: IndexDefinition, schema: tantivy.Schema, pq: PreparedQuery
     filters = [Query.term_set_query(schema, f, values) for f, values in pq.filters.items()]
     filters += [_range_query(defn, schema, r) for r in pq.ranges]
     if pq.acl is not None:
+        if defn.acl_field is None:
+            raise ValueError(f"index {defn.name!r} has no access-control field")
         filters.append(Query.term_set_query(schema, defn.acl_field, pq.acl))
     if filters:
         combined = filters[0] if len(filters) == 1 else Query.boolean_query([(Occur.Must, f) for f in filters])
@@ -145,3 +147,11 @@ def _facet_counts(raw: dict, names: list[str]) -> dict[str, dict[str, int]]:
         buckets = raw.get(name, {}).get("buckets", [])
         out[name] = {str(b.get("key_as_string", b["key"])): int(b["doc_count"]) for b in buckets}
     return out
+
+
+def stored_source(doc: tantivy.Document) -> dict:
+    """The stored JSON source of a hit (every document is indexed with one)."""
+    source = doc.get_first(SOURCE_FIELD)
+    if source is None:
+        raise ValueError(f"search document without {SOURCE_FIELD}")
+    return json.loads(source)

@@ -86,6 +86,20 @@ def _normalised(vector) -> np.ndarray:
 class VectorIndex:
     """The vectors of one index. Thread-safe; several processes may write (appends under flock)."""
 
+    # The state of the log read so far; _reset() sets it.
+    _ids: list[str]
+    _row: dict[str, int]
+    _key_row: dict[int, int]
+    _matrix: np.ndarray
+    _live: np.ndarray
+    _in_ann: np.ndarray
+    _keys: np.ndarray
+    _dirty: list[int]
+    _deleted: int
+    _records: int
+    _inode: int | None
+    _offset: int
+
     def __init__(self, base: Path):
         self.base = Path(base)
         self.path = self.base / LOG
@@ -189,17 +203,17 @@ class VectorIndex:
         self._ann_wake.set()
 
     def _reset(self) -> None:
-        self._ids: list[str] = []
-        self._row: dict[str, int] = {}
-        self._key_row: dict[int, int] = {}
+        self._ids = []
+        self._row = {}
+        self._key_row = {}
         self._matrix = np.zeros((0, 0), dtype=np.float16)
         self._live = np.zeros(0, dtype=bool)
         self._in_ann = np.zeros(0, dtype=bool)  # the graph holds this row's current vector
         self._keys = np.zeros(0, dtype=np.uint64)
-        self._dirty: list[int] = []
+        self._dirty = []
         self._deleted = 0
         self._records = 0
-        self._inode: int | None = None
+        self._inode = None
         self._offset = 0
 
     # -- writing
@@ -378,7 +392,7 @@ class VectorIndex:
             ids = self._ids
         if use_graph:
             self._ensure_graph_keeper()
-            if graph is None or len(lacking) > n // 2:  # the graph is not there yet: scan it all
+            if graph is None or lacking is None or len(lacking) > n // 2:  # the graph is not there yet: scan it all
                 with self._lock:
                     rows, scores = self._exact(q, None, n)
             else:

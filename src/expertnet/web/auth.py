@@ -62,7 +62,7 @@ async def login_page(
 async def login_submit(request: Request, db_session: AsyncSession, settings: Settings) -> Response:
     data = await form_of(request)
     target = safe_next(text(data, "next"), "")
-    form = {"email": text(data, "email")}
+    form: dict[str, Any] = {"email": text(data, "email")}
     locale = i18n.locale_of(request)
     try:
         creds = LoginIn(email=text(data, "email"), password=text_raw(data, "password"), totp_code=text(data, "totp_code") or None)

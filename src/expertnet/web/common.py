@@ -7,6 +7,8 @@ visitor is sent to the login page instead of seeing a 401.
 import logging
 from collections.abc import Mapping
 from typing import Any
+
+from litestar.types import ExceptionHandlersMap
 from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
@@ -295,7 +297,7 @@ def page_internal_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, "internal server error")
 
 
-PAGE_EXCEPTION_HANDLERS = {
+PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     AppError: page_app_error,
     ValidationException: page_validation_error,
     HTTPException: page_http_error,

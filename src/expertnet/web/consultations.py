@@ -45,6 +45,7 @@ from expertnet.web.common import (
     text,
     text_raw,
 )
+from expertnet.core.models import pk
 
 PAGE_SIZE = 25
 STATUS_PATTERN = "^(" + "|".join(s.value for s in Status) + ")?$"
@@ -165,7 +166,7 @@ async def new_request_submit(request: Request, db_session: AsyncSession, setting
         c = await intake.create_draft(db_session, ctx, body)
         for upload in _uploads(form):
             try:
-                await attachments.upload(db_session, settings, ctx, c.id, upload)
+                await attachments.upload(db_session, settings, ctx, pk(c), upload)
             except AppError as exc:
                 name = upload.filename or ""
                 reason = app_error_fields(exc).get("file") or exc.detail
@@ -361,8 +362,9 @@ async def add_attachment(
 ) -> Response:
     form = await request.form()
     files = _uploads(form) if "attachments" in form else []
-    if not files and isinstance(form.get("file"), UploadFile) and form.get("file").filename:
-        files = [form.get("file")]
+    single = form.get("file")
+    if not files and isinstance(single, UploadFile) and single.filename:
+        files = [single]
 
     async def go():
         if not files:

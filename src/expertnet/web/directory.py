@@ -1,5 +1,5 @@
 """Directory search (live results while typing, facet filters) and expert profiles."""
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
@@ -59,7 +59,7 @@ async def _search(
     offset: int,
 ) -> dict:
     locale = i18n.locale_of(request)
-    raw = {
+    raw: dict[str, Any] = {
         "q": q.strip(),
         "categories": category or [],
         "languages": language or [],

@@ -58,7 +58,7 @@ def locale_of(connection: ASGIConnection) -> str:
     """The interface language of this request (computed once per request)."""
     scope = connection.scope
     cached = scope.get(_SCOPE_KEY)
-    if cached:
+    if isinstance(cached, str) and cached:
         return cached
     principal = scope.get("user")
     locale = None

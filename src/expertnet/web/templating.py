@@ -45,7 +45,7 @@ def _ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _pgettext(ctx: Context, context: str, message: str) -> str:
-    return i18n.translations(_locale(ctx)).pgettext(context, message)
+    return str(i18n.translations(_locale(ctx)).pgettext(context, message))  # Babel types it as object
 
 
 @pass_context
@@ -177,9 +177,9 @@ def csrf_field(ctx: Context) -> Markup:
     request = ctx.get("request")
     token = ""
     if request is not None:
-        token = ScopeState.from_scope(request.scope).csrf_token
+        state_token = ScopeState.from_scope(request.scope).csrf_token
         # Error pages of unrouted paths run without the CSRF middleware; the cookie holds the token.
-        token = token if isinstance(token, str) else request.cookies.get("csrftoken", "")
+        token = state_token if isinstance(state_token, str) else request.cookies.get("csrftoken", "")
     return Markup('<input type="hidden" name="_csrf_token" value="%s">') % token
 
 

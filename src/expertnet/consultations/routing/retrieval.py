@@ -19,7 +19,7 @@ worker fills them); an expert without one yet gets no dense evidence.
 import asyncio
 import logging
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,7 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     from expertnet.search import Range, SearchQuery
 
     now = int(time.time())
-    filters: dict[str, list] = {"vetting_status": ["approved"], "available": [True], "has_capacity": [True]}
+    filters: dict[str, list[str | int | bool]] = {"vetting_status": ["approved"], "available": [True], "has_capacity": [True]}
     if spec.languages:
         filters["languages"] = list(spec.languages)
     if spec.exclude_market_ties:
@@ -68,18 +68,18 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     if definition is not None:
         boost = {k: v for k, v in boost.items() if k in definition.boost and v}
         wide_boost = {k: v for k, v in wide_boost.items() if k in definition.boost and v}
-    common = dict(ranges=ranges, system=True, highlight=False)
+    query = partial(SearchQuery, ranges=ranges, system=True, highlight=False)
     queries = {}
     if likely:
-        queries["in_category"] = SearchQuery(text="", filters={**filters, "categories": likely}, boost=boost,
-                                             limit=RETRIEVE_PER_QUERY, **common)
+        queries["in_category"] = query(text="", filters={**filters, "categories": [*likely]}, boost=boost,
+                                             limit=RETRIEVE_PER_QUERY)
     if req.keywords:
-        queries["by_words"] = SearchQuery(text=req.keywords, matching="any", filters=filters, boost=wide_boost,
-                                          limit=RETRIEVE_WIDE, **common)
+        queries["by_words"] = query(text=req.keywords, matching="any", filters=filters, boost=wide_boost,
+                                          limit=RETRIEVE_WIDE)
     if req.vector is not None:
-        queries["by_vector"] = SearchQuery(text="", filters=filters, limit=RETRIEVE_WIDE, **common)
-    queries["by_concepts"] = SearchQuery(text="", filters=filters, boost=wide_boost,
-                                         limit=RETRIEVE_WIDE if likely else RETRIEVE_PER_QUERY, **common)
+        queries["by_vector"] = query(text="", filters=filters, limit=RETRIEVE_WIDE)
+    queries["by_concepts"] = query(text="", filters=filters, boost=wide_boost,
+                                         limit=RETRIEVE_WIDE if likely else RETRIEVE_PER_QUERY)
     return queries
 
 

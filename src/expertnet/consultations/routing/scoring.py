@@ -25,6 +25,7 @@ independent expert), and a specialty that names a concept the text explicitly ex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -213,7 +214,7 @@ def _concept_exact(
 
 @dataclass
 class Scored:
-    row: object
+    row: Any  # the candidate expert row (untyped like the `expert` argument of base_score)
     base: float  # everything but specificity and the excluded-concept penalty
     reasons_before: list[str]  # category
     reasons_after: list[str]  # language, coverage, load, market ties

@@ -25,6 +25,7 @@ lock: install
 ## Lint and type-check with the pinned ruff and mypy (pyproject.toml); CI runs it before the tests.
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
 ## Install everything and run the desk with demo data on the embedded default (SQLite + Tantivy under ./var).

@@ -5,6 +5,7 @@ each stack, in one run. How each figure is measured: bench/README.md.
 Results: a table on the terminal (PASS/FAIL per row and stack) and bench/results/latest.json.
 Exit status 1 when a measured target is missed or a step failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,33 +66,52 @@ def run_stack(name: str, args, network: Path, records: list[dict], queries, requ
             result["error"] = f"accounts: {accounts['error']}"
             return result
         say("service layer: directory search (facet cache on, then off), routing")
-        result["service"] = probe(stack, "service", {
-            "queries": [{**q.service_params(), "kind": q.kind} for q in queries],
-            "requests": [{"spec": r.spec(), "language": r.language} for r in requests],
-            "official_id": accounts["officials"][0]["id"],
-            "search_rounds": args.search_rounds, "routing_rounds": args.routing_rounds,
-        }, tmp)
+        result["service"] = probe(
+            stack,
+            "service",
+            {
+                "queries": [{**q.service_params(), "kind": q.kind} for q in queries],
+                "requests": [{"spec": r.spec(), "language": r.language} for r in requests],
+                "official_id": accounts["officials"][0]["id"],
+                "search_rounds": args.search_rounds,
+                "routing_rounds": args.routing_rounds,
+            },
+            tmp,
+        )
 
         say("HTTP: app process A (uvicorn), load from wrk")
         a = Server.start(stack, "app-a")
         servers.append(a)
         tokens = [a.login(o["email"], o["password"]) for o in accounts["officials"]]
-        result["http"] = http_load.measure(a, tokens, [q.url() for q in queries], seconds=args.http_seconds,
-                                           connections=args.connections, log=say)
+        result["http"] = http_load.measure(
+            a, tokens, [q.url() for q in queries], seconds=args.http_seconds, connections=args.connections, log=say
+        )
         rss = {"app A": a.rss_mb()}
         try:
             if stack.embedded:
                 say("freshness: re-imports by `expertnet experts import`, searches through A")
                 record = next(r for r in records if r["email"].lower() == accounts["experts"][0]["email"])
-                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.ImportWriter(stack, record))
+                result["freshness"] = freshness.measure(
+                    a, tokens[0], lambda client: freshness.ImportWriter(stack, record)
+                )
             else:
                 say("freshness: changes through app process B, indexed by `expertnet worker`, searches through A")
                 b = Server.start(stack, "app-b")
                 servers.append(b)
-                worker = subprocess.Popen([str(BIN / "expertnet"), "worker"], env=stack.env, cwd=ROOT,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                result["freshness"] = freshness.measure(a, tokens[0], lambda client: freshness.HttpWriter(
-                    client, b, accounts["experts"][0], "app process B, indexed by expertnet worker"))
+                worker = subprocess.Popen(
+                    [str(BIN / "expertnet"), "worker"],
+                    env=stack.env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                result["freshness"] = freshness.measure(
+                    a,
+                    tokens[0],
+                    lambda client: freshness.HttpWriter(
+                        client, b, accounts["experts"][0], "app process B, indexed by expertnet worker"
+                    ),
+                )
                 rss["app B"] = b.rss_mb()
                 rss["worker"] = rss_mb(worker.pid)
         except Exception as exc:  # noqa: BLE001 - reported in the stack's column
@@ -112,8 +132,9 @@ def run_stack(name: str, args, network: Path, records: list[dict], queries, requ
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--experts", type=int, default=100_000, help="size of the generated network (default 100,000)")
     parser.add_argument("--stacks", default=",".join(STACKS), help="comma-separated: embedded, production")
     parser.add_argument("--queries", type=int, default=400, help="distinct directory queries drawn from the data")

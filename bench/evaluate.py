@@ -21,6 +21,7 @@ Search runs in-process through the directory search service as a vetted official
 It reports; it does not gate: the exit status is 0 whatever the figures (2 only when a set could
 not be evaluated at all). `--engine meili` starts a Meilisearch per set with scripts/meili.sh.
 """
+
 import argparse
 import asyncio
 import json
@@ -42,8 +43,14 @@ TOP = 3
 PAGE = 20
 BEST_WITHIN = 5
 # Query parameter names of GET /api/v1/experts/search -> fields of ExpertSearchIn.
-SEARCH_PARAMS = {"category": "categories", "language": "languages", "country": "countries", "region": "regions",
-                 "org_type": "org_types", "available": "available"}
+SEARCH_PARAMS = {
+    "category": "categories",
+    "language": "languages",
+    "country": "countries",
+    "region": "regions",
+    "org_type": "org_types",
+    "available": "available",
+}
 
 
 class SetFailed(RuntimeError):
@@ -72,6 +79,7 @@ def constraint_violations(expert: dict, request: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- a data directory per set
 
+
 def expertnet_command() -> list[str]:
     script = Path(sys.executable).with_name("expertnet")
     if script.is_file():
@@ -99,16 +107,23 @@ class DataDir:
 
     def __exit__(self, *exc) -> None:
         if self.engine == "meili":
-            subprocess.run([str(ROOT / "scripts" / "meili.sh"), "stop", str(self.meili_dir)], check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [str(ROOT / "scripts" / "meili.sh"), "stop", str(self.meili_dir)],
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         shutil.rmtree(self.path, ignore_errors=True)
 
     def _start_meili(self) -> None:
-        done = subprocess.run([str(ROOT / "scripts" / "meili.sh"), "start", str(self.meili_dir)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "meili.sh"), "start", str(self.meili_dir)], capture_output=True, text=True
+        )
         if done.returncode != 0:
             raise SetFailed(f"scripts/meili.sh start failed: {done.stderr.strip()}")
-        values = dict(line.split("=", 1) for line in (self.meili_dir / "meili.env").read_text().splitlines() if "=" in line)
+        values = dict(
+            line.split("=", 1) for line in (self.meili_dir / "meili.env").read_text().splitlines() if "=" in line
+        )
         self.meili_url, self.meili_key = values["EXPERTNET_MEILI_URL"], values["EXPERTNET_MEILI_KEY"]
 
     @property
@@ -125,26 +140,36 @@ class DataDir:
     def settings(self):
         from expertnet.config import Settings
 
-        return Settings(env="test", data_dir=self.path, database_url=self.database_url,
-                        meili_url=self.meili_url, meili_key=self.meili_key).validate()
+        return Settings(
+            env="test",
+            data_dir=self.path,
+            database_url=self.database_url,
+            meili_url=self.meili_url,
+            meili_key=self.meili_key,
+        ).validate()
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([*expertnet_command(), *args], input=stdin, capture_output=True, text=True,
-                              env=self.env(), cwd=ROOT)
+        return subprocess.run(
+            [*expertnet_command(), *args], input=stdin, capture_output=True, text=True, env=self.env(), cwd=ROOT
+        )
 
     def load(self, experts_file: Path) -> None:
         for args in (("db", "upgrade"), ("experts", "import", str(experts_file))):
             done = self.run(*args)
             if done.returncode != 0:
-                raise SetFailed(f"expertnet {' '.join(args)} failed ({done.returncode}): {tail(done.stderr or done.stdout)}")
+                raise SetFailed(
+                    f"expertnet {' '.join(args)} failed ({done.returncode}): {tail(done.stderr or done.stdout)}"
+                )
         # DESIGN.md: imported experts are searchable when the import returns. Measuring on an index
         # that silently stayed empty would report a broken engine as a bad ranking.
         expected = min(100, sum(1 for line in experts_file.read_text("utf-8").splitlines() if line.strip()))
         done = self.run("search", "experts", "", "--json", "--limit", "100")
         found = sum(1 for line in done.stdout.splitlines() if line.strip())
         if done.returncode != 0 or found < expected:
-            raise SetFailed(f"after the import only {found} of at least {expected} experts are searchable: "
-                            f"{tail(done.stderr) or 'no error reported'}")
+            raise SetFailed(
+                f"after the import only {found} of at least {expected} experts are searchable: "
+                f"{tail(done.stderr) or 'no error reported'}"
+            )
 
 
 def tail(text: str, lines: int = 3) -> str:
@@ -153,6 +178,7 @@ def tail(text: str, lines: int = 3) -> str:
 
 
 # --------------------------------------------------------------------------- routing
+
 
 @dataclass
 class RoutingReport:
@@ -169,10 +195,16 @@ class RoutingReport:
 
     def as_dict(self) -> dict:
         return {
-            "set": self.name, "path": self.path, "requests": self.requests,
-            "top1": self.top1, "top1_rate": round(self.top1 / self.requests, 4) if self.requests else None,
-            "top3": self.top3, "top3_rate": round(self.top3 / self.requests, 4) if self.requests else None,
-            "hard_constraint_violations": self.violations, "top1_misses": self.misses, "errors": self.errors,
+            "set": self.name,
+            "path": self.path,
+            "requests": self.requests,
+            "top1": self.top1,
+            "top1_rate": round(self.top1 / self.requests, 4) if self.requests else None,
+            "top3": self.top3,
+            "top3_rate": round(self.top3 / self.requests, 4) if self.requests else None,
+            "hard_constraint_violations": self.violations,
+            "top1_misses": self.misses,
+            "errors": self.errors,
             "by_trap": {k: {"requests": v[1], "top1": v[0]} for k, v in sorted(self.by_trap.items())},
             "seconds": round(self.seconds, 1),
         }
@@ -190,8 +222,10 @@ def evaluate_routing(name: str, directory: Path, engine: str) -> RoutingReport:
     report.seconds = time.perf_counter() - started
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     if len(answers) != len(requests):
-        raise SetFailed(f"expertnet route answered {len(answers)} lines for {len(requests)} requests "
-                        f"(exit {done.returncode}): {tail(done.stderr)}")
+        raise SetFailed(
+            f"expertnet route answered {len(answers)} lines for {len(requests)} requests "
+            f"(exit {done.returncode}): {tail(done.stderr)}"
+        )
     by_trap: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for request, answer in zip(requests, answers):
         report.requests += 1
@@ -213,17 +247,21 @@ def evaluate_routing(name: str, directory: Path, engine: str) -> RoutingReport:
             if problems:
                 report.violations.append(f"{request['external_id']}: #{rank} {expert_id} ({', '.join(problems)})")
         if not hit1:
+
             def who(ids):
                 return ", ".join(f"{i} {experts[i]['full_name']}" if i in experts else i for i in ids) or "nothing"
+
             report.misses.append(
                 f"{request['external_id']} [{request.get('text_language') or ','.join(request['languages'])}] "
                 f"{request.get('title', '')[:60]!r}: got {who(got)}; expected {who(request['expected'])}"
-                + ("" if hit3 else "  (top-3 miss too)"))
+                + ("" if hit3 else "  (top-3 miss too)")
+            )
     report.by_trap = dict(by_trap)
     return report
 
 
 # --------------------------------------------------------------------------- search
+
 
 @dataclass
 class SearchSplit:
@@ -235,18 +273,31 @@ class SearchSplit:
 
     def as_dict(self) -> dict:
         n = self.queries or 1
-        return {"queries": self.queries, "mean_recall_at_20": round(self.recall_sum / n, 4),
-                "best_in_top5": self.best_hits, "best_in_top5_rate": round(self.best_hits / n, 4),
-                "empty_results": self.empty, "failing_queries": self.failures}
+        return {
+            "queries": self.queries,
+            "mean_recall_at_20": round(self.recall_sum / n, 4),
+            "best_in_top5": self.best_hits,
+            "best_in_top5_rate": round(self.best_hits / n, 4),
+            "empty_results": self.empty,
+            "failing_queries": self.failures,
+        }
 
 
 def official():
     """A vetted law-enforcement official: sees approved experts with current vetting only."""
     from expertnet.core.auth import Principal
 
-    return Principal(id=0, email="eval-official@eval.example.org", full_name="Evaluation Official", role="le_official",
-                     vetting_status="approved", vetted_until=None, token_version=0, organisation="evaluation",
-                     ui_language="en")
+    return Principal(
+        id=0,
+        email="eval-official@eval.example.org",
+        full_name="Evaluation Official",
+        role="le_official",
+        vetting_status="approved",
+        vetted_until=None,
+        token_version=0,
+        organisation="evaluation",
+        ui_language="en",
+    )
 
 
 async def _search_all(settings, queries: list[dict]) -> list[list[str]]:
@@ -294,18 +345,27 @@ def evaluate_search(directory: Path, engine: str) -> dict:
             filters = f" {query['filters']}" if query.get("filters") else ""
             parts = [f"recall {len(found)}/{len(must)}"]
             if missing:
-                parts.append("missing " + ", ".join(f"{e} {experts[e]['full_name']}" for e in missing[:6])
-                             + (f" (+{len(missing) - 6})" if len(missing) > 6 else ""))
+                parts.append(
+                    "missing "
+                    + ", ".join(f"{e} {experts[e]['full_name']}" for e in missing[:6])
+                    + (f" (+{len(missing) - 6})" if len(missing) > 6 else "")
+                )
             if best_missing:
                 parts.append("best not in top 5: " + ", ".join(f"{b} {experts[b]['full_name']}" for b in best_missing))
             if not got:
                 parts.append("NO RESULTS")
-            split.failures.append(f"{query['id']} [{query.get('text_language', '')}] {query['q']!r}{filters}: " + "; ".join(parts))
-    return {"path": str(directory.relative_to(ROOT)), "seconds": round(time.perf_counter() - started, 1),
-            "splits": {name: splits[name].as_dict() for name in sorted(splits)}}
+            split.failures.append(
+                f"{query['id']} [{query.get('text_language', '')}] {query['q']!r}{filters}: " + "; ".join(parts)
+            )
+    return {
+        "path": str(directory.relative_to(ROOT)),
+        "seconds": round(time.perf_counter() - started, 1),
+        "splits": {name: splits[name].as_dict() for name in sorted(splits)},
+    }
 
 
 # --------------------------------------------------------------------------- printing
+
 
 def _rate(k: int, n: int) -> str:
     return f"{k}/{n} = {k / n:.3f}" if n else "n/a"
@@ -321,8 +381,10 @@ def print_routing(report: RoutingReport) -> None:
     for line in report.errors:
         print(f"     error: {line}")
     if report.by_trap:
-        print("   top-1 by kind of request:  " + ", ".join(
-            f"{trap} {hits}/{n}" for trap, (hits, n) in sorted(report.by_trap.items())))
+        print(
+            "   top-1 by kind of request:  "
+            + ", ".join(f"{trap} {hits}/{n}" for trap, (hits, n) in sorted(report.by_trap.items()))
+        )
     if report.misses:
         print(f"   top-1 misses ({len(report.misses)}):")
         for line in report.misses:
@@ -332,9 +394,11 @@ def print_routing(report: RoutingReport) -> None:
 def print_search(result: dict) -> None:
     print(f"\n== search-quality set ({result['path']}), {result['seconds']:.0f} s")
     for name, split in result["splits"].items():
-        print(f"   {name:8} {split['queries']:3} queries  mean recall@20 {split['mean_recall_at_20']:.3f}  "
-              f"best-in-top-5 {_rate(split['best_in_top5'], split['queries'])}  "
-              f"no results {split['empty_results']}")
+        print(
+            f"   {name:8} {split['queries']:3} queries  mean recall@20 {split['mean_recall_at_20']:.3f}  "
+            f"best-in-top-5 {_rate(split['best_in_top5'], split['queries'])}  "
+            f"no results {split['empty_results']}"
+        )
     for name, split in result["splits"].items():
         if split["failing_queries"]:
             print(f"   failing {name} queries ({len(split['failing_queries'])}):")
@@ -344,8 +408,12 @@ def print_search(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.evaluate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", choices=("tantivy", "meili"), default="tantivy",
-                        help="embedded Tantivy (default) or a Meilisearch started per set with scripts/meili.sh")
+    parser.add_argument(
+        "--engine",
+        choices=("tantivy", "meili"),
+        default="tantivy",
+        help="embedded Tantivy (default) or a Meilisearch started per set with scripts/meili.sh",
+    )
     parser.add_argument("--only", choices=("routing", "search"), help="run only one kind of evaluation")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ by `expertnet experts import`, which commits and indexes it in its own process.
   warm); the writer adds a working language to the expert's profile; the clock runs until A's
   text-less search counts one more expert for that language (and, for the next sample, one fewer).
 """
+
 from __future__ import annotations
 
 import random
@@ -76,8 +77,12 @@ def meili_tasks(env: dict, since: str, limit: int = 40) -> dict | None:
     url, key = env.get("EXPERTNET_MEILI_URL"), env.get("EXPERTNET_MEILI_KEY")
     if not url:
         return None
-    r = httpx.get(f"{url}/tasks", params={"limit": limit, "types": "documentAdditionOrUpdate", "afterEnqueuedAt": since},
-                  headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    r = httpx.get(
+        f"{url}/tasks",
+        params={"limit": limit, "types": "documentAdditionOrUpdate", "afterEnqueuedAt": since},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    )
     r.raise_for_status()
     durations, waits = [], []
     for task in r.json().get("results", []):
@@ -92,9 +97,12 @@ def meili_tasks(env: dict, since: str, limit: int = 40) -> dict | None:
         return {"tasks": 0}
     durations.sort()
     waits.sort()
-    return {"tasks": len(durations), "processing_s_median": round(durations[len(durations) // 2], 3),
-            "processing_s_max": round(durations[-1], 3),
-            "queue_wait_s_max": round(waits[-1], 3) if waits else None}
+    return {
+        "tasks": len(durations),
+        "processing_s_median": round(durations[len(durations) // 2], 3),
+        "processing_s_max": round(durations[-1], 3),
+        "queue_wait_s_max": round(waits[-1], 3) if waits else None,
+    }
 
 
 class HttpWriter:
@@ -134,7 +142,9 @@ class ImportWriter:
         self.proc = None
 
     def _version(self) -> int:
-        row = self.db.execute("SELECT version FROM experts WHERE external_id = ?", (self.record["external_id"],)).fetchone()
+        row = self.db.execute(
+            "SELECT version FROM experts WHERE external_id = ?", (self.record["external_id"],)
+        ).fetchone()
         self.db.commit()  # end the read transaction: the next poll sees new commits
         return int(row[0])
 
@@ -149,8 +159,14 @@ class ImportWriter:
 
         self.record.update(changes)
         self.path.write_text(json.dumps(self.record, ensure_ascii=False) + "\n", encoding="utf-8")
-        self.proc = subprocess.Popen([str(BIN / "expertnet"), "experts", "import", str(self.path)], env=self.stack.env,
-                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [str(BIN / "expertnet"), "experts", "import", str(self.path)],
+            env=self.stack.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.perf_counter() + 60
         while self._version() == profile["version"]:
             if self.proc.poll() is not None and self._version() == profile["version"]:
@@ -188,7 +204,8 @@ def measure(a: Server, official_token: str, make_writer) -> dict:
                 # shows the changed specialty, not merely that something came back.
                 r = client.get(a.base + "/api/v1/experts/search", params={"q": word}, headers=auth)
                 return r.status_code == 200 and any(
-                    word in " ".join(item.get("specialties", [])) for item in r.json()["items"])
+                    word in " ".join(item.get("specialties", [])) for item in r.json()["items"]
+                )
 
             if found():
                 raise RuntimeError(f"{word!r} is found before the change")
@@ -208,19 +225,31 @@ def measure(a: Server, official_token: str, make_writer) -> dict:
             expected = before - 1 if has else before + 1
             _facet_count(client, a.base, official_token, "languages", language)  # A's facets are warm
             t0 = writer.change(profile, {"languages": languages})
-            facets.append(_wait(lambda: _facet_count(client, a.base, official_token, "languages", language) == expected, t0))
+            facets.append(
+                _wait(lambda: _facet_count(client, a.base, official_token, "languages", language) == expected, t0)
+            )
             writer.settle()
         kind = writer.kind
 
     def figures(values: list[float | None]) -> dict:
         seen = [v for v in values if v is not None]
-        return {"samples_ms": [None if v is None else round(v, 1) for v in values],
-                "max_ms": round(max(seen), 1) if len(seen) == len(values) else None,
-                "missed": len(values) - len(seen)}
+        return {
+            "samples_ms": [None if v is None else round(v, 1) for v in values],
+            "max_ms": round(max(seen), 1) if len(seen) == len(values) else None,
+            "missed": len(values) - len(seen),
+        }
 
     try:
         engine = meili_tasks(a.stack.env, since)
     except httpx.HTTPError as exc:
         engine = {"error": str(exc)[:200]}
-    return {"engine_tasks": engine, "writer": kind, "warm_up_change_ms": None if warm_up is None else round(warm_up, 1), "searchable": figures(searchable), "facets": figures(facets),
-            "give_up_after_s": GIVE_UP_SECONDS, "load_before": load_before, "load_after": load_average()}
+    return {
+        "engine_tasks": engine,
+        "writer": kind,
+        "warm_up_change_ms": None if warm_up is None else round(warm_up, 1),
+        "searchable": figures(searchable),
+        "facets": figures(facets),
+        "give_up_after_s": GIVE_UP_SECONDS,
+        "load_before": load_before,
+        "load_after": load_average(),
+    }

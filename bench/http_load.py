@@ -5,6 +5,7 @@ workload's URLs with the Bearer tokens of several officials (bench/wrk.lua), aft
 warm-up run that is not counted. wrk's own latency histogram gives p50/p95/p99; a non-2xx answer
 or a socket error is counted and fails the row.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,24 @@ class Server:
         log_path = stack.data_dir / f"{name}.log"
         log = open(log_path, "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "expertnet.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            env=stack.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "expertnet.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=stack.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         server = cls(stack, proc, f"http://127.0.0.1:{port}", log_path)
         deadline = time.monotonic() + timeout
@@ -94,8 +110,23 @@ def wrk(base: str, paths: list[str], tokens: list[str], *, seconds: float, conne
         paths_file, tokens_file = Path(tmp) / "paths", Path(tmp) / "tokens"
         paths_file.write_text("\n".join(paths) + "\n")
         tokens_file.write_text("\n".join(tokens) + "\n")
-        cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "5s",
-               "-s", str(LUA), base, "--", str(paths_file), str(tokens_file)]
+        cmd = [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds:g}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(LUA),
+            base,
+            "--",
+            str(paths_file),
+            str(tokens_file),
+        ]
         load_before = load_average()
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
@@ -121,7 +152,9 @@ def wrk(base: str, paths: list[str], tokens: list[str], *, seconds: float, conne
     }
 
 
-def measure(server: Server, tokens: list[str], search_paths: list[str], *, seconds: float, connections: int, log) -> dict:
+def measure(
+    server: Server, tokens: list[str], search_paths: list[str], *, seconds: float, connections: int, log
+) -> dict:
     if shutil.which("wrk") is None:
         return {"skipped": "wrk not found (apt-get install wrk)"}
     out: dict = {}

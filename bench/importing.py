@@ -4,6 +4,7 @@ table. The import figure ends when every expert is in the index and a sample of 
 a word search (validated, written, lexically searchable); the interpreter's start-up, measured
 apart, is reported beside it and not counted in the rate.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,9 @@ async def measure(path: Path, records: list[dict], log) -> dict:
     startup = startup_seconds()
     env = dict(os.environ)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "expertnet"), "experts", "import", str(path)], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "expertnet"), "experts", "import", str(path)], env=env, stdout=subprocess.PIPE, text=True
+    )
     t_index = t_exit = None
     last_log = t0
     vec = _VectorWatch(db, n) if has_vectors else None
@@ -89,26 +91,36 @@ async def measure(path: Path, records: list[dict], log) -> dict:
             last_log = now
         await asyncio.sleep(POLL_SECONDS)
     out = proc.stdout.read().strip() if proc.stdout else ""
-    result: dict = {"experts": n, "exit_status": proc.returncode, "command_output": out[-300:],
-                    "startup_seconds": round(startup, 2), "command_seconds": round(t_exit - t0, 2)}
+    result: dict = {
+        "experts": n,
+        "exit_status": proc.returncode,
+        "command_output": out[-300:],
+        "startup_seconds": round(startup, 2),
+        "command_seconds": round(t_exit - t0, 2),
+    }
     if proc.returncode != 0 or t_index is None:
         result["error"] = f"import exited {proc.returncode}; {backend.count(EXPERTS)} of {n} experts in the index"
         await db.dispose()
         return result
     found, sample = _lexical_sample(records)
     searchable = t_index - t0
-    result.update({
-        "searchable_seconds": round(searchable, 2),
-        "experts_per_second": round(n / max(searchable - startup, 1e-6)),
-        "experts_per_second_incl_startup": round(n / searchable),
-        "lexical_sample_found": f"{found}/{sample}",
-    })
+    result.update(
+        {
+            "searchable_seconds": round(searchable, 2),
+            "experts_per_second": round(n / max(searchable - startup, 1e-6)),
+            "experts_per_second_incl_startup": round(n / searchable),
+            "lexical_sample_found": f"{found}/{sample}",
+        }
+    )
     if found < sample:
         result["error"] = f"only {found} of {sample} sampled experts found by a search for their name"
     if vec is not None:
         await vec.poll(time.perf_counter(), force=True)
-    result["vectors"] = await _vectors(db, n, vec, log) if has_vectors else {
-        "skipped": "no expert_vectors table in this code (no stored profile vectors)"}
+    result["vectors"] = (
+        await _vectors(db, n, vec, log)
+        if has_vectors
+        else {"skipped": "no expert_vectors table in this code (no stored profile vectors)"}
+    )
     await db.dispose()
     return result
 
@@ -140,11 +152,18 @@ async def _vectors(db: Database, n: int, watch: _VectorWatch, log) -> dict:
     done = await _vector_count(db)
     if done >= n and watch.done_at is not None:
         elapsed = watch.done_at - (watch.last_zero or watch.done_at)
-        return {"filled_by": "the import command", "vectors": done, "of": n, "seconds": round(elapsed, 2),
-                "experts_per_second": round(n / elapsed) if elapsed > 0 else None, "complete": True,
-                "note": "the import command computed every vector before it returned (resolution 0.5 s)"}
-    proc = subprocess.Popen([str(BIN / "expertnet"), "worker"], env=dict(os.environ),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return {
+            "filled_by": "the import command",
+            "vectors": done,
+            "of": n,
+            "seconds": round(elapsed, 2),
+            "experts_per_second": round(n / elapsed) if elapsed > 0 else None,
+            "complete": True,
+            "note": "the import command computed every vector before it returned (resolution 0.5 s)",
+        }
+    proc = subprocess.Popen(
+        [str(BIN / "expertnet"), "worker"], env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         start_count, t0 = done, time.perf_counter()
         last_change, last, last_log = t0, done, t0
@@ -161,9 +180,14 @@ async def _vectors(db: Database, n: int, watch: _VectorWatch, log) -> dict:
                 last_log = now
         elapsed = last_change - t0
         filled = done - start_count
-        return {"filled_by": "expertnet worker", "vectors": done, "of": n, "seconds": round(elapsed, 2),
-                "experts_per_second": round(filled / elapsed) if elapsed > 0 else None,
-                "complete": done >= n}
+        return {
+            "filled_by": "expertnet worker",
+            "vectors": done,
+            "of": n,
+            "seconds": round(elapsed, 2),
+            "experts_per_second": round(filled / elapsed) if elapsed > 0 else None,
+            "complete": done >= n,
+        }
     finally:
         proc.terminate()
         try:

@@ -4,6 +4,7 @@
 Steps: ``import`` (bench.importing), ``accounts`` (sign-in accounts for the HTTP steps),
 ``service`` (bench.service_layer).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,10 +37,17 @@ async def accounts(spec: dict) -> dict:
     async with db.session() as session:
         for i in range(spec["officials"]):
             member = Member(
-                email=f"official{i}@bench.expertnet.example", full_name=f"Bench Official {i}", password_hash=hashed,
-                role="le_official", vetting_status="approved", vetted_until=utcnow() + timedelta(days=365),
-                organisation="Benchmark Border Police", country="AT", languages=["en", "de"],
-                application_statement="benchmark account", application_submitted_at=utcnow(),
+                email=f"official{i}@bench.expertnet.example",
+                full_name=f"Bench Official {i}",
+                password_hash=hashed,
+                role="le_official",
+                vetting_status="approved",
+                vetted_until=utcnow() + timedelta(days=365),
+                organisation="Benchmark Border Police",
+                country="AT",
+                languages=["en", "de"],
+                application_statement="benchmark account",
+                application_submitted_at=utcnow(),
             )
             session.add(member)
             await session.flush()
@@ -57,7 +65,9 @@ async def accounts(spec: dict) -> dict:
 async def service(spec: dict) -> dict:
     from bench import service_layer
 
-    out = {"search": await service_layer.search_figures(spec["queries"], spec["official_id"], spec["search_rounds"], log)}
+    out = {
+        "search": await service_layer.search_figures(spec["queries"], spec["official_id"], spec["search_rounds"], log)
+    }
     out["routing"] = await service_layer.routing_figures(spec["requests"], spec["routing_rounds"], log)
     return out
 

@@ -1,4 +1,5 @@
 """The table: one row per target, one column per stack, PASS/FAIL in every measured cell."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,8 +50,11 @@ def _import(stack: str, r: dict):
     imp = _get(r, "import")
     rate = imp["experts_per_second"]
     need = 3000 if stack == "embedded" else 2000
-    return (f"{rate:,}/s ({imp['experts']:,} in {imp['searchable_seconds']} s; "
-            f"start-up {imp['startup_seconds']} s not counted)", rate >= need)
+    return (
+        f"{rate:,}/s ({imp['experts']:,} in {imp['searchable_seconds']} s; "
+        f"start-up {imp['startup_seconds']} s not counted)",
+        rate >= need,
+    )
 
 
 def _vectors(stack: str, r: dict):
@@ -67,6 +71,7 @@ def _search(key: str, checked: bool):
         s = _get(r, "service", "search", key)
         text = f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms" + _load(s)
         return text, (s["p95_ms"] <= 15) if checked else None
+
     return cell
 
 
@@ -82,6 +87,7 @@ def _http(key: str):
         errors = f", {h['error_count']} errors" if h["error_count"] else ""
         text = f"{h['rps']:,.0f} req/s, p50 {h['p50_ms']} / p95 {h['p95_ms']} / p99 {h['p99_ms']} ms{errors}" + _load(h)
         return text, h["p99_ms"] <= 100 and not h["error_count"]
+
     return cell
 
 
@@ -95,7 +101,10 @@ def _fresh(key: str):
         f = _get(r, "freshness", key)
         if f["max_ms"] is None:
             return f"{f['missed']} of {len(f['samples_ms'])} changes not seen within 10 s", False
-        return f"max {f['max_ms']:.0f} ms over {len(f['samples_ms'])} changes ({_get(r, 'freshness', 'writer')})", f["max_ms"] <= 1000
+        return f"max {f['max_ms']:.0f} ms over {len(f['samples_ms'])} changes ({_get(r, 'freshness', 'writer')})", f[
+            "max_ms"
+        ] <= 1000
+
     return cell
 
 
@@ -126,8 +135,11 @@ ROWS = [
 def evaluate(results: dict) -> tuple[Table, dict]:
     """The rich table and the checks (row -> stack -> "PASS" | "FAIL" | "SKIP" | "INFO")."""
     stacks = [s for s in results["stacks"]]
-    table = Table(title=f"expertnet benchmarks: {results['experts']:,} experts, {results['machine']['cpus']} CPUs, "
-                        f"load average at start {results['machine']['load_at_start'][0]:.1f}", show_lines=True)
+    table = Table(
+        title=f"expertnet benchmarks: {results['experts']:,} experts, {results['machine']['cpus']} CPUs, "
+        f"load average at start {results['machine']['load_at_start'][0]:.1f}",
+        show_lines=True,
+    )
     table.add_column("figure")
     table.add_column("target")
     for stack in stacks:

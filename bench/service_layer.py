@@ -5,6 +5,7 @@ Timed: ``search_experts`` (the function the API handler calls) and ``rank_candid
 the desk and ``expertnet route`` call), each from call to answer, including whatever they do
 inside (query understanding, query embedding, engine calls, database reads).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -75,9 +76,14 @@ async def search_figures(queries: list[dict], official_id: int, rounds: int, log
                     totals += page.total > 0
                     if i and i % 500 == 0:
                         log(f"search ({name}): {i}/{rounds}")
-                out[name] = {**summary(times), "switch": how, "with_hits": f"{totals}/{rounds}",
-                             "by_kind": {kind: summary(v) for kind, v in by_kind.items()},
-                             "load_before": load_before, "load_after": load_average()}
+                out[name] = {
+                    **summary(times),
+                    "switch": how,
+                    "with_hits": f"{totals}/{rounds}",
+                    "by_kind": {kind: summary(v) for kind, v in by_kind.items()},
+                    "load_before": load_before,
+                    "load_after": load_average(),
+                }
         except LookupError as exc:
             out[name] = {"skipped": str(exc)}
     await db.dispose()
@@ -149,6 +155,11 @@ async def routing_figures(requests: list[dict], rounds: int, log) -> dict:
                 log(f"routing: {i}/{rounds}")
     await db.dispose()
     counter.close()
-    return {**summary(times), "requests_without_candidates": empty, "embedding": counter.describe(rounds + 10),
-            "by_language_p95_ms": {lang: summary(v)["p95_ms"] for lang, v in sorted(by_lang.items())},
-            "load_before": load_before, "load_after": load_average()}
+    return {
+        **summary(times),
+        "requests_without_candidates": empty,
+        "embedding": counter.describe(rounds + 10),
+        "by_language_p95_ms": {lang: summary(v)["p95_ms"] for lang, v in sorted(by_lang.items())},
+        "load_before": load_before,
+        "load_after": load_average(),
+    }

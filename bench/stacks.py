@@ -7,6 +7,7 @@
 A stack that cannot run (no PostgreSQL server, no Meilisearch binary) raises ``Skip`` with the
 reason, which the report shows in its column.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,13 +48,26 @@ class Stack:
 
     def run(self, *args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
         """An `expertnet` command in this stack's environment, its output captured."""
-        return subprocess.run([str(BIN / "expertnet"), *args], env=self.env, cwd=ROOT, check=check, text=True,
-                              timeout=timeout, capture_output=True)
+        return subprocess.run(
+            [str(BIN / "expertnet"), *args],
+            env=self.env,
+            cwd=ROOT,
+            check=check,
+            text=True,
+            timeout=timeout,
+            capture_output=True,
+        )
 
     def python(self, module: str, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
         """``python -m module args`` in this stack's environment; its standard error reaches the terminal."""
-        return subprocess.run([sys.executable, "-m", module, *args], env=self.env, cwd=ROOT, text=True,
-                              stdout=subprocess.PIPE, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", module, *args],
+            env=self.env,
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):
@@ -66,21 +80,28 @@ class Stack:
 
 def base_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPERTNET_")}
-    env.update({
-        "EXPERTNET_ENV": "development",
-        "EXPERTNET_DATA_DIR": str(data_dir),
-        # One secret for every process of the stack (tokens made by one app are valid in the other).
-        "EXPERTNET_SECRET_KEY": secrets.token_urlsafe(48),
-        # The periodic jobs' loop would drain and run jobs every 30 s in the middle of a measurement.
-        "EXPERTNET_BACKGROUND_JOBS": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "EXPERTNET_ENV": "development",
+            "EXPERTNET_DATA_DIR": str(data_dir),
+            # One secret for every process of the stack (tokens made by one app are valid in the other).
+            "EXPERTNET_SECRET_KEY": secrets.token_urlsafe(48),
+            # The periodic jobs' loop would drain and run jobs every 30 s in the middle of a measurement.
+            "EXPERTNET_BACKGROUND_JOBS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 def _psql(sql: str) -> None:
-    subprocess.run(["psql", PG_ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
-                   capture_output=True, text=True, timeout=60)
+    subprocess.run(
+        ["psql", PG_ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def open_stack(name: str) -> Stack:
@@ -92,7 +113,9 @@ def open_stack(name: str) -> Stack:
             _production(stack)
         migrated = stack.run("db", "upgrade", check=False, timeout=300)
         if migrated.returncode != 0:
-            raise Skip(f"`expertnet db upgrade` failed: {(migrated.stderr or migrated.stdout).strip().splitlines()[-1:]}")
+            raise Skip(
+                f"`expertnet db upgrade` failed: {(migrated.stderr or migrated.stdout).strip().splitlines()[-1:]}"
+            )
     except BaseException:
         stack.close()
         raise
@@ -113,10 +136,18 @@ def _production(stack: Stack) -> None:
     stack.env["EXPERTNET_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
 
     meili_dir = stack.data_dir / "meili"
-    started = subprocess.run(["bash", str(ROOT / "scripts" / "meili.sh"), "start", str(meili_dir)],
-                             capture_output=True, text=True, cwd=ROOT, timeout=600)
-    stack.cleanups.append(lambda: subprocess.run(["bash", str(ROOT / "scripts" / "meili.sh"), "stop", str(meili_dir)],
-                                                 capture_output=True, timeout=60))
+    started = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "meili.sh"), "start", str(meili_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    stack.cleanups.append(
+        lambda: subprocess.run(
+            ["bash", str(ROOT / "scripts" / "meili.sh"), "stop", str(meili_dir)], capture_output=True, timeout=60
+        )
+    )
     if started.returncode != 0:
         raise Skip(f"Meilisearch did not start: {started.stderr.strip()[-300:]}")
     for line in (meili_dir / "meili.env").read_text().splitlines():

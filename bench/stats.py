@@ -1,4 +1,5 @@
 """Percentiles and the machine's load, the same way for every figure."""
+
 from __future__ import annotations
 
 import math

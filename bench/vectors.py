@@ -15,6 +15,7 @@ slower than the machine is) and then:
   exact scan; the time to build the graph from the vectors, and to load the saved one (start-up);
   the process's resident memory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,7 +80,11 @@ async def bench_fill(n: int) -> dict:
             t = time.perf_counter()
             await indexer.index_vectors(db, [event])
             seconds = time.perf_counter() - t
-            out[label] = {"experts": len(part), "seconds": round(seconds, 2), "experts_per_second": round(len(part) / seconds)}
+            out[label] = {
+                "experts": len(part),
+                "seconds": round(seconds, 2),
+                "experts_per_second": round(len(part) / seconds),
+            }
         return out
     finally:
         await db.dispose()
@@ -110,14 +115,34 @@ def _documents(n: int, seed: int):
         cat = names[int(rng.integers(len(names)))]
         mix = phrases[rng.integers(0, len(phrases), int(rng.integers(3, 7)))].sum(axis=0) + cats[cat]
         vectors[i] = mix / np.linalg.norm(mix)
-        docs.append({
-            "id": str(i + 1), "external_id": f"E-{i + 1}", "full_name": f"Expert {i + 1}", "organisation": "",
-            "org_type": "museum", "country": "RS", "coverage_countries": ["RS"], "regions": [],
-            "languages": ["en", languages[int(rng.integers(len(languages)))]], "categories": [cat], "specialties": [],
-            "bio": "", "concepts": [f"category:{cat}"], "available": True, "away_until": 0, "vetting_status": "approved",
-            "vetted_until": 0, "market_ties": False, "open_consultations": 0, "max_open_consultations": 3,
-            "has_capacity": True, "member_id": i + 1, "responsiveness": 0.5, "updated_at": 0,
-        })
+        docs.append(
+            {
+                "id": str(i + 1),
+                "external_id": f"E-{i + 1}",
+                "full_name": f"Expert {i + 1}",
+                "organisation": "",
+                "org_type": "museum",
+                "country": "RS",
+                "coverage_countries": ["RS"],
+                "regions": [],
+                "languages": ["en", languages[int(rng.integers(len(languages)))]],
+                "categories": [cat],
+                "specialties": [],
+                "bio": "",
+                "concepts": [f"category:{cat}"],
+                "available": True,
+                "away_until": 0,
+                "vetting_status": "approved",
+                "vetted_until": 0,
+                "market_ties": False,
+                "open_consultations": 0,
+                "max_open_consultations": 3,
+                "has_capacity": True,
+                "member_id": i + 1,
+                "responsiveness": 0.5,
+                "updated_at": 0,
+            }
+        )
     queries = phrases[rng.integers(0, len(phrases), 200)]
     return docs, vectors, queries, names
 
@@ -162,7 +187,9 @@ def bench_leg(n: int, rounds: int, seed: int = 3) -> dict:
     cases = {
         "no_filter": SearchQuery(system=True),
         f"category ({share:.1%})": SearchQuery(filters={"categories": [cat]}, system=True),
-        f"category+language ({small} docs)": SearchQuery(filters={"categories": [cat], "languages": ["fr"]}, system=True),
+        f"category+language ({small} docs)": SearchQuery(
+            filters={"categories": [cat], "languages": ["fr"]}, system=True
+        ),
     }
     rng = random.Random(seed)
     legs: dict = {}

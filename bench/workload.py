@@ -6,6 +6,7 @@ filter of the directory (category, language, covered country, regional group, or
 availability), and text-less browsing. Routing requests name a specialty of a generated expert in
 one of several languages, using the vocabulary's own terms for its concepts.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,31 @@ from expertnet.demo import generate_experts
 
 SEED = 11
 WORD = re.compile(r"\w{4,}", re.UNICODE)
-STOP = {"with", "from", "that", "this", "have", "been", "since", "their", "well", "also", "works",
-        "widely", "specialising", "regularly", "trains", "advised", "police", "customs", "officers",
-        "border", "seized", "objects", "published"}
+STOP = {
+    "with",
+    "from",
+    "that",
+    "this",
+    "have",
+    "been",
+    "since",
+    "their",
+    "well",
+    "also",
+    "works",
+    "widely",
+    "specialising",
+    "regularly",
+    "trains",
+    "advised",
+    "police",
+    "customs",
+    "officers",
+    "border",
+    "seized",
+    "objects",
+    "published",
+}
 
 
 @dataclass
@@ -49,16 +72,26 @@ class Query:
         pairs: list[tuple[str, str]] = []
         if self.q:
             pairs.append(("q", self.q))
-        for name, values in (("category", self.categories), ("language", self.languages), ("country", self.countries),
-                             ("region", self.regions), ("org_type", self.org_types)):
+        for name, values in (
+            ("category", self.categories),
+            ("language", self.languages),
+            ("country", self.countries),
+            ("region", self.regions),
+            ("org_type", self.org_types),
+        ):
             pairs.extend((name, v) for v in values)
         if self.available is not None:
             pairs.append(("available", "true" if self.available else "false"))
         return "/api/v1/experts/search" + ("?" + urlencode(pairs) if pairs else "")
 
     def filter_types(self) -> set[str]:
-        names = {"category": self.categories, "language": self.languages, "country": self.countries,
-                 "region": self.regions, "org_type": self.org_types}
+        names = {
+            "category": self.categories,
+            "language": self.languages,
+            "country": self.countries,
+            "region": self.regions,
+            "org_type": self.org_types,
+        }
         out = {k for k, v in names.items() if v}
         if self.available is not None:
             out.add("available")
@@ -79,12 +112,12 @@ def typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.randrange(4)
     if kind == 0:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == 1:
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     if kind == 2:
         return word[:i] + word[i] + word[i:]
-    return word[:i] + rng.choice("aeioumnrst") + word[i + 1:]
+    return word[:i] + rng.choice("aeioumnrst") + word[i + 1 :]
 
 
 def _words(record: dict) -> list[str]:
@@ -150,15 +183,39 @@ def make_queries(records: list[dict], count: int = 400, seed: int = SEED) -> lis
 # --- routing requests -------------------------------------------------------------------------
 
 TEMPLATES = {
-    "en": ("Seized at {place}: {what}", "Customs detained {what}. We need to know what it is and whether it is genuine; the hold ends in {hours} hours."),
-    "fr": ("Saisie à {place} : {what}", "La douane a retenu {what}. Merci de nous dire de quoi il s'agit et si c'est authentique."),
-    "de": ("Sicherstellung in {place}: {what}", "Der Zoll hat {what} sichergestellt. Bitte um Bestimmung und Echtheitsprüfung innerhalb von {hours} Stunden."),
-    "it": ("Sequestro a {place}: {what}", "La dogana ha fermato {what}. Serve un parere sull'autenticità entro {hours} ore."),
+    "en": (
+        "Seized at {place}: {what}",
+        "Customs detained {what}. We need to know what it is and whether it is genuine; the hold ends in {hours} hours.",
+    ),
+    "fr": (
+        "Saisie à {place} : {what}",
+        "La douane a retenu {what}. Merci de nous dire de quoi il s'agit et si c'est authentique.",
+    ),
+    "de": (
+        "Sicherstellung in {place}: {what}",
+        "Der Zoll hat {what} sichergestellt. Bitte um Bestimmung und Echtheitsprüfung innerhalb von {hours} Stunden.",
+    ),
+    "it": (
+        "Sequestro a {place}: {what}",
+        "La dogana ha fermato {what}. Serve un parere sull'autenticità entro {hours} ore.",
+    ),
     "es": ("Incautación en {place}: {what}", "La aduana retuvo {what}. Necesitamos saber qué es y si es auténtico."),
-    "ru": ("Изъятие в {place}: {what}", "Таможня задержала {what}. Нужна экспертиза подлинности в течение {hours} часов."),
-    "sr": ("Заплена у {place}: {what}", "Царина је задржала {what}. Потребна је процена аутентичности у року од {hours} сати."),
-    "hr": ("Zapljena u {place}: {what}", "Carina je zadržala {what}. Trebamo procjenu autentičnosti u roku od {hours} sati."),
-    "tr": ("{place} yakalama: {what}", "Gümrük {what} el koydu. {hours} saat içinde orijinallik değerlendirmesi gerekiyor."),
+    "ru": (
+        "Изъятие в {place}: {what}",
+        "Таможня задержала {what}. Нужна экспертиза подлинности в течение {hours} часов.",
+    ),
+    "sr": (
+        "Заплена у {place}: {what}",
+        "Царина је задржала {what}. Потребна је процена аутентичности у року од {hours} сати.",
+    ),
+    "hr": (
+        "Zapljena u {place}: {what}",
+        "Carina je zadržala {what}. Trebamo procjenu autentičnosti u roku od {hours} sati.",
+    ),
+    "tr": (
+        "{place} yakalama: {what}",
+        "Gümrük {what} el koydu. {hours} saat içinde orijinallik değerlendirmesi gerekiyor.",
+    ),
     "uk": ("Вилучення в {place}: {what}", "Митниця затримала {what}. Потрібна експертиза справжності."),
     "pl": ("Zatrzymanie w {place}: {what}", "Służba celna zatrzymała {what}. Prosimy o ocenę autentyczności."),
 }
@@ -225,16 +282,26 @@ def make_requests(records: list[dict], count: int = 200, seed: int = SEED) -> li
         title, description = TEMPLATES[lang]
         place = rng.choice(record["coverage_countries"] or [record["country"]])
         fill = {"place": reference.country_name(place, lang), "what": what, "hours": rng.choice((24, 48, 72))}
-        spoken = [lang] if lang in ("en", "fr", "de", "it", "es", "ru", "tr", "uk", "pl") else ["sr" if lang == "sr" else "hr"]
+        spoken = (
+            [lang]
+            if lang in ("en", "fr", "de", "it", "es", "ru", "tr", "uk", "pl")
+            else ["sr" if lang == "sr" else "hr"]
+        )
         if rng.random() < 0.7:
             spoken.append("en")
-        out.append(Request(
-            title=title.format(**fill)[:200], description=description.format(**fill),
-            languages=list(dict.fromkeys(spoken)), location_country=place,
-            object_origin_country=rng.choice([None, record["country"]]),
-            category=rng.choice(record["categories"]) if rng.random() < 0.4 else None,
-            urgency=rng.choice(URGENCY), exclude_market_ties=rng.random() < 0.2, language=lang,
-        ))
+        out.append(
+            Request(
+                title=title.format(**fill)[:200],
+                description=description.format(**fill),
+                languages=list(dict.fromkeys(spoken)),
+                location_country=place,
+                object_origin_country=rng.choice([None, record["country"]]),
+                category=rng.choice(record["categories"]) if rng.random() < 0.4 else None,
+                urgency=rng.choice(URGENCY),
+                exclude_market_ties=rng.random() < 0.2,
+                language=lang,
+            )
+        )
     return out
 
 
@@ -249,5 +316,10 @@ def describe(queries: list[Query], requests: list[Request]) -> dict:
     languages: dict[str, int] = {}
     for r in requests:
         languages[r.language] = languages.get(r.language, 0) + 1
-    return {"queries": len(queries), "query_kinds": kinds, "queries_per_filter": filters,
-            "requests": len(requests), "request_languages": languages}
+    return {
+        "queries": len(queries),
+        "query_kinds": kinds,
+        "queries_per_filter": filters,
+        "requests": len(requests),
+        "request_languages": languages,
+    }

@@ -6,6 +6,7 @@ on PostgreSQL each worker migrates its own database on the shared server and eve
 it (TRUNCATE ... RESTART IDENTITY) before it starts. Passwords are hashed with the cheap "test"
 profile (EXPERTNET_ENV=test only). Rows that a test is not about come from tests/factories.py.
 """
+
 import asyncio
 import concurrent.futures
 import itertools
@@ -148,7 +149,7 @@ async def _pg_drop_orphans(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'expertnet\\_w\\_%'"):
-            parts = row["datname"][len(_DB_PREFIX):].split("_")
+            parts = row["datname"][len(_DB_PREFIX) :].split("_")
             if len(parts) >= 2 and parts[1].isdigit() and not Path(f"/proc/{parts[1]}").exists():
                 try:
                     await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}"')
@@ -203,8 +204,10 @@ def _legs() -> list[str]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     return [
         "PostgreSQL leg: " + ("ON" if PG_URL else "SKIPPED (set EXPERTNET_TEST_POSTGRES_URL to run it)"),
-        "Meilisearch leg: " + ("ON" if meili else "SKIPPED (set EXPERTNET_MEILI_URL, e.g. with `docker compose up -d meilisearch`)"),
-        "Browser tests: " + ("ON (" + chromium + ")" if chromium else "SKIPPED (no chromium found; `apt-get install chromium`)"),
+        "Meilisearch leg: "
+        + ("ON" if meili else "SKIPPED (set EXPERTNET_MEILI_URL, e.g. with `docker compose up -d meilisearch`)"),
+        "Browser tests: "
+        + ("ON (" + chromium + ")" if chromium else "SKIPPED (no chromium found; `apt-get install chromium`)"),
     ]
 
 
@@ -333,7 +336,11 @@ class Env:
             "application_statement": "I work on heritage crime.",
         }
         if role == "expert":
-            body["expert"] = {"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."}
+            body["expert"] = {
+                "categories": ["numismatics"],
+                "specialties": ["Roman Imperial coinage"],
+                "bio": "Numismatist.",
+            }
         for key, value in overrides.items():
             if key == "expert" and isinstance(value, dict):
                 body["expert"] = {**body.get("expert", {}), **value}
@@ -343,7 +350,9 @@ class Env:
         assert r.status_code == 202, r.text
         tokens = self.login(body["email"], body["password"])
         out = self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
-        return User(out["id"], body["email"], body["password"], role, tokens["access_token"], tokens["refresh_token"], out)
+        return User(
+            out["id"], body["email"], body["password"], role, tokens["access_token"], tokens["refresh_token"], out
+        )
 
     def approve(self, user: User, **body) -> dict:
         r = self.client.post(f"/api/v1/admin/members/{user.id}/approve", json=body, headers=self.admin.headers)

@@ -6,6 +6,7 @@ and notifications are queued), and mint the tokens a login would answer with. Wh
 the HTTP round trips and the login itself (no "member.login" audit entry, no login attempt row):
 tests about registration, login or their audit trail use `Env.register` / `Env.login` instead.
 """
+
 import itertools
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,11 @@ def registration(role: str = "le_official", **overrides) -> dict:
         "application_statement": "I work on heritage crime.",
     }
     if role == "expert":
-        body["expert"] = {"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."}
+        body["expert"] = {
+            "categories": ["numismatics"],
+            "specialties": ["Roman Imperial coinage"],
+            "bio": "Numismatist.",
+        }
     for key, value in overrides.items():
         if key == "expert" and isinstance(value, dict):
             body["expert"] = {**body.get("expert", {}), **value}
@@ -65,7 +70,9 @@ def registration(role: str = "le_official", **overrides) -> dict:
     return body
 
 
-def admin(env: "Env", email: str = "root-admin@test.example", password: str = "correct horse battery staple 1") -> "User":
+def admin(
+    env: "Env", email: str = "root-admin@test.example", password: str = "correct horse battery staple 1"
+) -> "User":
     """An administrator as `expertnet create-admin` makes one, with tokens."""
     from expertnet.members import service
     from expertnet.members.auth import issue_pair
@@ -95,7 +102,9 @@ def member(env: "Env", role: str = "le_official", *, approve: bool = True, **ove
         if admin_id is not None:
             await service.approve(session, settings, await load_principal(session, admin_id), out.id, ApproveIn())
         member_row = await service.get_member(session, out.id)
-        return out.model_dump(mode="json"), await issue_pair(session, settings, member_row)  # `extra`: the registration's answer
+        return out.model_dump(mode="json"), await issue_pair(
+            session, settings, member_row
+        )  # `extra`: the registration's answer
 
     out, tokens = unit_of_work(env, go)
     return User(out["id"], body["email"], body["password"], role, tokens.access_token, tokens.refresh_token, out)
@@ -120,7 +129,7 @@ def consultation_body(**overrides) -> dict:
     body = {
         "title": "Roman denarius seized at the border",
         "description": "Border police detained a silver Roman Imperial denarius of Trajan found in a car. "
-                       "Is it genuine, and where could it come from?",
+        "Is it genuine, and where could it come from?",
         "location_country": "RS",
         "object_origin_country": "IT",
         "languages": ["sr", "en"],

@@ -1,4 +1,5 @@
 """The first commands a newcomer runs, on a data directory that does not exist yet."""
+
 from click.testing import CliRunner
 
 from expertnet.cli import main

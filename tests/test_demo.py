@@ -14,9 +14,21 @@ from expertnet.core import reference
 from expertnet.demo import DEMO_ACCOUNTS, generate_experts
 
 FIELDS = {
-    "external_id", "full_name", "email", "organisation", "org_type", "country", "coverage_countries",
-    "languages", "categories", "specialties", "bio", "available", "max_open_consultations",
-    "market_ties", "vetting_status",
+    "external_id",
+    "full_name",
+    "email",
+    "organisation",
+    "org_type",
+    "country",
+    "coverage_countries",
+    "languages",
+    "categories",
+    "specialties",
+    "bio",
+    "available",
+    "max_open_consultations",
+    "market_ties",
+    "vetting_status",
 }
 VETTING = {"pending", "approved", "rejected", "suspended"}
 
@@ -35,6 +47,7 @@ def _scripts(text: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------- determinism
+
 
 def test_two_runs_are_equal():
     assert list(generate_experts(300, seed=11)) == list(generate_experts(300, seed=11))
@@ -65,14 +78,20 @@ def test_same_output_in_another_process():
         "print(hashlib.sha256(json.dumps(list(generate_experts(400, seed=9))).encode()).hexdigest())"
     )
     digests = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
         for seed in ("1", "4242")
     }
     assert len(digests) == 1 and "" not in digests
 
 
 # --------------------------------------------------------------------------- validity
+
 
 def test_every_record_valid(sample):
     for rec in sample:
@@ -84,7 +103,9 @@ def test_every_record_valid(sample):
         assert rec["organisation"]
         assert reference.validate_org_type(rec["org_type"], "org_type") == rec["org_type"]
         assert reference.validate_country(rec["country"], "country") == rec["country"]
-        assert reference.validate_countries(rec["coverage_countries"], "coverage_countries") == rec["coverage_countries"]
+        assert (
+            reference.validate_countries(rec["coverage_countries"], "coverage_countries") == rec["coverage_countries"]
+        )
         assert rec["country"] in rec["coverage_countries"]
         assert rec["languages"]
         assert reference.validate_languages(rec["languages"], "languages") == rec["languages"]
@@ -112,6 +133,7 @@ def test_email_local_part_is_ascii(sample):
 
 
 # --------------------------------------------------------------------------- distribution
+
 
 def test_all_categories_present(sample):
     counts = collections.Counter(c for r in sample for c in r["categories"])
@@ -179,6 +201,7 @@ def test_languages_fit_the_country(sample):
 
 # --------------------------------------------------------------------------- demo accounts
 
+
 def _common_passwords() -> set[str]:
     text = resources.files("expertnet").joinpath("data", "common_passwords.txt").read_text("utf-8")
     return {line.strip() for line in text.splitlines() if line.strip()}
@@ -188,8 +211,7 @@ def test_demo_accounts_cover_roles():
     roles = collections.Counter(a["role"] for a in DEMO_ACCOUNTS)
     assert set(roles) == {"admin", "le_official", "expert"}
     emails = {a["email"] for a in DEMO_ACCOUNTS}
-    assert {"admin@demo.expertnet.example", "officer@demo.expertnet.example",
-            "expert@demo.expertnet.example"} <= emails
+    assert {"admin@demo.expertnet.example", "officer@demo.expertnet.example", "expert@demo.expertnet.example"} <= emails
     assert len(emails) == len(DEMO_ACCOUNTS)
     pending = [a for a in DEMO_ACCOUNTS if a["vetting_status"] == "pending"]
     assert pending and all(a["role"] == "expert" for a in pending)
@@ -202,8 +224,7 @@ def test_demo_accounts_cover_roles():
 def test_demo_accounts_valid():
     common = _common_passwords()
     for acc in DEMO_ACCOUNTS:
-        for key in ("email", "password", "role", "full_name", "vetting_status", "country",
-                    "languages", "organisation"):
+        for key in ("email", "password", "role", "full_name", "vetting_status", "country", "languages", "organisation"):
             assert acc[key], (acc["email"], key)
         validate_email(acc["email"], check_deliverability=False)
         assert len(acc["password"]) >= 16
@@ -221,6 +242,5 @@ def test_common_password_list():
     common = _common_passwords()
     assert 300 <= len(common) <= 600
     assert all(p == p.lower() for p in common)
-    assert {"password1234", "qwertyuiop123", "123456789012", "iloveyou1234", "administrator",
-            "welcome12345"} <= common
+    assert {"password1234", "qwertyuiop123", "123456789012", "iloveyou1234", "administrator", "welcome12345"} <= common
     assert sum(len(p) >= 12 for p in common) >= 200

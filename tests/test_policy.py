@@ -6,6 +6,7 @@ visitor, an unvetted applicant, an LE official, an expert and an admin, and the 
 what the table says: refused (401/403) or let through to the handler (anything else, e.g. 404
 for a missing object or 400 for an empty body).
 """
+
 import re
 
 PUBLIC, APPLICANT, MEMBER, OFFICIAL, EXPERT, ADMIN = "public", "applicant", "member", "official", "expert", "admin"

@@ -1,5 +1,6 @@
 """The harness itself: its workload covers what issue 13 asks, its statistics and PASS/FAIL are right.
 Run with `.venv/bin/python -m pytest bench/tests -q`."""
+
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -37,14 +38,25 @@ def test_queries_are_varied_and_use_every_filter(records):
 
 def test_urls_carry_every_filter_the_service_gets(records):
     """Issue 13: the old client dropped the region, country, availability and organisation filters."""
-    names = {"categories": "category", "languages": "language", "countries": "country", "regions": "region",
-             "org_types": "org_type", "available": "available", "q": "q"}
+    names = {
+        "categories": "category",
+        "languages": "language",
+        "countries": "country",
+        "regions": "region",
+        "org_types": "org_type",
+        "available": "available",
+        "q": "q",
+    }
     for query in workload.make_queries(records, 400):
         sent = parse_qs(urlsplit(query.url()).query)
         for field, value in query.service_params().items():
             if field == "q" and not value:
                 continue
-            expected = [("true" if value else "false")] if field == "available" else (value if isinstance(value, list) else [value])
+            expected = (
+                [("true" if value else "false")]
+                if field == "available"
+                else (value if isinstance(value, list) else [value])
+            )
             assert sent[names[field]] == expected
 
 
@@ -59,20 +71,42 @@ def test_typo_changes_one_letter():
 
 
 def _results(search_p95=10.0, ratio_search=60.0, fresh=[100.0] * 5):
-    http = {"rps": 100.0, "p50_ms": 10.0, "p95_ms": 20.0, "p99_ms": 50.0, "error_count": 0, "load_after": [1.0, 1.0, 1.0]}
+    http = {
+        "rps": 100.0,
+        "p50_ms": 10.0,
+        "p95_ms": 20.0,
+        "p99_ms": 50.0,
+        "error_count": 0,
+        "load_after": [1.0, 1.0, 1.0],
+    }
     stack = {
-        "import": {"experts": 1000, "experts_per_second": 3500, "searchable_seconds": 1.0, "startup_seconds": 1.0,
-                   "vectors": {"skipped": "no expert_vectors table"}},
-        "service": {"search": {"cache_on": {"p50_ms": 1, "p95_ms": 2, "p99_ms": 3},
-                               "cache_off": {"p50_ms": 5, "p95_ms": search_p95, "p99_ms": 20}},
-                    "routing": {"p50_ms": 5, "p95_ms": 30, "p99_ms": 35}},
+        "import": {
+            "experts": 1000,
+            "experts_per_second": 3500,
+            "searchable_seconds": 1.0,
+            "startup_seconds": 1.0,
+            "vectors": {"skipped": "no expert_vectors table"},
+        },
+        "service": {
+            "search": {
+                "cache_on": {"p50_ms": 1, "p95_ms": 2, "p99_ms": 3},
+                "cache_off": {"p50_ms": 5, "p95_ms": search_p95, "p99_ms": 20},
+            },
+            "routing": {"p50_ms": 5, "p95_ms": 30, "p99_ms": 35},
+        },
         "http": {"trivial": http, "search": {**http, "rps": ratio_search}, "ratio": ratio_search / 100},
-        "freshness": {"writer": "B", "searchable": {"samples_ms": fresh, "max_ms": max(fresh), "missed": 0},
-                      "facets": {"samples_ms": fresh, "max_ms": max(fresh), "missed": 0}},
+        "freshness": {
+            "writer": "B",
+            "searchable": {"samples_ms": fresh, "max_ms": max(fresh), "missed": 0},
+            "facets": {"samples_ms": fresh, "max_ms": max(fresh), "missed": 0},
+        },
         "rss_mb": {"app A": 200.0},
     }
-    return {"experts": 1000, "machine": {"cpus": 2, "load_at_start": [1.0, 1.0, 1.0]},
-            "stacks": {"embedded": stack, "production": {"skipped": "no PostgreSQL"}}}
+    return {
+        "experts": 1000,
+        "machine": {"cpus": 2, "load_at_start": [1.0, 1.0, 1.0]},
+        "stacks": {"embedded": stack, "production": {"skipped": "no PostgreSQL"}},
+    }
 
 
 def test_report_passes_and_fails_on_the_targets():

@@ -3,6 +3,7 @@
 Also where the parts meet: the auth middleware gets members' principal loader, members get the
 experts' profile side, and handlers get the search client as the `search` dependency.
 """
+
 import asyncio
 import logging
 import threading
@@ -150,11 +151,20 @@ class Drainer:
 def route_handlers() -> list:
     # Domain packages expose `ROUTES` (a list of controllers / handlers) from their route modules.
     modules = (search_api, consultations_api, attachments_api, notifications_api, admin_api, retention_api, pages)
-    return [health, AuthController, MeController, VettingController, ExpertProfileController, *(h for m in modules for h in m.ROUTES)]
+    return [
+        health,
+        AuthController,
+        MeController,
+        VettingController,
+        ExpertProfileController,
+        *(h for m in modules for h in m.ROUTES),
+    ]
 
 
 def template_config() -> TemplateConfig:
-    return TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=templating.configure)
+    return TemplateConfig(
+        directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=templating.configure
+    )
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Litestar:

@@ -1,4 +1,5 @@
 """The `expertnet` command group. Each package adds its own commands with `register(main)`."""
+
 import asyncio
 import logging
 

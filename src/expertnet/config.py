@@ -1,4 +1,5 @@
 """The one settings object. Every EXPERTNET_* variable is read here and nowhere else."""
+
 import math
 import os
 import secrets
@@ -261,7 +262,9 @@ def load_settings() -> Settings:
         warm_up=_bool("WARM_UP", env != "test"),
         audit_key=_env("AUDIT_KEY"),
         audit_checkpoint_minutes=_int("AUDIT_CHECKPOINT_MINUTES", 5),
-        retention_days=tuple((key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()),
+        retention_days=tuple(
+            (key, _int(f"RETENTION_{key.upper()}_DAYS", days)) for key, days in RETENTION_DEFAULT_DAYS.items()
+        ),
         retention_action=(_env("RETENTION_ACTION", "flag") or "flag").strip().lower(),
         retention_interval_minutes=_int("RETENTION_INTERVAL_MINUTES", 60),
         password_hash_profile=_env("PASSWORD_HASH_PROFILE", "standard") or "standard",

@@ -1,4 +1,5 @@
 """Engine and session set-up shared by the app, the worker and the CLI."""
+
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager

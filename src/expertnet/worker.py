@@ -8,6 +8,7 @@ The worker outlives outages: when the database or the search engine does not ans
 the error, waits (doubling up to `worker_backoff_max_seconds`) and resumes by itself. Periodic
 jobs run every `job_interval_seconds`, not on every poll.
 """
+
 import asyncio
 import logging
 import signal
@@ -104,7 +105,10 @@ async def run_worker(settings: Settings, poll_seconds: float | None = None, once
             except Exception as exc:  # noqa: BLE001 - outages must not end the worker
                 delay = backoff.failed()
                 log.warning(
-                    "worker: %s: %s; retrying in %.1f s", type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "", delay
+                    "worker: %s: %s; retrying in %.1f s",
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:300] if str(exc) else "",
+                    delay,
                 )
                 await _wait(stop, delay)
                 continue

@@ -1,4 +1,5 @@
 """Helpers for the audit tests: an insider's raw SQL on the audit log, past the app's triggers."""
+
 import hashlib
 import json
 
@@ -12,9 +13,20 @@ from tests.conftest import run_async
 def legacy_digest(prev: str, row) -> str:
     """The chain hash before issue 12: plain SHA-256 of the row, which anyone with the database can recompute."""
     body = json.dumps(
-        {"prev": prev, "at": row["at"].isoformat(), "actor": row["actor_id"], "action": row["action"], "type": row["object_type"],
-         "id": row["object_id"], "reason": row["reason"], "ip": row["ip"], "detail": row["detail"]},
-        sort_keys=True, ensure_ascii=False, default=str,
+        {
+            "prev": prev,
+            "at": row["at"].isoformat(),
+            "actor": row["actor_id"],
+            "action": row["action"],
+            "type": row["object_type"],
+            "id": row["object_id"],
+            "reason": row["reason"],
+            "ip": row["ip"],
+            "detail": row["detail"],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 

@@ -5,6 +5,7 @@ database record how long the chain was. `expertnet audit verify` must report an 
 (also of the last rows, also with the hashes recomputed), a truncation and a reordering.
 Against the code before issue 12 these fail: rows deleted from the end, or deleted with the
 SHA-256 chain recomputed, verified as intact, and the commands did not exist."""
+
 import json
 import logging
 import os
@@ -120,10 +121,14 @@ def test_reordered_rows_are_detected(env, cli, insider):
     a, b = insider.rows()[1:3]
     # Swap the two rows' content (and their chain fields), keeping the ids: the order of events changes.
     swap = "UPDATE audit_log SET at = :at, action = :action, actor_id = :actor_id, object_id = :object_id, hash = :hash, prev_hash = :prev_hash WHERE id = :id"
-    insider.sql(swap, swap, params=[
-        {"id": a["id"], **{k: b[k] for k in ("at", "action", "actor_id", "object_id", "hash", "prev_hash")}},
-        {"id": b["id"], **{k: a[k] for k in ("at", "action", "actor_id", "object_id", "hash", "prev_hash")}},
-    ])
+    insider.sql(
+        swap,
+        swap,
+        params=[
+            {"id": a["id"], **{k: b[k] for k in ("at", "action", "actor_id", "object_id", "hash", "prev_hash")}},
+            {"id": b["id"], **{k: a[k] for k in ("at", "action", "actor_id", "object_id", "hash", "prev_hash")}},
+        ],
+    )
     code, out = _verify(cli)
     assert code == 1 and f"row {a['id']}" in out, out
 
@@ -152,7 +157,9 @@ def test_verify_against_a_copy_of_the_checkpoints_from_the_log(env, cli, setting
     _activity(env)
     _checkpoint(cli)
     copy = tmp_path / "from-the-log.txt"
-    copy.write_text("2026-12-01 12:00:00 INFO expertnet.audit: audit checkpoint " + (settings.data_dir / CHECKPOINTS).read_text())
+    copy.write_text(
+        "2026-12-01 12:00:00 INFO expertnet.audit: audit checkpoint " + (settings.data_dir / CHECKPOINTS).read_text()
+    )
     rows = insider.rows()
     insider.sql("DELETE FROM audit_log WHERE id = :id", params=[{"id": rows[-1]["id"]}])
     (settings.data_dir / CHECKPOINTS).unlink()  # the insider removed the file on the server too

@@ -1,5 +1,6 @@
 """Migration 0005 upgrades an existing (SHA-256) audit chain to the keyed chain, and refuses to
 re-sign a chain that was already altered. Runs on SQLite and PostgreSQL."""
+
 import asyncio
 import os
 import uuid
@@ -19,9 +20,16 @@ from tests.conftest import PG_URL, ROOT, _pg_admin, _pg_async_url, _pg_with_db, 
 
 AUDIT = sa.table(
     "audit_log",
-    sa.column("at", UTCDateTime(timezone=True)), sa.column("actor_id", sa.Integer), sa.column("action", sa.String),
-    sa.column("object_type", sa.String), sa.column("object_id", sa.String), sa.column("reason", sa.String),
-    sa.column("ip", sa.String), sa.column("detail", sa.JSON), sa.column("prev_hash", sa.String), sa.column("hash", sa.String),
+    sa.column("at", UTCDateTime(timezone=True)),
+    sa.column("actor_id", sa.Integer),
+    sa.column("action", sa.String),
+    sa.column("object_type", sa.String),
+    sa.column("object_id", sa.String),
+    sa.column("reason", sa.String),
+    sa.column("ip", sa.String),
+    sa.column("detail", sa.JSON),
+    sa.column("prev_hash", sa.String),
+    sa.column("hash", sa.String),
 )
 
 
@@ -58,8 +66,16 @@ def _legacy_rows(url: str, n: int, *, break_at: int | None = None) -> None:
             async with engine.begin() as conn:
                 prev, start = "0" * 64, datetime(2026, 11, 1, 9, 30, 15, 123456, tzinfo=UTC)
                 for i in range(n):
-                    row = {"at": start + timedelta(minutes=i), "actor_id": i + 1, "action": "member.login", "object_type": "member",
-                           "object_id": str(i + 1), "reason": "", "ip": "10.0.0.1", "detail": {"n": i, "text": "Петровић"}}
+                    row = {
+                        "at": start + timedelta(minutes=i),
+                        "actor_id": i + 1,
+                        "action": "member.login",
+                        "object_type": "member",
+                        "object_id": str(i + 1),
+                        "reason": "",
+                        "ip": "10.0.0.1",
+                        "detail": {"n": i, "text": "Петровић"},
+                    }
                     digest = legacy_digest(prev, row)
                     if i == break_at:
                         row["reason"] = "edited afterwards"

@@ -2,6 +2,7 @@
 flagged or erased, as configured, by the worker's job and by `expertnet retention run`; an admin
 page and API list what is due. Before issue 12 none of it existed (the commands, the routes and
 the job were missing), so every test here failed."""
+
 import io
 from datetime import timedelta
 
@@ -24,16 +25,29 @@ def closed_case(desk, env, outcome: str, expert=None):
     desk.submit(official, cid)
     offer = desk.offer_of(expert, cid)
     assert env.client.post(f"/api/v1/offers/{offer['id']}/accept", headers=expert.headers).status_code == 200
-    r = env.client.post(f"/api/v1/consultations/{cid}/messages", json={"body": "The suspect's name is on the receipt."}, headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/messages",
+        json={"body": "The suspect's name is on the receipt."},
+        headers=official.headers,
+    )
     assert r.status_code == 201, r.text
-    r = env.client.post(f"/api/v1/consultations/{cid}/attachments", files={"file": ("coin.png", io.BytesIO(png_bytes()), "image/png")},
-                        headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/attachments",
+        files={"file": ("coin.png", io.BytesIO(png_bytes()), "image/png")},
+        headers=official.headers,
+    )
     assert r.status_code == 201, r.text
-    r = env.client.post(f"/api/v1/consultations/{cid}/opinion", headers=expert.headers, json={
-        "identification": "Denarius of Trajan", "authenticity": "probably_authentic", "confidence": "medium"})
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/opinion",
+        headers=expert.headers,
+        json={"identification": "Denarius of Trajan", "authenticity": "probably_authentic", "confidence": "medium"},
+    )
     assert r.status_code == 201, r.text
-    r = env.client.post(f"/api/v1/consultations/{cid}/close", json={"outcome": outcome, "outcome_detail": "Handed back to the owner.",
-                                                                    "rating": 5}, headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/close",
+        json={"outcome": outcome, "outcome_detail": "Handed back to the owner.", "rating": 5},
+        headers=official.headers,
+    )
     assert r.status_code == 200, r.text
     return official, expert, cid
 
@@ -42,7 +56,9 @@ def age(env, cid, days):
     """Move the end of a consultation `days` into the past (time passing, not tampering)."""
 
     async def go(session):
-        await session.execute(update(Consultation).where(Consultation.id == cid).values(closed_at=utcnow() - timedelta(days=days)))
+        await session.execute(
+            update(Consultation).where(Consultation.id == cid).values(closed_at=utcnow() - timedelta(days=days))
+        )
 
     env.db_run(go)
 
@@ -54,7 +70,11 @@ def stored_files(env):
 
 def audit_rows(env, action):
     async def go(session):
-        return list((await session.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))).scalars())
+        return list(
+            (
+                await session.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+            ).scalars()
+        )
 
     return env.db_run(go)
 
@@ -73,7 +93,11 @@ def test_the_retention_run_erases_what_is_past_its_date(desk, env, cli, monkeypa
     assert len(stored_files(env)) == 2
 
     dry = cli("retention", "run", "--dry-run")
-    assert dry.exit_code == 0 and "1 consultation(s) due; action: erase" in dry.output and f"erased would be: #{released}" in dry.output
+    assert (
+        dry.exit_code == 0
+        and "1 consultation(s) due; action: erase" in dry.output
+        and f"erased would be: #{released}" in dry.output
+    )
     assert len(stored_files(env)) == 2 and desk.get(official, released, "/messages").json()  # nothing changed
     assert review(env, released) is None
 
@@ -89,7 +113,13 @@ def test_the_retention_run_erases_what_is_past_its_date(desk, env, cli, monkeypa
     assert len(stored_files(env)) == 1  # the seized case's photo stays
     tomb = review(env, released)
     assert tomb.erased_at and tomb.erased_by is None and tomb.rule == "released"
-    assert tomb.erased == {"messages": 1, "opinions": 1, "attachments": 1, "events_blanked": tomb.erased["events_blanked"], "files": 1}
+    assert tomb.erased == {
+        "messages": 1,
+        "opinions": 1,
+        "attachments": 1,
+        "events_blanked": tomb.erased["events_blanked"],
+        "files": 1,
+    }
     [entry] = audit_rows(env, "retention.erased")
     assert entry.object_id == str(released) and entry.detail["rule"] == "released" and entry.detail["files"] == 1
     assert desk.get(other_official, seized, "/messages").json() and desk.get(official, open_one).status_code == 200

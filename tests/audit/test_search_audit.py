@@ -1,4 +1,5 @@
 """Finding 8 of issue 12: every search of consultations writes an audit row (who, what query, how many hits)."""
+
 from sqlalchemy import select
 
 from expertnet.core import audit
@@ -8,8 +9,13 @@ from expertnet.core.models import AuditEntry
 def _file(env, official, title):
     r = env.client.post(
         "/api/v1/consultations/",
-        json={"title": title, "description": "Fourteen silver coins, possibly Roman denarii.", "category": "numismatics",
-              "location_country": "RS", "languages": ["sr", "en"]},
+        json={
+            "title": title,
+            "description": "Fourteen silver coins, possibly Roman denarii.",
+            "category": "numismatics",
+            "location_country": "RS",
+            "languages": ["sr", "en"],
+        },
         headers=official.headers,
     )
     assert r.status_code == 201, r.text
@@ -18,7 +24,9 @@ def _file(env, official, title):
 
 def _searches(env):
     async def go(session):
-        rows = await session.execute(select(AuditEntry).where(AuditEntry.action == "consultation.search").order_by(AuditEntry.id))
+        rows = await session.execute(
+            select(AuditEntry).where(AuditEntry.action == "consultation.search").order_by(AuditEntry.id)
+        )
         return list(rows.scalars())
 
     return env.db_run(go)
@@ -30,7 +38,9 @@ def test_every_consultation_search_is_audited(env):
     a1 = _file(env, alice, "Silver denarii detained at Batrovci")
     _file(env, bob, "Denarii offered online")
 
-    r = env.client.get("/api/v1/consultations/search", params={"q": "denarii", "status": "draft", "limit": 5}, headers=alice.headers)
+    r = env.client.get(
+        "/api/v1/consultations/search", params={"q": "denarii", "status": "draft", "limit": 5}, headers=alice.headers
+    )
     assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == [a1]
     r = env.client.get("/api/v1/consultations/search", params={"q": "denarii"}, headers=env.admin.headers)
     assert r.status_code == 200 and r.json()["total"] == 2
@@ -39,7 +49,9 @@ def test_every_consultation_search_is_audited(env):
 
     rows = _searches(env)
     assert [(e.actor_id, e.detail["q"], e.detail["hits"]) for e in rows] == [
-        (alice.id, "denarii", 1), (env.admin.id, "denarii", 2), (bob.id, "nothing like this", 0),
+        (alice.id, "denarii", 1),
+        (env.admin.id, "denarii", 2),
+        (bob.id, "nothing like this", 0),
     ]
     assert rows[0].detail["filters"] == {"status": ["draft"], "category": []}
     assert rows[0].detail["ids"] == [a1] and rows[0].object_type == "consultation"

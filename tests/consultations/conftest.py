@@ -1,4 +1,5 @@
 """Helpers for the consultation desk tests: members from tests/factories.py, the desk through the API."""
+
 import json
 from dataclasses import dataclass
 
@@ -20,8 +21,19 @@ class Desk:
     def official(self, **overrides):
         return self.env.member("le_official", **overrides)
 
-    def expert(self, *, categories=("numismatics",), specialties=("Roman Imperial coinage",), bio="", languages=("sr", "en"),
-               country="RS", coverage=(), market_ties=False, organisation="National Museum", **profile):
+    def expert(
+        self,
+        *,
+        categories=("numismatics",),
+        specialties=("Roman Imperial coinage",),
+        bio="",
+        languages=("sr", "en"),
+        country="RS",
+        coverage=(),
+        market_ties=False,
+        organisation="National Museum",
+        **profile,
+    ):
         user = factories.expert(
             self.env,
             languages=list(languages),
@@ -49,7 +61,7 @@ class Desk:
         body = {
             "title": "Roman denarius seized at the border",
             "description": "Border police detained a silver Roman Imperial denarius of Trajan found in a car. "
-                           "Is it genuine, and where could it come from?",
+            "Is it genuine, and where could it come from?",
             "location_country": "RS",
             "object_origin_country": "IT",
             "languages": ["sr", "en"],
@@ -60,8 +72,11 @@ class Desk:
         return r.json()
 
     def submit(self, official, consultation_id, offer_count=3):
-        r = self.client.post(f"/api/v1/consultations/{consultation_id}/submit", json={"offer_count": offer_count},
-                             headers=official.headers)
+        r = self.client.post(
+            f"/api/v1/consultations/{consultation_id}/submit",
+            json={"offer_count": offer_count},
+            headers=official.headers,
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -81,12 +96,18 @@ class Desk:
 
     def notifications(self, kind=None, consultation_id=None):
         async def go(session):
-            rows = (await session.execute(select(OutboxEvent).where(OutboxEvent.topic == "notify").order_by(OutboxEvent.id))).scalars()
+            rows = (
+                await session.execute(select(OutboxEvent).where(OutboxEvent.topic == "notify").order_by(OutboxEvent.id))
+            ).scalars()
             return [dict(r.payload) for r in rows]
 
         found = self.env.db_run(go)
-        return [p for p in found if (kind is None or p["kind"] == kind)
-                and (consultation_id is None or p["consultation_id"] == consultation_id)]
+        return [
+            p
+            for p in found
+            if (kind is None or p["kind"] == kind)
+            and (consultation_id is None or p["consultation_id"] == consultation_id)
+        ]
 
     def outbox(self, topic, key=None):
         async def go(session):

@@ -1,5 +1,6 @@
 """Build an expert directory through the real importer (and the outbox into the search index),
 and route requests through the real `rank_candidates`."""
+
 import json
 
 from sqlalchemy import select, update
@@ -85,14 +86,22 @@ def member_id_of(env, external_id: str) -> int:
     return env.db_run(go)
 
 
-def rank(env, *, top: int = 10, exclude_expert_ids=(), requester_id=None, requester_org="", requester_country=None, **spec):
+def rank(
+    env, *, top: int = 10, exclude_expert_ids=(), requester_id=None, requester_org="", requester_country=None, **spec
+):
     spec.setdefault("languages", ["en"])
     spec.setdefault("location_country", "RS")
 
     async def go(session):
         return await routing.rank_candidates(
-            session, get_search(env.settings), routing.RoutingSpec(**spec), top=top, exclude_expert_ids=exclude_expert_ids,
-            requester_id=requester_id, requester_org=requester_org, requester_country=requester_country,
+            session,
+            get_search(env.settings),
+            routing.RoutingSpec(**spec),
+            top=top,
+            exclude_expert_ids=exclude_expert_ids,
+            requester_id=requester_id,
+            requester_org=requester_org,
+            requester_country=requester_country,
         )
 
     return env.db_run(go)

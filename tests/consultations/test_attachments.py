@@ -1,5 +1,6 @@
 """Attachments: checked by content, size-capped, stored under generated names with SHA-256,
 downloaded as attachments by participants and admins only, every view and download audited."""
+
 import dataclasses
 import hashlib
 import io
@@ -26,8 +27,12 @@ def png_bytes() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     raw = b"\x00\xff\x00\x00"
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200 + b"\xff\xd9"
@@ -105,7 +110,11 @@ def test_upload_view_download(desk, env):
     a = made["report.pdf"]
     r = env.client.get(f"/api/v1/consultations/{cid}/attachments/{a['id']}", headers=official.headers)
     assert r.status_code == 200 and r.json()["sha256"] == a["sha256"]
-    r = env.client.get(f"/api/v1/consultations/{cid}/attachments/{a['id']}/download", params={"reason": "court file"}, headers=official.headers)
+    r = env.client.get(
+        f"/api/v1/consultations/{cid}/attachments/{a['id']}/download",
+        params={"reason": "court file"},
+        headers=official.headers,
+    )
     assert r.status_code == 200
     assert r.content == PDF_BYTES
     assert r.headers["content-type"].startswith("application/pdf")
@@ -123,8 +132,14 @@ def test_upload_view_download(desk, env):
 
 def test_disguised_files_are_refused_and_nothing_is_stored(desk, env):
     official, expert, cid = _setup(desk, env)
-    for name, content in (("photo.jpg", HTML), ("scan.pdf", EXE), ("photo.png", b"GIF89a" + b"\x00" * 50),
-                          ("invoice.pdf", JPEG), ("page.html", PDF_BYTES), ("empty.jpg", b"")):
+    for name, content in (
+        ("photo.jpg", HTML),
+        ("scan.pdf", EXE),
+        ("photo.png", b"GIF89a" + b"\x00" * 50),
+        ("invoice.pdf", JPEG),
+        ("page.html", PDF_BYTES),
+        ("empty.jpg", b""),
+    ):
         r = _upload(env, official, cid, name, content, "image/jpeg")
         assert r.status_code == 400, (name, r.text)
         assert "file" in r.json()["detail"], r.text
@@ -167,7 +182,10 @@ def test_only_participants_and_admins_see_files(desk, env):
     # An attachment id from another consultation does not leak through this one.
     mine = desk.draft(other_official, category="numismatics")["id"]
     b = _upload(env, other_official, mine, "b.jpg", JPEG).json()
-    assert env.client.get(f"/api/v1/consultations/{cid}/attachments/{b['id']}", headers=official.headers).status_code == 404
+    assert (
+        env.client.get(f"/api/v1/consultations/{cid}/attachments/{b['id']}", headers=official.headers).status_code
+        == 404
+    )
 
 
 def test_no_files_after_close(desk, env):

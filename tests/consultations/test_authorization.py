@@ -65,6 +65,7 @@ def test_lists_show_only_what_each_may_see(desk, env):
     official, winner, offered, bystander, cid = _accepted(desk, env)
     other = desk.official()
     mine = desk.draft(other, category="numismatics")["id"]
+
     def ids(user):
         return [c["id"] for c in env.client.get("/api/v1/consultations", headers=user.headers).json()["items"]]
 
@@ -90,8 +91,12 @@ def test_every_read_is_audited_with_its_reason(desk, env):
     rows = desk.audit("consultation.read")[before:]
     assert len(rows) == 10
     assert {(r.actor_id, r.detail["part"]) for r in rows} >= {
-        (official.id, "detail"), (official.id, "timeline"), (official.id, "messages"), (official.id, "opinion"),
-        (winner.id, "detail"), (env.admin.id, "timeline"),
+        (official.id, "detail"),
+        (official.id, "timeline"),
+        (official.id, "messages"),
+        (official.id, "opinion"),
+        (winner.id, "detail"),
+        (env.admin.id, "timeline"),
     }
     assert all(r.object_id == str(cid) for r in rows)
     assert rows[0].reason == "prosecutor's request 17/2026"

@@ -1,5 +1,6 @@
 """`expertnet route --top N`: JSON Lines in, one JSON line per request out, in order; exit 1 on
 an invalid line, after answering every valid one."""
+
 import json
 
 import pytest
@@ -35,13 +36,34 @@ def test_route_answers_each_line_in_order(desk, cli_env):
     greek = desk.expert(specialties=["Greek coins"], coverage=["GR"])
     scribe = desk.expert(categories=["manuscripts"], specialties=["Glagolitic manuscripts"], languages=["hr", "en"])
     lines = [
-        json.dumps({"external_id": "R-1", "title": "Roman denarius", "description": "A silver Roman Imperial denarius of Trajan.",
-                    "category": "numismatics", "location_country": "RS", "object_origin_country": "IT",
-                    "languages": ["sr", "en"], "urgency": "urgent", "exclude_market_ties": False}),
-        json.dumps({"external_id": "R-2", "title": "Bad", "description": "x", "location_country": "XX", "languages": ["sr"]}),
+        json.dumps(
+            {
+                "external_id": "R-1",
+                "title": "Roman denarius",
+                "description": "A silver Roman Imperial denarius of Trajan.",
+                "category": "numismatics",
+                "location_country": "RS",
+                "object_origin_country": "IT",
+                "languages": ["sr", "en"],
+                "urgency": "urgent",
+                "exclude_market_ties": False,
+            }
+        ),
+        json.dumps(
+            {"external_id": "R-2", "title": "Bad", "description": "x", "location_country": "XX", "languages": ["sr"]}
+        ),
         "{not json",
-        json.dumps({"external_id": "R-3", "title": "Glagolitic manuscript leaf", "description": "A parchment leaf in Glagolitic script.",
-                    "category": "manuscripts", "location_country": "HR", "languages": ["hr"], "expected": ["ignored"]}),
+        json.dumps(
+            {
+                "external_id": "R-3",
+                "title": "Glagolitic manuscript leaf",
+                "description": "A parchment leaf in Glagolitic script.",
+                "category": "manuscripts",
+                "location_country": "HR",
+                "languages": ["hr"],
+                "expected": ["ignored"],
+            }
+        ),
     ]
     result, out = _route(lines, top=2)
     assert result.exit_code == 1, result.output
@@ -59,8 +81,16 @@ def test_route_answers_each_line_in_order(desk, cli_env):
 
 def test_route_all_valid_exits_zero(desk, cli_env):
     desk.expert()
-    line = json.dumps({"external_id": "R-9", "title": "Coin", "description": "A Roman coin.", "category": "numismatics",
-                       "location_country": "RS", "languages": ["en"]})
+    line = json.dumps(
+        {
+            "external_id": "R-9",
+            "title": "Coin",
+            "description": "A Roman coin.",
+            "category": "numismatics",
+            "location_country": "RS",
+            "languages": ["en"],
+        }
+    )
     result, out = _route([line], top=5)
     assert result.exit_code == 0, result.output
     assert out[0]["external_id"] == "R-9" and len(out[0]["candidates"]) == 1

@@ -5,6 +5,7 @@ and lets them accept at the same moment. The control runs a deliberately naive r
 accept under the same harness and must produce more than one winner: proof that the harness
 would catch a race if the real accept had one.
 """
+
 import asyncio
 import threading
 
@@ -92,7 +93,9 @@ def _offered_to_all(desk, env, experts):
 def _state(env, cid):
     async def go(session):
         c = await session.get(Consultation, cid)
-        offers = (await session.execute(select(Offer.expert_id, Offer.status).where(Offer.consultation_id == cid))).all()
+        offers = (
+            await session.execute(select(Offer.expert_id, Offer.status).where(Offer.consultation_id == cid))
+        ).all()
         loads = dict((await session.execute(select(Expert.id, Expert.open_consultations))).all())
         return c.status, c.assigned_expert_id, dict(offers), loads
 
@@ -126,7 +129,9 @@ def test_concurrent_accepts_have_exactly_one_winner(desk, env, db_kind):
 
 async def naive_accept(session, consultation_id: int, expert_id: int) -> None:
     """The bug the real accept avoids: read the status, decide in Python, write unconditionally."""
-    status = (await session.execute(text("SELECT status FROM consultations WHERE id = :id"), {"id": consultation_id})).scalar_one()
+    status = (
+        await session.execute(text("SELECT status FROM consultations WHERE id = :id"), {"id": consultation_id})
+    ).scalar_one()
     if status != "offered":
         raise Conflict("already taken")
     await asyncio.sleep(0.3)  # the window every read-check-write has, widened so the race shows every time

@@ -1,5 +1,6 @@
 """The whole desk through the API: draft -> preview -> submit -> offers -> accept -> ticket -> close,
 and the detours: decline, offer expiry, escalation, admin re-offer, withdrawal, deadline expiry."""
+
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -128,9 +129,13 @@ def test_full_lifecycle(desk, env):
     assert desk.get(other, cid).status_code == 404  # closed offer: no longer readable
 
     # Messages both ways.
-    r = env.client.post(f"/api/v1/consultations/{cid}/messages", json={"body": "Photos of both sides attached?"}, headers=winner.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/messages", json={"body": "Photos of both sides attached?"}, headers=winner.headers
+    )
     assert r.status_code == 201, r.text
-    r = env.client.post(f"/api/v1/consultations/{cid}/messages", json={"body": "Yes, see the ticket."}, headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/messages", json={"body": "Yes, see the ticket."}, headers=official.headers
+    )
     assert r.status_code == 201
     msgs = desk.get(winner, cid, "/messages").json()
     assert [m["body"] for m in msgs] == ["Photos of both sides attached?", "Yes, see the ticket."]
@@ -147,7 +152,9 @@ def test_full_lifecycle(desk, env):
         "next_steps": "Weigh it; ask the Italian Carabinieri TPC for matching thefts.",
         "remarks": "Die axis and weight would settle it.",
     }
-    r = env.client.post(f"/api/v1/consultations/{cid}/opinion", json={**opinion, "confidence": "certain"}, headers=winner.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/opinion", json={**opinion, "confidence": "certain"}, headers=winner.headers
+    )
     assert r.status_code == 400 and "confidence" in r.text
     r = env.client.post(f"/api/v1/consultations/{cid}/opinion", json=opinion, headers=winner.headers)
     assert r.status_code == 201, r.text
@@ -156,9 +163,13 @@ def test_full_lifecycle(desk, env):
     assert got["authenticity"] == "probably_authentic" and got["identification"].startswith("Denarius")
 
     # Close with outcome and rating; the rating is checked first and nothing changes on bad input.
-    r = env.client.post(f"/api/v1/consultations/{cid}/close", json={"outcome": "seized", "rating": 6}, headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/close", json={"outcome": "seized", "rating": 6}, headers=official.headers
+    )
     assert r.status_code == 400 and "rating" in r.text
-    r = env.client.post(f"/api/v1/consultations/{cid}/close", json={"outcome": "kept", "rating": 5}, headers=official.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/close", json={"outcome": "kept", "rating": 5}, headers=official.headers
+    )
     assert r.status_code == 400 and "outcome" in r.text
     assert desk.get(official, cid).json()["status"] == "answered"
     r = env.client.post(
@@ -171,7 +182,9 @@ def test_full_lifecycle(desk, env):
     assert _expert_row(env, winner.extra["expert_id"]).open_consultations == 0
 
     # A message on a closed ticket is refused, naming the reason.
-    r = env.client.post(f"/api/v1/consultations/{cid}/messages", json={"body": "One more thing"}, headers=winner.headers)
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/messages", json={"body": "One more thing"}, headers=winner.headers
+    )
     assert r.status_code == 409 and "closed" in r.json()["detail"]
 
     # The timeline tells the whole story, to both sides.
@@ -179,8 +192,17 @@ def test_full_lifecycle(desk, env):
         events = desk.get(reader, cid, "/timeline").json()
         kinds = [e["kind"] for e in events]
         assert kinds == [
-            "created", "submitted", "offered", "declined", "offered", "accepted", "offers_closed",
-            "message", "message", "opinion", "closed",
+            "created",
+            "submitted",
+            "offered",
+            "declined",
+            "offered",
+            "accepted",
+            "offers_closed",
+            "message",
+            "message",
+            "opinion",
+            "closed",
         ], kinds
         assert events[0]["actor_id"] == official.id and events[5]["actor_id"] == winner.id
         assert events[2]["detail"]["experts"][0]["reasons"]
@@ -197,7 +219,11 @@ def test_full_lifecycle(desk, env):
 
 def test_category_inferred_when_missing(desk, env):
     official = desk.official()
-    c = desk.draft(official, title="Сребрни римски денар", description="Гранична полиција је запленила сребрни римски новчић (денар) цара Трајана.")
+    c = desk.draft(
+        official,
+        title="Сребрни римски денар",
+        description="Гранична полиција је запленила сребрни римски новчић (денар) цара Трајана.",
+    )
     assert c["category"] is None
     assert c["inferred_category"] == "numismatics"
 
@@ -215,7 +241,10 @@ def test_offer_expiry_moves_on_then_escalates_then_admin_reoffers(desk, env):
     _expire_open_offers(env, cid)
     assert _run_jobs(env)["offers_expired"] == 1
     c = desk.get(official, cid).json()
-    assert {o["expert_id"]: o["status"] for o in c["offers"]} == {e1.extra["expert_id"]: "expired", e2.extra["expert_id"]: "open"}
+    assert {o["expert_id"]: o["status"] for o in c["offers"]} == {
+        e1.extra["expert_id"]: "expired",
+        e2.extra["expert_id"]: "open",
+    }
     assert c["status"] == "offered"
     assert desk.notifications("expired", cid)[0]["member_ids"] == [e1.id]
     assert desk.get(e1, cid).status_code == 404
@@ -283,8 +312,15 @@ def test_withdrawal_releases_the_expert_and_closes_offers(desk, env):
     assert _expert_row(env, e1.extra["expert_id"]).open_consultations == 1
     # Only the requester withdraws (experts are refused by role, other officials by object).
     assert env.client.post(f"/api/v1/consultations/{cid}/withdraw", json={}, headers=e1.headers).status_code == 403
-    assert env.client.post(f"/api/v1/consultations/{cid}/withdraw", json={}, headers=desk.official().headers).status_code == 404
-    r = env.client.post(f"/api/v1/consultations/{cid}/withdraw", json={"reason": "object released by court order"}, headers=official.headers)
+    assert (
+        env.client.post(f"/api/v1/consultations/{cid}/withdraw", json={}, headers=desk.official().headers).status_code
+        == 404
+    )
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/withdraw",
+        json={"reason": "object released by court order"},
+        headers=official.headers,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "withdrawn"
     assert _expert_row(env, e1.extra["expert_id"]).open_consultations == 0
@@ -324,11 +360,15 @@ def test_deadline_sets_urgency_and_offer_window(desk, env):
 def test_deadline_passing_expires_the_request(desk, env):
     official = desk.official()
     e1 = desk.expert()
-    cid = desk.draft(official, category="numismatics", deadline=(datetime.now(UTC) + timedelta(hours=2)).isoformat())["id"]
+    cid = desk.draft(official, category="numismatics", deadline=(datetime.now(UTC) + timedelta(hours=2)).isoformat())[
+        "id"
+    ]
     desk.submit(official, cid)
 
     async def pass_deadline(session):
-        await session.execute(update(Consultation).where(Consultation.id == cid).values(deadline=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.execute(
+            update(Consultation).where(Consultation.id == cid).values(deadline=datetime.now(UTC) - timedelta(seconds=1))
+        )
 
     env.db_run(pass_deadline)
     assert _run_jobs(env)["requests_expired"] == 1
@@ -340,7 +380,12 @@ def test_deadline_passing_expires_the_request(desk, env):
 
 def test_bad_input_is_refused_naming_the_field(desk, env):
     official = desk.official()
-    base = dict(title="Icon seized", description="An icon was seized at the airport today.", location_country="RS", languages=["sr"])
+    base = dict(
+        title="Icon seized",
+        description="An icon was seized at the airport today.",
+        location_country="RS",
+        languages=["sr"],
+    )
     cases = [
         ({"category": "pottery"}, "category"),
         ({"location_country": "XX"}, "location_country"),
@@ -366,12 +411,22 @@ def test_bad_input_is_refused_naming_the_field(desk, env):
 def test_draft_edit_and_stale_version(desk, env):
     official = desk.official()
     c = desk.draft(official)
-    r = env.client.patch(f"/api/v1/consultations/{c['id']}", json={"version": c["version"], "category": "numismatics"}, headers=official.headers)
+    r = env.client.patch(
+        f"/api/v1/consultations/{c['id']}",
+        json={"version": c["version"], "category": "numismatics"},
+        headers=official.headers,
+    )
     assert r.status_code == 200 and r.json()["category"] == "numismatics"
-    r = env.client.patch(f"/api/v1/consultations/{c['id']}", json={"version": c["version"], "title": "Another title"}, headers=official.headers)
+    r = env.client.patch(
+        f"/api/v1/consultations/{c['id']}",
+        json={"version": c["version"], "title": "Another title"},
+        headers=official.headers,
+    )
     assert r.status_code == 409 and "version" in r.text
     other = desk.official()
-    r = env.client.patch(f"/api/v1/consultations/{c['id']}", json={"version": c["version"] + 1, "title": "Hijack"}, headers=other.headers)
+    r = env.client.patch(
+        f"/api/v1/consultations/{c['id']}", json={"version": c["version"] + 1, "title": "Hijack"}, headers=other.headers
+    )
     assert r.status_code == 404
 
 

@@ -10,6 +10,7 @@ It runs on both engines: on the Meilisearch leg the directory reaches Meilisearc
 outbox, an embedded Tantivy index is rebuilt from the same database, and both must give the same
 top candidates for every request.
 """
+
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -69,9 +70,13 @@ def _route_all(env, search_settings, lines):
             assert error is None, error
             raw = json.loads(line)
             spec = routing.RoutingSpec(
-                title=request.title, description=request.description, category=request.category,
-                location_country=request.location_country, object_origin_country=request.object_origin_country,
-                languages=list(request.languages), urgency=request.urgency,
+                title=request.title,
+                description=request.description,
+                category=request.category,
+                location_country=request.location_country,
+                object_origin_country=request.object_origin_country,
+                languages=list(request.languages),
+                urgency=request.urgency,
                 exclude_market_ties=request.exclude_market_ties,
             )
             top3 = await routing.rank_candidates(session, get_search(search_settings), spec, top=3)
@@ -102,9 +107,14 @@ def test_routing_evaluation(env, engine):
     if engine == "meili":
         embedded = replace(env.settings, meili_url=None, meili_key=None, meili_index_prefix="")
         _rebuild_tantivy(embedded)
-        on_tantivy = {raw["external_id"]: [c.external_id for c in top3] for raw, top3, _ in _route_all(env, embedded, lines)}
-        differ = [(raw["external_id"], [c.external_id for c in top3], on_tantivy[raw["external_id"]])
-                  for raw, top3, _ in results if [c.external_id for c in top3] != on_tantivy[raw["external_id"]]]
+        on_tantivy = {
+            raw["external_id"]: [c.external_id for c in top3] for raw, top3, _ in _route_all(env, embedded, lines)
+        }
+        differ = [
+            (raw["external_id"], [c.external_id for c in top3], on_tantivy[raw["external_id"]])
+            for raw, top3, _ in results
+            if [c.external_id for c in top3] != on_tantivy[raw["external_id"]]
+        ]
         assert not differ, f"top candidates differ (request, Meilisearch, Tantivy): {differ}"
     top1 = top3_hits = 0
     misses = []
@@ -123,10 +133,14 @@ def test_routing_evaluation(env, engine):
         top1 += hit1
         top3_hits += hit3
         if not hit1:
-            misses.append(f"  {raw['external_id']}: got {got} expected {raw['expected']} acceptable {raw['acceptable']}"
-                          f"\n      {[(c.external_id, c.score, c.reasons) for c in top3]}\n      why: {raw.get('why', '')}")
+            misses.append(
+                f"  {raw['external_id']}: got {got} expected {raw['expected']} acceptable {raw['acceptable']}"
+                f"\n      {[(c.external_id, c.score, c.reasons) for c in top3]}\n      why: {raw.get('why', '')}"
+            )
     n = len(results)
-    print(f"\nrouting evaluation: {n} requests, top-1 {top1}/{n} = {top1 / n:.3f}, top-3 {top3_hits}/{n} = {top3_hits / n:.3f}")
+    print(
+        f"\nrouting evaluation: {n} requests, top-1 {top1}/{n} = {top1 / n:.3f}, top-3 {top3_hits}/{n} = {top3_hits / n:.3f}"
+    )
     if misses:
         print("top-1 misses:\n" + "\n".join(misses))
     assert not broken, broken

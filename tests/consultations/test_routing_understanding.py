@@ -2,6 +2,7 @@
 strong evidence in the text outranks (and the reasons say so), excluded concepts count against an
 expert, and a request in a language the vocabulary does not know is carried by dense similarity of
 the request to the profile vectors (filled through the outbox, as after an import)."""
+
 from expertnet.consultations import routing
 from expertnet.matching.understanding import understand
 
@@ -9,15 +10,20 @@ from tests.consultations.routing_helpers import ids, import_directory, rank, rec
 
 
 def test_misleading_category_is_overruled_by_the_text_and_the_reasons_say_so(env):
-    import_directory(env, [
-        record("PAINT", categories=["fine_art"], specialties=["Venetian painting 18th century", "altarpieces"]),
-        record("PAINT2", categories=["fine_art"], specialties=["Old Master paintings", "connoisseurship"]),
-        record("SEALS", categories=["numismatics"], specialties=["Byzantine lead seals", "Byzantine sigillography"]),
-    ])
+    import_directory(
+        env,
+        [
+            record("PAINT", categories=["fine_art"], specialties=["Venetian painting 18th century", "altarpieces"]),
+            record("PAINT2", categories=["fine_art"], specialties=["Old Master paintings", "connoisseurship"]),
+            record(
+                "SEALS", categories=["numismatics"], specialties=["Byzantine lead seals", "Byzantine sigillography"]
+            ),
+        ],
+    )
     request = dict(
         title="Declared as a painting",
         description="Declared at customs as a small painting, but it is a Byzantine lead seal (molybdobull) with a "
-                    "Greek inscription, pierced for a cord.",
+        "Greek inscription, pierced for a cord.",
         category="fine_art",
     )
     found = rank(env, **request)
@@ -29,20 +35,30 @@ def test_misleading_category_is_overruled_by_the_text_and_the_reasons_say_so(env
 
 
 def test_given_category_decides_when_the_text_agrees(env):
-    import_directory(env, [
-        record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"]),
-        record("ARCH", categories=["archaeology"], specialties=["Roman Imperial sites", "Roman coins from excavations"]),
-    ])
-    found = rank(env, title="Roman coin", description="A Roman Imperial silver coin, a denarius.", category="numismatics")
+    import_directory(
+        env,
+        [
+            record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"]),
+            record(
+                "ARCH", categories=["archaeology"], specialties=["Roman Imperial sites", "Roman coins from excavations"]
+            ),
+        ],
+    )
+    found = rank(
+        env, title="Roman coin", description="A Roman Imperial silver coin, a denarius.", category="numismatics"
+    )
     assert ids(found)[0] == "COINS"
     assert "category: numismatics" in found[0].reasons
 
 
 def test_negated_concept_is_excluded_and_counts_against_its_specialist(env):
-    import_directory(env, [
-        record("COINS", categories=["numismatics"], specialties=["Byzantine coins", "Byzantine gold solidi"]),
-        record("SEALS", categories=["numismatics"], specialties=["Byzantine lead seals"]),
-    ])
+    import_directory(
+        env,
+        [
+            record("COINS", categories=["numismatics"], specialties=["Byzantine coins", "Byzantine gold solidi"]),
+            record("SEALS", categories=["numismatics"], specialties=["Byzantine lead seals"]),
+        ],
+    )
     text = "It is not a coin but a Byzantine lead seal with a Greek inscription."
     assert "object_type:coin" in understand(text, embed=False).excluded_ids
     found = rank(env, title="Byzantine find", description=text)
@@ -51,13 +67,16 @@ def test_negated_concept_is_excluded_and_counts_against_its_specialist(env):
 
 
 def test_request_in_a_language_unknown_to_the_vocabulary_is_carried_by_dense_similarity(env):
-    import_directory(env, [
-        record("VENICE", categories=["fine_art"], specialties=["Venetian painting", "Settecento church paintings"]),
-        record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"], languages=["en", "id"]),
-        record("FOSSIL", categories=["palaeontology"], specialties=["dinosaur fossils"]),
-        record("TEXTILE", categories=["ethnography"], specialties=["Indonesian batik textiles"]),
-        record("ARMS", categories=["arms_armour"], specialties=["medieval swords"]),
-    ])
+    import_directory(
+        env,
+        [
+            record("VENICE", categories=["fine_art"], specialties=["Venetian painting", "Settecento church paintings"]),
+            record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"], languages=["en", "id"]),
+            record("FOSSIL", categories=["palaeontology"], specialties=["dinosaur fossils"]),
+            record("TEXTILE", categories=["ethnography"], specialties=["Indonesian batik textiles"]),
+            record("ARMS", categories=["arms_armour"], specialties=["medieval swords"]),
+        ],
+    )
     # Indonesian: "An old oil painting from a Venetian church, eighteenth century, found at the port."
     text = "Lukisan minyak tua dari gereja Venesia, abad kedelapan belas, ditemukan di pelabuhan."
     u = understand(text)
@@ -70,10 +89,13 @@ def test_request_in_a_language_unknown_to_the_vocabulary_is_carried_by_dense_sim
 
 def test_without_vectors_the_same_request_still_routes(env, monkeypatch):
     """Experts without a vector get no dense evidence, never an error."""
-    import_directory(env, [
-        record("VENICE", categories=["fine_art"], specialties=["Venetian painting"]),
-        record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"]),
-    ])
+    import_directory(
+        env,
+        [
+            record("VENICE", categories=["fine_art"], specialties=["Venetian painting"]),
+            record("COINS", categories=["numismatics"], specialties=["Roman Imperial coins"]),
+        ],
+    )
 
     async def no_vectors(session, expert_ids):
         return {}

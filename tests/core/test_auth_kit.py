@@ -1,5 +1,6 @@
 """The kit's guard names roles and the vetting status by value, so that it imports no domain;
 these must stay the values members.models defines."""
+
 from expertnet.core import auth
 from expertnet.members.models import Role, VettingStatus
 

@@ -1,5 +1,6 @@
 """The test harness itself: the shared per-worker PostgreSQL database is emptied between tests as
 if freshly migrated, and the factories leave rows as the HTTP path would."""
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -50,8 +51,11 @@ def test_factory_expert_is_approved_indexed_and_signed_in(env):
     async def rows(session):
         member = await session.get(Member, expert.id)
         profile = (await session.execute(select(Expert).where(Expert.member_id == expert.id))).scalar_one()
-        actions = (await session.execute(
-            select(AuditEntry.action).where(AuditEntry.object_id == str(expert.id)).order_by(AuditEntry.id))).scalars()
+        actions = (
+            await session.execute(
+                select(AuditEntry.action).where(AuditEntry.object_id == str(expert.id)).order_by(AuditEntry.id)
+            )
+        ).scalars()
         return member.vetting_status, profile.id, list(actions)
 
     status, profile_id, actions = env.db_run(rows)

@@ -1,5 +1,6 @@
 """The layers of src/expertnet, read from the code's own imports: the shared kit imports no domain,
 and the domains that others build on import none of those above them."""
+
 import ast
 from pathlib import Path
 

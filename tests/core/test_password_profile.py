@@ -1,5 +1,6 @@
 """The cheap password-hash profile is for tests only: honoured with EXPERTNET_ENV=test, refused
 everywhere else (settings, app, CLI), and a cheap hash that reaches a real database is upgraded."""
+
 import pytest
 from argon2 import extract_parameters
 from click.testing import CliRunner
@@ -50,8 +51,13 @@ def test_settings_honour_the_test_profile_in_test(monkeypatch):
 def test_production_app_refuses_the_test_profile_and_keeps_strong_hashes(hasher_restored, tmp_path):
     use_hash_profile(Settings(env="production", secret_key=STRONG))
     # Settings made in code skip load_settings' validation: the hasher's own check still refuses.
-    bad = Settings(env="production", secret_key=STRONG, data_dir=tmp_path, password_hash_profile="test",
-                   database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    bad = Settings(
+        env="production",
+        secret_key=STRONG,
+        data_dir=tmp_path,
+        password_hash_profile="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+    )
     with pytest.raises(ConfigError, match="EXPERTNET_PASSWORD_HASH_PROFILE"):
         use_hash_profile(bad)
     from expertnet.app import create_app
@@ -61,7 +67,10 @@ def test_production_app_refuses_the_test_profile_and_keeps_strong_hashes(hasher_
     params = extract_parameters(hash_password("a long passphrase here"))
     standard = HASH_PROFILES["standard"]
     assert (params.time_cost, params.memory_cost, params.parallelism) == (
-        standard.time_cost, standard.memory_cost, standard.parallelism)
+        standard.time_cost,
+        standard.memory_cost,
+        standard.parallelism,
+    )
     assert standard.memory_cost >= 65536 and standard.time_cost >= 3
 
 

@@ -5,6 +5,7 @@ that authentication does on every request too -- so one writer holding SQLite's 
 every other request wait for it. Read-only work now begins a deferred transaction (WAL lets it
 read beside a writer); work that writes still takes the lock at ``BEGIN``.
 """
+
 import sqlite3
 import threading
 

@@ -7,20 +7,46 @@ import pytest
 from expertnet.core import reference
 
 DOMAIN_CATEGORIES = [
-    "archaeology", "numismatics", "manuscripts", "religious_art", "fine_art", "ethnography",
-    "palaeontology", "arms_armour", "decorative_arts", "provenance", "authentication", "legal",
-    "customs", "online_markets", "financial", "conservation",
+    "archaeology",
+    "numismatics",
+    "manuscripts",
+    "religious_art",
+    "fine_art",
+    "ethnography",
+    "palaeontology",
+    "arms_armour",
+    "decorative_arts",
+    "provenance",
+    "authentication",
+    "legal",
+    "customs",
+    "online_markets",
+    "financial",
+    "conservation",
 ]
 
 DOMAIN_REGIONS = [
-    "western_balkans", "south_east_europe", "central_europe", "western_europe", "northern_europe",
-    "eastern_europe", "south_caucasus", "central_asia", "north_america",
-    "osce_mediterranean_partners", "osce_asian_partners", "middle_east", "south_asia",
-    "south_east_asia", "africa", "latin_america",
+    "western_balkans",
+    "south_east_europe",
+    "central_europe",
+    "western_europe",
+    "northern_europe",
+    "eastern_europe",
+    "south_caucasus",
+    "central_asia",
+    "north_america",
+    "osce_mediterranean_partners",
+    "osce_asian_partners",
+    "middle_east",
+    "south_asia",
+    "south_east_asia",
+    "africa",
+    "latin_america",
 ]
 
 
 # --------------------------------------------------------------------------- countries
+
 
 @pytest.mark.parametrize("code", ["GB", "RS", "KH", "PK", "EG", "IQ", "US", "MK"])
 def test_valid_countries(code):
@@ -66,6 +92,7 @@ def test_countries_sorted_by_name():
 
 # --------------------------------------------------------------------------- languages
 
+
 @pytest.mark.parametrize("code", ["sr", "en", "ru", "hy", "ka", "kk", "km", "ar", "sq", "mk"])
 def test_valid_languages(code):
     assert reference.is_language(code)
@@ -92,12 +119,15 @@ def test_languages_list():
     assert names[0] == "Abkhazian"
     # accent-insensitive order: "Māori" sorts as "Maori", before "Marathi"
     assert names.index("Māori") < names.index("Marathi")
-    folded = ["".join(ch for ch in unicodedata.normalize("NFKD", n) if not unicodedata.combining(ch)).casefold()
-              for n in names]
+    folded = [
+        "".join(ch for ch in unicodedata.normalize("NFKD", n) if not unicodedata.combining(ch)).casefold()
+        for n in names
+    ]
     assert folded == sorted(folded)
 
 
 # --------------------------------------------------------------------------- categories
+
 
 def test_exactly_the_sixteen_categories_in_order():
     assert list(reference.CATEGORIES) == DOMAIN_CATEGORIES
@@ -121,6 +151,7 @@ def test_category_is_frozen():
 
 # --------------------------------------------------------------------------- regions
 
+
 def test_regions_of_domain():
     assert list(reference.REGIONS) == DOMAIN_REGIONS
 
@@ -137,9 +168,7 @@ def test_region_membership():
     assert "RS" in reference.REGIONS["western_balkans"].countries
     assert reference.REGIONS["osce_mediterranean_partners"].countries == {"DZ", "EG", "IL", "JO", "MA", "TN"}
     assert reference.REGIONS["osce_asian_partners"].countries == {"AF", "AU", "JP", "KR", "TH"}
-    assert reference.regions_for_countries(["EG"]) == sorted(
-        ["africa", "middle_east", "osce_mediterranean_partners"]
-    )
+    assert reference.regions_for_countries(["EG"]) == sorted(["africa", "middle_east", "osce_mediterranean_partners"])
     assert "western_balkans" in reference.regions_for_countries(["RS"])
     assert "south_east_europe" in reference.regions_for_countries(["RS"])
     assert "KH" in reference.REGIONS["south_east_asia"].countries
@@ -155,6 +184,7 @@ def test_regions_for_countries_sorted_unique():
 
 
 # --------------------------------------------------------------------------- validators
+
 
 def test_validate_countries_cleans():
     assert reference.validate_countries([" rs", "BA", "RS", "gb"], "coverage_countries") == ["RS", "BA", "GB"]
@@ -196,7 +226,8 @@ def test_validate_languages():
 
 def test_validate_categories():
     assert reference.validate_categories(["Numismatics", "legal", "numismatics"], "categories") == [
-        "numismatics", "legal",
+        "numismatics",
+        "legal",
     ]
     with pytest.raises(ValueError) as err:
         reference.validate_categories(["coins"], "categories")
@@ -210,8 +241,15 @@ def test_validate_non_string_item():
 
 def test_org_types():
     assert reference.ORG_TYPES == (
-        "museum", "library_archive", "academia", "law_enforcement", "customs", "prosecution",
-        "ministry", "international_org", "independent",
+        "museum",
+        "library_archive",
+        "academia",
+        "law_enforcement",
+        "customs",
+        "prosecution",
+        "ministry",
+        "international_org",
+        "independent",
     )
     assert reference.is_org_type("museum") and not reference.is_org_type("police")
     assert reference.validate_org_type(" Museum ", "org_type") == "museum"

@@ -1,5 +1,6 @@
 """The evaluation data is well-formed: it parses, imports through the CLI and its answer keys are
 consistent with the directory. Quality figures are `make eval`'s business, never asserted here."""
+
 import json
 from pathlib import Path
 
@@ -11,8 +12,14 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 HELDOUT = DATA / "routing_heldout"
 SEARCH = DATA / "search_eval"
 FILES = [HELDOUT / "experts.jsonl", HELDOUT / "requests.jsonl", SEARCH / "experts.jsonl", SEARCH / "queries.jsonl"]
-FILTER_FIELD = {"category": "categories", "language": "languages", "country": "coverage_countries",
-                "region": "regions", "org_type": "org_type", "available": "available"}
+FILTER_FIELD = {
+    "category": "categories",
+    "language": "languages",
+    "country": "coverage_countries",
+    "region": "regions",
+    "org_type": "org_type",
+    "available": "available",
+}
 
 
 def load(path: Path) -> list[dict]:
@@ -66,7 +73,11 @@ def test_heldout_answer_keys_name_existing_experts_who_meet_the_hard_constraints
             misleading = "misleading_category" in request.get("traps", [])
             if request["category"]:
                 # A misleading category is one the right expert does not hold; any other given category, they do.
-                assert (request["category"] in expert["categories"]) != misleading, (rid, expert_id, request["category"])
+                assert (request["category"] in expert["categories"]) != misleading, (
+                    rid,
+                    expert_id,
+                    request["category"],
+                )
         assert request.get("why"), rid
 
 
@@ -79,8 +90,19 @@ def test_heldout_set_covers_what_it_claims():
     assert len(languages) >= 30
     assert {"sr-Cyrl", "sr-Latn", "kk-Cyrl", "kk-Latn", "uz-Latn", "uz-Cyrl"} <= languages
     traps = {t.split(":")[0] for r in requests for t in r.get("traps", [])}
-    assert {"indirect", "typo", "negation", "misleading_category", "no_category", "market_ties", "language",
-            "unavailable", "pending", "suspended", "capacity"} <= traps
+    assert {
+        "indirect",
+        "typo",
+        "negation",
+        "misleading_category",
+        "no_category",
+        "market_ties",
+        "language",
+        "unavailable",
+        "pending",
+        "suspended",
+        "capacity",
+    } <= traps
     assert sum(r["category"] is None for r in requests) >= 10
     assert sum(r["exclude_market_ties"] for r in requests) >= 8
 
@@ -125,6 +147,6 @@ def test_the_sets_share_no_expert():
     tuning = load(DATA / "routing_eval" / "experts.jsonl")
     sets = [tuning, load(HELDOUT / "experts.jsonl"), load(SEARCH / "experts.jsonl")]
     for i, first in enumerate(sets):
-        for second in sets[i + 1:]:
+        for second in sets[i + 1 :]:
             assert not {e["external_id"] for e in first} & {e["external_id"] for e in second}
             assert not {e["email"].lower() for e in first} & {e["email"].lower() for e in second}

@@ -1,8 +1,15 @@
 """The evaluation harness counts every kind of hard-constraint violation it claims to count."""
+
 from bench.evaluate import constraint_violations
 
 REQUEST = {"languages": ["sr", "en"], "exclude_market_ties": True}
-GOOD = {"vetting_status": "approved", "available": True, "max_open_consultations": 3, "languages": ["en"], "market_ties": False}
+GOOD = {
+    "vetting_status": "approved",
+    "available": True,
+    "max_open_consultations": 3,
+    "languages": ["en"],
+    "market_ties": False,
+}
 
 
 def test_a_fitting_expert_breaks_nothing():

@@ -1,4 +1,5 @@
 """`expertnet experts import`: the interchange format of DESIGN.md, all or nothing."""
+
 import json
 
 from sqlalchemy import func, select
@@ -31,7 +32,10 @@ def _record(n: int, **over) -> dict:
 
 def _write(tmp_path, records, name="experts.jsonl") -> str:
     path = tmp_path / name
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records) + "\n",
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -44,7 +48,14 @@ async def _scalar(session, query):
 
 
 def test_round_trip_and_idempotent_reimport(env, cli, tmp_path):
-    path = _write(tmp_path, [_record(1), _record(2, languages=["en", "fr"], categories=["manuscripts", "provenance"]), _record(3, vetting_status="pending")])
+    path = _write(
+        tmp_path,
+        [
+            _record(1),
+            _record(2, languages=["en", "fr"], categories=["manuscripts", "provenance"]),
+            _record(3, vetting_status="pending"),
+        ],
+    )
     result = cli("experts", "import", path)
     assert result.exit_code == 0, result.output
     assert "3 created" in result.output
@@ -63,15 +74,31 @@ def test_round_trip_and_idempotent_reimport(env, cli, tmp_path):
     assert again.exit_code == 0 and "0 created, 0 updated, 3 unchanged" in again.output
     assert _count(env) == 3
 
-    changed = _write(tmp_path, [_record(1, bio="Now also Ottoman coins.", specialties=["Ottoman akçe"]), _record(2, languages=["en", "fr"], categories=["manuscripts", "provenance"]), _record(3, vetting_status="approved")], "v2.jsonl")
+    changed = _write(
+        tmp_path,
+        [
+            _record(1, bio="Now also Ottoman coins.", specialties=["Ottoman akçe"]),
+            _record(2, languages=["en", "fr"], categories=["manuscripts", "provenance"]),
+            _record(3, vetting_status="approved"),
+        ],
+        "v2.jsonl",
+    )
     third = cli("experts", "import", changed)
     assert third.exit_code == 0 and "0 created, 2 updated, 1 unchanged" in third.output, third.output
     assert _count(env) == 3
     e1 = env.db_run(lambda s: _scalar(s, select(Expert).where(Expert.external_id == "E-1")))
     assert e1.specialties == ["Ottoman akçe"] and e1.version == 2
-    member3 = env.db_run(lambda s: _scalar(s, select(Member).join(Expert, Expert.member_id == Member.id).where(Expert.external_id == "E-3")))
+    member3 = env.db_run(
+        lambda s: _scalar(
+            s, select(Member).join(Expert, Expert.member_id == Member.id).where(Expert.external_id == "E-3")
+        )
+    )
     assert member3.vetting_status == "approved" and member3.vetted_until is not None
-    decisions = env.db_run(lambda s: _scalar(s, select(func.count()).select_from(VettingDecision).where(VettingDecision.member_id == member3.id)))
+    decisions = env.db_run(
+        lambda s: _scalar(
+            s, select(func.count()).select_from(VettingDecision).where(VettingDecision.member_id == member3.id)
+        )
+    )
     assert decisions == 2  # imported as pending, then approved by re-import
 
 
@@ -135,6 +162,8 @@ def test_suspension_by_reimport_revokes_tokens(env, cli, tmp_path):
     path = _write(tmp_path, [_record(1)])
     assert cli("experts", "import", path).exit_code == 0
     member = env.db_run(lambda s: _scalar(s, select(Member).where(Member.email == "expert1@museum.example")))
-    assert cli("experts", "import", _write(tmp_path, [_record(1, vetting_status="suspended")], "s.jsonl")).exit_code == 0
+    assert (
+        cli("experts", "import", _write(tmp_path, [_record(1, vetting_status="suspended")], "s.jsonl")).exit_code == 0
+    )
     after = env.db_run(lambda s: _scalar(s, select(Member).where(Member.id == member.id)))
     assert after.vetting_status == "suspended" and after.token_version == member.token_version + 1

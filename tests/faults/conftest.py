@@ -3,6 +3,7 @@ can be slow or stall, and helpers that seed the database through the real import
 
 Leases, polls and backoffs are set to fractions of a second (EXPERTNET_OUTBOX_LEASE_SECONDS ...),
 so every scenario takes seconds."""
+
 import asyncio
 import email
 import email.policy
@@ -118,21 +119,23 @@ class StalledSmtp:
 
 def worker_env(settings: Settings, **extra: object) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPERTNET_")}
-    env.update({
-        "EXPERTNET_ENV": "test",
-        "EXPERTNET_DATA_DIR": str(settings.data_dir),
-        "EXPERTNET_DATABASE_URL": settings.database_url,
-        "EXPERTNET_SECRET_KEY": settings.secret_key,
-        "EXPERTNET_EMBEDDINGS": "0",
-        "EXPERTNET_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
-        "EXPERTNET_OUTBOX_BATCH_SIZE": "5",
-        "EXPERTNET_WORKER_POLL_SECONDS": "0.05",
-        "EXPERTNET_WORKER_BACKOFF_MAX_SECONDS": "0.5",
-        "EXPERTNET_JOB_INTERVAL_SECONDS": "1",
-        "EXPERTNET_BASE_URL": "https://desk.example.org",
-        "EXPERTNET_INLINE_WORKER": "0",
-        "EXPERTNET_BACKGROUND_JOBS": "0",
-    })
+    env.update(
+        {
+            "EXPERTNET_ENV": "test",
+            "EXPERTNET_DATA_DIR": str(settings.data_dir),
+            "EXPERTNET_DATABASE_URL": settings.database_url,
+            "EXPERTNET_SECRET_KEY": settings.secret_key,
+            "EXPERTNET_EMBEDDINGS": "0",
+            "EXPERTNET_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
+            "EXPERTNET_OUTBOX_BATCH_SIZE": "5",
+            "EXPERTNET_WORKER_POLL_SECONDS": "0.05",
+            "EXPERTNET_WORKER_BACKOFF_MAX_SECONDS": "0.5",
+            "EXPERTNET_JOB_INTERVAL_SECONDS": "1",
+            "EXPERTNET_BASE_URL": "https://desk.example.org",
+            "EXPERTNET_INLINE_WORKER": "0",
+            "EXPERTNET_BACKGROUND_JOBS": "0",
+        }
+    )
     if settings.smtp_host:
         env["EXPERTNET_SMTP_HOST"] = settings.smtp_host
         env["EXPERTNET_SMTP_PORT"] = str(settings.smtp_port)
@@ -147,7 +150,10 @@ class Worker:
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [str(EXPERTNET), "worker"], env=worker_env(settings, **extra), stdout=self._log, stderr=subprocess.STDOUT,
+            [str(EXPERTNET), "worker"],
+            env=worker_env(settings, **extra),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             cwd=log_dir,
         )
 
@@ -191,15 +197,28 @@ def workers(tmp_path):
 def fault_settings(settings) -> Settings:
     """The suite's settings on the leg's fresh database: no dense vectors (fast indexing), short
     leases, small claims, the app's own background jobs off unless a test turns them on."""
-    return replace(settings, embeddings=False, outbox_lease_seconds=LEASE_SECONDS, outbox_batch_size=5,
-                   base_url="https://desk.example.org")
+    return replace(
+        settings,
+        embeddings=False,
+        outbox_lease_seconds=LEASE_SECONDS,
+        outbox_batch_size=5,
+        base_url="https://desk.example.org",
+    )
 
 
 def expert_record(n: int, **fields) -> dict:
     record = {
-        "external_id": f"FX{n:04d}", "full_name": f"Fault Expert {n}", "email": f"fault.expert{n}@experts.example",
-        "organisation": "Institute", "org_type": "museum", "country": "RS", "coverage_countries": [],
-        "languages": ["en"], "categories": ["numismatics"], "specialties": [], "bio": f"bio {n}",
+        "external_id": f"FX{n:04d}",
+        "full_name": f"Fault Expert {n}",
+        "email": f"fault.expert{n}@experts.example",
+        "organisation": "Institute",
+        "org_type": "museum",
+        "country": "RS",
+        "coverage_countries": [],
+        "languages": ["en"],
+        "categories": ["numismatics"],
+        "specialties": [],
+        "bio": f"bio {n}",
         "vetting_status": "approved",
     }
     record.update(fields)
@@ -249,9 +268,15 @@ async def queue_emails(settings: Settings, ids: list[int]) -> list[int]:
     db = Database(settings)
     try:
         async with db.session() as session:
-            events = list((await session.execute(
-                select(OutboxEvent).where(OutboxEvent.topic == notifications.NOTIFY, OutboxEvent.processed_at.is_(None))
-            )).scalars())
+            events = list(
+                (
+                    await session.execute(
+                        select(OutboxEvent).where(
+                            OutboxEvent.topic == notifications.NOTIFY, OutboxEvent.processed_at.is_(None)
+                        )
+                    )
+                ).scalars()
+            )
             await notifications.create_from_events(session, settings, events)
             for event in events:
                 event.processed_at = event.created_at
@@ -265,9 +290,20 @@ async def outbox_state(settings: Settings) -> dict:
     db = Database(settings)
     try:
         async with db.sessionmaker() as session:
-            pending = list((await session.execute(
-                select(OutboxEvent.topic, OutboxEvent.attempts, OutboxEvent.last_error, OutboxEvent.claimed_by, OutboxEvent.available_at, OutboxEvent.key).where(OutboxEvent.processed_at.is_(None))
-            )).all())
+            pending = list(
+                (
+                    await session.execute(
+                        select(
+                            OutboxEvent.topic,
+                            OutboxEvent.attempts,
+                            OutboxEvent.last_error,
+                            OutboxEvent.claimed_by,
+                            OutboxEvent.available_at,
+                            OutboxEvent.key,
+                        ).where(OutboxEvent.processed_at.is_(None))
+                    )
+                ).all()
+            )
             emailed = dict((await session.execute(select(Notification.id, Notification.emailed_at))).all())
             return {"pending": len(pending), "pending_events": pending, "emailed": emailed}
     finally:

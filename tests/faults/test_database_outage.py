@@ -3,6 +3,7 @@ outage (pages, API, /health naming the database), the worker alive after it, not
 
 The server is a private one this test starts with initdb/pg_ctl on its own port, in its own
 folder, as the postgres user: never the machine's shared server."""
+
 import asyncio
 import glob
 import os
@@ -70,8 +71,22 @@ class PrivatePostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}"
 
     def cleanup(self) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(self.data), "-m",
-                        "immediate", "stop"], capture_output=True, check=False)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -95,13 +110,23 @@ async def test_postgres_stopped_and_started_503_during_worker_alive_after_nothin
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    base = Settings(env="test", data_dir=data_dir, database_url=private_pg.url + "/expertnet", secret_key=TEST_SECRET,
-                    inline_worker=False, background_jobs=False, embeddings=False, outbox_lease_seconds=LEASE_SECONDS,
-                    base_url="https://desk.example.org")
+    base = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=private_pg.url + "/expertnet",
+        secret_key=TEST_SECRET,
+        inline_worker=False,
+        background_jobs=False,
+        embeddings=False,
+        outbox_lease_seconds=LEASE_SECONDS,
+        base_url="https://desk.example.org",
+    )
     with SmtpServer() as smtp:
         settings = replace(base, smtp_host="127.0.0.1", smtp_port=smtp.port)
         worker = workers(settings)
-        with TestClient(create_app(settings), base_url="https://testserver.local", raise_server_exceptions=False) as client:
+        with TestClient(
+            create_app(settings), base_url="https://testserver.local", raise_server_exceptions=False
+        ) as client:
             env = await asyncio.to_thread(Env, settings, client)
             official = await asyncio.to_thread(env.member, "le_official")
             assert client.get("/health").status_code == 200
@@ -113,8 +138,12 @@ async def test_postgres_stopped_and_started_503_during_worker_alive_after_nothin
 
             r = await asyncio.to_thread(client.get, "/health")
             assert r.status_code == 503 and r.headers["retry-after"], r.text
-            assert r.json() == {"status": "unavailable", "database": "unavailable", "search": "ok",
-                                "detail": "database is not answering"}
+            assert r.json() == {
+                "status": "unavailable",
+                "database": "unavailable",
+                "search": "ok",
+                "detail": "database is not answering",
+            }
             r = await asyncio.to_thread(client.get, "/api/v1/notifications", headers=official.headers)
             assert r.status_code == 503 and int(r.headers["retry-after"]) > 0, r.text
             assert "database is not available" in r.json()["detail"]

@@ -1,6 +1,7 @@
 """Degraded modes through the user's path: a stalled SMTP server does not slow a submit; a full
 upload disk answers 507 and leaves no temporary file; stale temporary files are swept at start-up;
 `experts import` waits for its events held by another drainer, or says that indexing continues."""
+
 import asyncio
 import io
 import json
@@ -29,7 +30,10 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 DRAFT = {
     "title": "Roman denarius seized at the border",
     "description": "Border police detained a silver Roman Imperial denarius of Trajan found in a car. Is it genuine?",
-    "location_country": "RS", "object_origin_country": "IT", "languages": ["sr", "en"], "category": "numismatics",
+    "location_country": "RS",
+    "object_origin_country": "IT",
+    "languages": ["sr", "en"],
+    "category": "numismatics",
 }
 
 
@@ -39,7 +43,9 @@ def test_a_stalled_smtp_server_does_not_slow_a_submit(fault_settings):
 
     with StalledSmtp() as stalled:
         settings = replace(fault_settings, smtp_host="127.0.0.1", smtp_port=stalled.port, inline_worker=True)
-        with TestClient(create_app(settings), base_url="https://testserver.local", raise_server_exceptions=False) as client:
+        with TestClient(
+            create_app(settings), base_url="https://testserver.local", raise_server_exceptions=False
+        ) as client:
             desk = Desk(Env(settings, client))
             official = desk.official()  # its approval already queued an e-mail the stalled server holds up
             timings = []
@@ -51,7 +57,9 @@ def test_a_stalled_smtp_server_does_not_slow_a_submit(fault_settings):
             for _ in range(3):
                 cid = desk.draft(official, **{k: v for k, v in DRAFT.items()})["id"]
                 started = time.perf_counter()
-                r = client.post(f"/api/v1/consultations/{cid}/submit", json={"offer_count": 3}, headers=official.headers)
+                r = client.post(
+                    f"/api/v1/consultations/{cid}/submit", json={"offer_count": 3}, headers=official.headers
+                )
                 timings.append(time.perf_counter() - started)
                 assert r.status_code == 200, r.text
             assert max(timings) < 1.0, f"submit took {[round(t, 2) for t in timings]} s"
@@ -62,7 +70,9 @@ def test_a_stalled_smtp_server_does_not_slow_a_submit(fault_settings):
 def app_env(fault_settings):
     from expertnet.app import create_app
 
-    with SettlingClient(create_app(fault_settings), base_url="https://testserver.local", raise_server_exceptions=False) as client:
+    with SettlingClient(
+        create_app(fault_settings), base_url="https://testserver.local", raise_server_exceptions=False
+    ) as client:
         yield Env(fault_settings, client)
 
 
@@ -71,7 +81,9 @@ def small_disk(fault_settings):
     """A 256 KiB tmpfs as the upload directory: a real ENOSPC."""
     mount = fault_settings.upload_dir
     mount.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
     try:
@@ -81,8 +93,11 @@ def small_disk(fault_settings):
 
 
 def _upload(env, user, cid, content):
-    return env.client.post(f"/api/v1/consultations/{cid}/attachments",
-                           files={"file": ("front.jpg", io.BytesIO(content), "image/jpeg")}, headers=user.headers)
+    return env.client.post(
+        f"/api/v1/consultations/{cid}/attachments",
+        files={"file": ("front.jpg", io.BytesIO(content), "image/jpeg")},
+        headers=user.headers,
+    )
 
 
 def test_a_full_upload_disk_answers_507_and_leaves_no_temporary_file(app_env, small_disk):
@@ -146,20 +161,26 @@ async def _hold_import_events(settings) -> None:
     try:
         async with db.session() as session:
             if db.dialect == "sqlite":
-                await session.execute(text(f"""
+                await session.execute(
+                    text(f"""
                     CREATE TRIGGER hold_import AFTER INSERT ON outbox
                     WHEN NEW.topic = 'index.expert' AND NEW.key = 'import'
                     BEGIN UPDATE outbox SET claimed_by = '{HOLDER}',
-                      available_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') || '000' WHERE id = NEW.id; END"""))
+                      available_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') || '000' WHERE id = NEW.id; END""")
+                )
             else:
-                await session.execute(text(f"""
+                await session.execute(
+                    text(f"""
                     CREATE OR REPLACE FUNCTION hold_import() RETURNS trigger AS $$ BEGIN
                       IF NEW.topic = 'index.expert' AND NEW.key = 'import' THEN
                         NEW.claimed_by := '{HOLDER}'; NEW.available_at := now() + interval '1 hour';
-                      END IF; RETURN NEW; END $$ LANGUAGE plpgsql"""))
-                await session.execute(text(
-                    "CREATE TRIGGER hold_import BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION hold_import()"
-                ))
+                      END IF; RETURN NEW; END $$ LANGUAGE plpgsql""")
+                )
+                await session.execute(
+                    text(
+                        "CREATE TRIGGER hold_import BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION hold_import()"
+                    )
+                )
     finally:
         await db.dispose()
 
@@ -189,9 +210,13 @@ async def _held(settings) -> list[OutboxEvent]:
     db = Database(settings)
     try:
         async with db.sessionmaker() as session:
-            return list((await session.execute(
-                select(OutboxEvent).where(OutboxEvent.claimed_by == HOLDER, OutboxEvent.processed_at.is_(None))
-            )).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(OutboxEvent).where(OutboxEvent.claimed_by == HOLDER, OutboxEvent.processed_at.is_(None))
+                    )
+                ).scalars()
+            )
     finally:
         await db.dispose()
 
@@ -200,8 +225,14 @@ async def _run_import(settings, tmp_path, **extra):
     source = tmp_path / "experts.jsonl"
     source.write_text("\n".join(json.dumps(expert_record(i)) for i in range(5)) + "\n")
     return await asyncio.create_subprocess_exec(
-        str(EXPERTNET), "experts", "import", str(source), env=worker_env(settings, **extra),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
+        str(EXPERTNET),
+        "experts",
+        "import",
+        str(source),
+        env=worker_env(settings, **extra),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
     )
 
 
@@ -218,8 +249,11 @@ async def test_import_waits_for_its_events_held_by_another_drainer(fault_setting
     db = Database(settings)
     try:
         async with db.session() as session:
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in held]))
-                                  .values(processed_at=utcnow(), claimed_by=""))
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_([e.id for e in held]))
+                .values(processed_at=utcnow(), claimed_by="")
+            )
     finally:
         await db.dispose()
     processed_at = time.monotonic()
@@ -228,12 +262,20 @@ async def test_import_waits_for_its_events_held_by_another_drainer(fault_setting
     assert time.monotonic() >= processed_at
     assert "imported: 5 created" in out.decode()
     assert "indexing continues" not in err.decode()
-    found = subprocess.run([str(EXPERTNET), "search", "experts", "", "--json"], env=worker_env(settings),
-                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    found = subprocess.run(
+        [str(EXPERTNET), "search", "experts", "", "--json"],
+        env=worker_env(settings),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert len(found.stdout.splitlines()) == 5, found.stderr
 
 
-async def test_import_says_indexing_continues_in_the_worker_when_its_events_stay_held(fault_settings, held_imports, tmp_path):
+async def test_import_says_indexing_continues_in_the_worker_when_its_events_stay_held(
+    fault_settings, held_imports, tmp_path
+):
     settings = fault_settings
     started = time.monotonic()
     proc = await _run_import(settings, tmp_path, IMPORT_WAIT_SECONDS=1)

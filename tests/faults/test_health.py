@@ -1,5 +1,6 @@
 """/health per part: 503 naming the search engine when it does not answer, nothing internal for
 anyone; a bug in a query stays a 500 (it is not a database outage)."""
+
 import pytest
 from litestar.testing import TestClient
 
@@ -20,8 +21,12 @@ def test_health_names_the_search_engine_when_it_does_not_answer(fault_settings):
     with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
         r = client.get("/health")
     assert r.status_code == 503 and r.headers["retry-after"]
-    assert r.json() == {"status": "unavailable", "database": "ok", "search": "unavailable",
-                        "detail": "search is not answering"}
+    assert r.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "search": "unavailable",
+        "detail": "search is not answering",
+    }
     assert "127.0.0.1" not in r.text and "some-key" not in r.text
 
 

@@ -1,6 +1,7 @@
 """Two workers and a slow SMTP server: each e-mail exactly once, each marked sent the moment the
 server accepted it; kill -9 of a worker mid-batch: its events come back within seconds, and the
 search index equals a fresh rebuild."""
+
 import asyncio
 import shutil
 import time
@@ -50,7 +51,9 @@ async def test_two_workers_and_a_slow_smtp_server_send_each_email_exactly_once(f
 
         done = await wait_for(all_sent, timeout=30, interval=0.05)
         logs = f"\nworker 1:\n{one.log()}\nworker 2:\n{two.log()}"
-        assert done, f"not all sent: {len(marked_at)} of {n} marked, pending {(await outbox_state(settings))['pending_events']}{logs}"
+        assert done, (
+            f"not all sent: {len(marked_at)} of {n} marked, pending {(await outbox_state(settings))['pending_events']}{logs}"
+        )
         received = smtp.inbox.by_message_id()
 
     # Each e-mail exactly once, and only ours.
@@ -65,18 +68,24 @@ async def test_two_workers_and_a_slow_smtp_server_send_each_email_exactly_once(f
     }
     assert not late, f"marked sent long after the server accepted them (s): {late}{logs}"
     lag = max(marked_at[nid] - received[message_id(nid)][0].at for nid in notification_ids)
-    print(f"\nfigure: {n} e-mails, 2 workers, {delay} s per message: 0 duplicates, marked at most {lag:.2f} s after acceptance")
+    print(
+        f"\nfigure: {n} e-mails, 2 workers, {delay} s per message: 0 duplicates, marked at most {lag:.2f} s after acceptance"
+    )
     # Both workers took part: the claims are small.
     assert "e-mail:" in one.log() and "e-mail:" in two.log(), logs
     assert one.alive and two.alive
 
 
 async def _index_snapshot(settings) -> dict[str, dict]:
-    result = await get_search(settings).search("experts", SearchQuery(text="", system=True, limit=1000, highlight=False))
+    result = await get_search(settings).search(
+        "experts", SearchQuery(text="", system=True, limit=1000, highlight=False)
+    )
     return {hit.id: hit.document for hit in result.hits}
 
 
-async def test_kill_9_mid_batch_events_come_back_within_seconds_and_the_index_equals_a_rebuild(fault_settings, workers, tmp_path):
+async def test_kill_9_mid_batch_events_come_back_within_seconds_and_the_index_equals_a_rebuild(
+    fault_settings, workers, tmp_path
+):
     n = 16
     records = [expert_record(i) for i in range(n)]
     await import_experts(fault_settings, records)
@@ -122,8 +131,10 @@ async def test_kill_9_mid_batch_events_come_back_within_seconds_and_the_index_eq
     # The second worker took the dead one's events up as soon as its lease ran out.
     resumed = min(a.at for a in smtp.inbox.accepted if a.at > killed_at) - killed_at
     assert resumed < LEASE_SECONDS + 2.5, f"the first e-mail after the kill went out {resumed:.1f} s later"
-    print(f"\nfigure: kill -9 after {sent_before_kill} of {n} e-mails: resumed {resumed:.2f} s later, all done in {took:.1f} s, "
-          f"{len([m for m, v in received.items() if len(v) > 1])} sent twice")
+    print(
+        f"\nfigure: kill -9 after {sent_before_kill} of {n} e-mails: resumed {resumed:.2f} s later, all done in {took:.1f} s, "
+        f"{len([m for m, v in received.items() if len(v) > 1])} sent twice"
+    )
 
     assert sorted(received) == sorted(message_id(i) for i in notification_ids)
     # Only the mail in flight at the kill (accepted, not yet recorded) may come twice, with its Message-ID.

@@ -13,6 +13,7 @@ alone, after the hard constraints the data can express, for several profile reci
 directory queries (a discipline or object word in one of several languages): the share of the top 20
 experts who hold the query's category.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,13 +29,26 @@ from expertnet.matching import embedder as emb
 DATA = Path(__file__).resolve().parents[1] / "data" / "routing_eval"
 
 SHORT_QUERIES = [
-    ("икона", "religious_art"), ("нумизматика", "numismatics"), ("римские монеты", "numismatics"),
-    ("paleontology", "palaeontology"), ("numismatics", "numismatics"), ("Münzen", "numismatics"),
-    ("rukopisi", "manuscripts"), ("Archäologie", "archaeology"), ("oružje", "arms_armour"),
-    ("провенанс", "provenance"), ("restitution", "legal"), ("fossiles", "palaeontology"),
-    ("ikone", "religious_art"), ("sikke", "numismatics"), ("el yazması", "manuscripts"),
-    ("money laundering", "financial"), ("конзервација", "conservation"), ("painting", "fine_art"),
-    ("ethnographic objects", "ethnography"), ("customs classification", "customs"),
+    ("икона", "religious_art"),
+    ("нумизматика", "numismatics"),
+    ("римские монеты", "numismatics"),
+    ("paleontology", "palaeontology"),
+    ("numismatics", "numismatics"),
+    ("Münzen", "numismatics"),
+    ("rukopisi", "manuscripts"),
+    ("Archäologie", "archaeology"),
+    ("oružje", "arms_armour"),
+    ("провенанс", "provenance"),
+    ("restitution", "legal"),
+    ("fossiles", "palaeontology"),
+    ("ikone", "religious_art"),
+    ("sikke", "numismatics"),
+    ("el yazması", "manuscripts"),
+    ("money laundering", "financial"),
+    ("конзервација", "conservation"),
+    ("painting", "fine_art"),
+    ("ethnographic objects", "ethnography"),
+    ("customs classification", "customs"),
 ]
 
 
@@ -70,13 +84,16 @@ def speed(generated: int) -> None:
     t2 = time.perf_counter()
     e.encode(["Ottoman silver akçe from Balkan mints"])  # second call: what is left of warm-up
     t3 = time.perf_counter()
-    print(f"construct {1000 * (t1 - t0):.1f} ms; load + first encode {t2 - t1:.2f} s; second call {1000 * (t3 - t2):.1f} ms")
+    print(
+        f"construct {1000 * (t1 - t0):.1f} ms; load + first encode {t2 - t1:.2f} s; second call {1000 * (t3 - t2):.1f} ms"
+    )
 
     requests = load("requests.jsonl")
     queries = [f"{r['title']}" for r in requests] + [q for q, _ in SHORT_QUERIES]
-    for label, texts in (("query (short, distinct, uncached)", queries),
-                         ("request (title + description, uncached)",
-                          [f"{r['title']}. {r['description']}" for r in requests])):
+    for label, texts in (
+        ("query (short, distinct, uncached)", queries),
+        ("request (title + description, uncached)", [f"{r['title']}. {r['description']}" for r in requests]),
+    ):
         walls, cpus = [], []
         for q in texts:
             with Clock() as c:
@@ -84,8 +101,10 @@ def speed(generated: int) -> None:
             walls.append(c.wall)
             cpus.append(c.cpu)
         walls.sort()
-        print(f"{label}: p50 {1000 * statistics.median(walls):.2f} ms, p95 {1000 * walls[int(0.95 * (len(walls) - 1))]:.2f} ms "
-              f"wall; mean CPU {1000 * statistics.mean(cpus):.2f} ms, over {len(texts)}")
+        print(
+            f"{label}: p50 {1000 * statistics.median(walls):.2f} ms, p95 {1000 * walls[int(0.95 * (len(walls) - 1))]:.2f} ms "
+            f"wall; mean CPU {1000 * statistics.mean(cpus):.2f} ms, over {len(texts)}"
+        )
     s = time.perf_counter()
     for _ in range(1000):
         e.encode([queries[0]])
@@ -118,13 +137,18 @@ def speed(generated: int) -> None:
         rows = list(generate_experts(generated, 11))
         fresh = emb.UseEmbedder(cache_size=1_000_000)
         fresh.warm_up()
-        distinct = len({p for r in rows for p in emb.profile_text(r["specialties"], r.get("bio", ""), r["categories"]).phrases})
+        distinct = len(
+            {p for r in rows for p in emb.profile_text(r["specialties"], r.get("bio", ""), r["categories"]).phrases}
+        )
         with Clock() as c:
             for i in range(0, len(rows), 500):  # the worker's batch size
-                emb.profile_vectors([(r["specialties"], r.get("bio", ""), r["categories"]) for r in rows[i:i + 500]],
-                                    embedder=fresh)
-        print(f"profile_vectors, {generated} generated experts ({distinct} distinct phrases), batches of 500: "
-              f"{c.rate(len(rows), 'experts')}")
+                emb.profile_vectors(
+                    [(r["specialties"], r.get("bio", ""), r["categories"]) for r in rows[i : i + 500]], embedder=fresh
+                )
+        print(
+            f"profile_vectors, {generated} generated experts ({distinct} distinct phrases), batches of 500: "
+            f"{c.rate(len(rows), 'experts')}"
+        )
 
 
 def quality() -> None:
@@ -134,9 +158,13 @@ def quality() -> None:
     e = emb.UseEmbedder(cache_size=1_000_000)
 
     def eligible(x: dict, r: dict) -> bool:
-        return (x["vetting_status"] == "approved" and x["available"] and x["max_open_consultations"] > 0
-                and bool(set(x["languages"]) & set(r["languages"]))
-                and not (r["exclude_market_ties"] and x["market_ties"]))
+        return (
+            x["vetting_status"] == "approved"
+            and x["available"]
+            and x["max_open_consultations"] > 0
+            and bool(set(x["languages"]) & set(r["languages"]))
+            and not (r["exclude_market_ties"] and x["market_ties"])
+        )
 
     def recipe(name: str, category_weight: float, bio_weight: float) -> np.ndarray:
         if name == "whole text":
@@ -151,8 +179,14 @@ def quality() -> None:
 
     q_requests = e.encode([f"{r['title']}. {r['description']}" for r in requests])
     q_short = e.encode([q for q, _ in SHORT_QUERIES])
-    variants = [("whole text", 0, 0), ("recipe", 1.0, 0.0), ("recipe", 0.0, 1.0), ("recipe", 0.5, 1.0),
-                ("recipe", 1.0, 1.0), ("recipe", 2.0, 1.0)]
+    variants = [
+        ("whole text", 0, 0),
+        ("recipe", 1.0, 0.0),
+        ("recipe", 0.0, 1.0),
+        ("recipe", 0.5, 1.0),
+        ("recipe", 1.0, 1.0),
+        ("recipe", 2.0, 1.0),
+    ]
     for name, weight, bio in variants:
         profiles = recipe(name, weight, bio)
         sims = q_requests @ profiles.T
@@ -167,10 +201,13 @@ def quality() -> None:
         sims = q_short @ profiles.T
         precision = statistics.mean(
             sum(cat in experts[j]["categories"] for j in np.argsort(-sims[i])[:20]) / 20
-            for i, (_, cat) in enumerate(SHORT_QUERIES))
+            for i, (_, cat) in enumerate(SHORT_QUERIES)
+        )
         label = name if name == "whole text" else f"{name}, categories x{weight}, bio labels x{bio}"
-        print(f"{label:32s} requests: top-1 {top1}/{len(requests)}, top-3 {top3}/{len(requests)}, "
-              f"MRR {mrr / len(requests):.3f}; short queries: category precision@20 {precision:.3f}")
+        print(
+            f"{label:32s} requests: top-1 {top1}/{len(requests)}, top-3 {top3}/{len(requests)}, "
+            f"MRR {mrr / len(requests):.3f}; short queries: category precision@20 {precision:.3f}"
+        )
 
 
 def main() -> None:
@@ -180,7 +217,12 @@ def main() -> None:
     args = parser.parse_args()
     from threadpoolctl import threadpool_info
 
-    print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)" for i in threadpool_info()))
+    print(
+        "BLAS:",
+        ", ".join(
+            f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)" for i in threadpool_info()
+        ),
+    )
     speed(args.generated)
     if args.quality:
         quality()

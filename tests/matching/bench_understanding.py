@@ -8,6 +8,7 @@ requests, no category hint): the first time each is seen (every word new to the 
 then the best of three later runs (the result cache bypassed), then a result-cache hit; and the
 same with the dense vector (each text new to the embedder's cache).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,9 @@ def rss_mb() -> float:
 def summary(label: str, seconds: list[float]) -> None:
     ms = sorted(1000 * s for s in seconds)
     p95 = ms[int(0.95 * (len(ms) - 1))]
-    print(f"{label}: mean {statistics.mean(ms):.2f} ms, p50 {statistics.median(ms):.2f}, p95 {p95:.2f}, max {ms[-1]:.2f}")
+    print(
+        f"{label}: mean {statistics.mean(ms):.2f} ms, p50 {statistics.median(ms):.2f}, p95 {p95:.2f}, max {ms[-1]:.2f}"
+    )
 
 
 def main() -> None:
@@ -46,8 +49,10 @@ def main() -> None:
     t2 = time.perf_counter()
     u = Understander()
     t3 = time.perf_counter()
-    print(f"vocabulary {t1 - t0:.2f} s; known words {t2 - t1:.2f} s; category names + typo index {t3 - t2:.2f} s "
-          f"({len(u._typos)} keys); memory {base:.0f} -> {rss_mb():.0f} MB")
+    print(
+        f"vocabulary {t1 - t0:.2f} s; known words {t2 - t1:.2f} s; category names + typo index {t3 - t2:.2f} s "
+        f"({len(u._typos)} keys); memory {base:.0f} -> {rss_mb():.0f} MB"
+    )
 
     rows = [json.loads(line) for line in (DATA / "requests.jsonl").read_text("utf-8").splitlines() if line.strip()]
     texts = [f"{r['title']}\n{r['description']}" for r in rows]

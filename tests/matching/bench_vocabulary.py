@@ -9,6 +9,7 @@ fresh Vocabulary (nothing memoised); "warm" matches them again with the per-toke
 Times are CPU time of this process (time.process_time), less disturbed by other work on a shared
 machine than wall-clock time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,10 @@ def main() -> None:
     print(f"load: median {statistics.median(loads) * 1000:.0f} ms (min {min(loads) * 1000:.0f})")
     for name, runs in (("cold", colds), ("warm", warms)):
         best = min(runs)
-        print(f"{name}: {n / statistics.median(runs):,.0f} texts/s median, {n / best:,.0f} best "
-              f"({best / n * 1e6:.0f} us per text, extract + infer_categories)")
+        print(
+            f"{name}: {n / statistics.median(runs):,.0f} texts/s median, {n / best:,.0f} best "
+            f"({best / n * 1e6:.0f} us per text, extract + infer_categories)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The sentence embedder: contract, one BLAS thread, cache, lazy thread-safe load, profile vectors,
 and the switch that turns it off (EXPERTNET_EMBEDDINGS=0)."""
+
 import threading
 from dataclasses import replace
 
@@ -195,7 +196,9 @@ def test_source_hash_is_stable_and_follows_the_text():
 
 
 def test_profile_text_uses_specialties_bio_concepts_and_category_names():
-    text = emb.profile_text(["Roman Imperial coinage"], "Keeper of Byzantine lead seals at the museum.", ["numismatics"])
+    text = emb.profile_text(
+        ["Roman Imperial coinage"], "Keeper of Byzantine lead seals at the museum.", ["numismatics"]
+    )
     assert text.phrases[0] == "Roman Imperial coinage"
     assert "Numismatics" in text.phrases  # the category's English name
     assert any("lead seal" in p.lower() for p in text.phrases)  # a concept label from the bio
@@ -211,8 +214,7 @@ def test_profile_text_uses_specialties_bio_concepts_and_category_names():
 def test_profile_vectors_batch_each_phrase_once():
     stub = _Counting()
     e = _with_model(stub)
-    rows = [(["Roman coinage", "Byzantine seals"], "", ["numismatics"]),
-            (["Roman coinage"], "", ["numismatics"])]
+    rows = [(["Roman coinage", "Byzantine seals"], "", ["numismatics"]), (["Roman coinage"], "", ["numismatics"])]
     out = emb.profile_vectors(rows, embedder=e)
     assert len(stub.calls) == 1 and len(stub.calls[0]) == len(set(stub.calls[0]))  # one batch, each phrase once
     assert all(abs(np.linalg.norm(p.vector) - 1) < 1e-5 for p in out)
@@ -234,13 +236,16 @@ def test_real_model_contract(model):
 
 
 @needs_model
-@pytest.mark.parametrize("same, other", [
-    (("римские монеты", "Roman coins"), "fossil dinosaur eggs"),
-    (("römische Münzen", "Roman coins"), "fossil dinosaur eggs"),
-    (("старинная икона", "an old icon"), "Roman coins"),
-    (("Osmanlı el yazması", "Ottoman manuscript"), "bronze Buddha statue"),
-    (("paléontologie", "palaeontology"), "money laundering"),
-])
+@pytest.mark.parametrize(
+    "same, other",
+    [
+        (("римские монеты", "Roman coins"), "fossil dinosaur eggs"),
+        (("römische Münzen", "Roman coins"), "fossil dinosaur eggs"),
+        (("старинная икона", "an old icon"), "Roman coins"),
+        (("Osmanlı el yazması", "Ottoman manuscript"), "bronze Buddha statue"),
+        (("paléontologie", "palaeontology"), "money laundering"),
+    ],
+)
 def test_dense_similarity_crosses_languages(model, same, other):
     a, b, c = model.encode([same[0], same[1], other])
     assert cos(a, b) > cos(b, c) + 0.1, (cos(a, b), cos(b, c))
@@ -248,9 +253,11 @@ def test_dense_similarity_crosses_languages(model, same, other):
 
 @needs_model
 def test_real_profile_vectors_rank_the_right_profile(model):
-    rows = [(["Roman Imperial coinage", "Roman denarii"], "", ["numismatics"]),
-            (["Russian icons", "Old Believer icons"], "", ["religious_art"]),
-            (["Dinosaur fossils", "Moroccan fossils"], "", ["palaeontology"])]
+    rows = [
+        (["Roman Imperial coinage", "Roman denarii"], "", ["numismatics"]),
+        (["Russian icons", "Old Believer icons"], "", ["religious_art"]),
+        (["Dinosaur fossils", "Moroccan fossils"], "", ["palaeontology"]),
+    ]
     profiles = np.stack([p.vector for p in emb.profile_vectors(rows, embedder=model)])
     for query, right in [("римские денарии", 0), ("старообрядческая икона", 1), ("huevos de dinosaurio", 2)]:
         q = model.encode([query])[0]

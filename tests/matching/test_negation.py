@@ -1,5 +1,6 @@
 """Negation: which concepts a text explicitly excludes, per language, on phrases as officials write
 them; and the cases that look like negation but are not."""
+
 import pytest
 
 from expertnet.matching.negation import is_excludable, negations, scopes
@@ -95,8 +96,9 @@ def test_hedges_questions_and_market_ties_exclude_nothing(lang, text, kept):
 
 
 def test_market_ties_clause_is_not_the_object_and_asks_for_independence():
-    u = understand("Wir brauchen ein Gutachten von jemandem ohne Verbindungen zum Münzhandel. Es geht um eine Ikone.",
-                   embed=False)
+    u = understand(
+        "Wir brauchen ein Gutachten von jemandem ohne Verbindungen zum Münzhandel. Es geht um eine Ikone.", embed=False
+    )
     assert "object_type:coin" not in u.concept_ids  # "Münzhandel" describes the expert, not the object
     assert u.no_market_ties
     assert understand("Independent expert only: Ming porcelain vase", embed=False).no_market_ties
@@ -104,8 +106,9 @@ def test_market_ties_clause_is_not_the_object_and_asks_for_independence():
     assert not understand("Ming porcelain vase declared as a modern copy", embed=False).no_market_ties
 
 
-@pytest.mark.parametrize("text", ["not authentic, a modern copy", "without export licence",
-                                  "bez dozvole za izvoz", "keine Echtheitsprüfung"])
+@pytest.mark.parametrize(
+    "text", ["not authentic, a modern copy", "without export licence", "bez dozvole za izvoz", "keine Echtheitsprüfung"]
+)
 def test_skills_are_never_excluded(text):
     # a negated skill describes the case ("not authentic" is a case for an authentication expert)
     assert read(text)[1] == set()
@@ -119,8 +122,10 @@ def test_absence_takes_away_parts_and_materials_only():
 
 
 def test_q03_of_the_tuning_set():
-    positive, excluded = read("Икона старообрядческая, XVII век. На посту Жана-Жол у пассажира изъяли икону XVII "
-                              "века, предположительно старообрядческую, письмо на доске, без оклада.")
+    positive, excluded = read(
+        "Икона старообрядческая, XVII век. На посту Жана-Жол у пассажира изъяли икону XVII "
+        "века, предположительно старообрядческую, письмо на доске, без оклада."
+    )
     assert excluded == {"object_type:icon_cover"}
     assert {"object_type:icon", "culture:old_believer", "period:c17"} <= positive
 
@@ -148,20 +153,20 @@ SCOPES = [  # scripts the vocabulary has few terms for yet: the governed words m
 
 @pytest.mark.parametrize("lang, text, kind, governed", SCOPES, ids=[f"{c[0]}: {c[1]}" for c in SCOPES])
 def test_scope_of_a_cue(lang, text, kind, governed):
-    found = [(s.kind, text[s.start:s.end]) for s in scopes(text)]
+    found = [(s.kind, text[s.start : s.end]) for s in scopes(text)]
     assert (kind, governed) in found, found
 
 
 def test_scope_ends_at_contrast_and_punctuation():
     text = "not a coin but a seal"
     (scope,) = scopes(text)
-    assert text[scope.start:scope.end] == "a coin"
+    assert text[scope.start : scope.end] == "a coin"
     text = "no coins; seals only"
     (scope,) = scopes(text)
-    assert text[scope.start:scope.end] == "coins"
+    assert text[scope.start : scope.end] == "coins"
     text = "keine Münzen sondern Siegel"
     (scope,) = scopes(text)
-    assert text[scope.start:scope.end] == "Münzen"
+    assert text[scope.start : scope.end] == "Münzen"
 
 
 def test_negations_report_the_cue_and_the_concepts():

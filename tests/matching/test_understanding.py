@@ -1,4 +1,5 @@
 """The shared query-understanding step: categories, concepts, exclusions, typos, scripts, hints."""
+
 import json
 import statistics
 import time
@@ -29,13 +30,17 @@ def top(text: str) -> str | None:
 
 # ============================================================ the issue's failing directory queries
 
-@pytest.mark.parametrize("query, category, concepts", [
-    ("икона", "religious_art", {"object_type:icon"}),
-    ("нумизматика", "numismatics", {"category:numismatics"}),
-    ("римские монеты", "numismatics", {"culture:roman", "object_type:coin"}),
-    ("paleontology", "palaeontology", {"category:palaeontology"}),
-    ("numismatics", "numismatics", {"category:numismatics"}),
-])
+
+@pytest.mark.parametrize(
+    "query, category, concepts",
+    [
+        ("икона", "religious_art", {"object_type:icon"}),
+        ("нумизматика", "numismatics", {"category:numismatics"}),
+        ("римские монеты", "numismatics", {"culture:roman", "object_type:coin"}),
+        ("paleontology", "palaeontology", {"category:palaeontology"}),
+        ("numismatics", "numismatics", {"category:numismatics"}),
+    ],
+)
 def test_issue_examples(query, category, concepts):
     u = understand(query, embed=False)
     assert u.category == category and u.text_categories[0] == (category, 1.0)
@@ -48,21 +53,50 @@ def test_issue_examples(query, category, concepts):
 SUBJECTS = {
     "roman silver coins": (
         {"culture:roman", "material:silver", "object_type:coin", "category:numismatics"},
-        ["Roman silver coins", "римские серебряные монеты", "римски сребрни новчићи", "rimski srebrni novčići",
-         "römische Silbermünzen", "gümüş Roma sikkeleri", "monnaies romaines en argent",
-         "rimskie serebryanye monety"]),
+        [
+            "Roman silver coins",
+            "римские серебряные монеты",
+            "римски сребрни новчићи",
+            "rimski srebrni novčići",
+            "römische Silbermünzen",
+            "gümüş Roma sikkeleri",
+            "monnaies romaines en argent",
+            "rimskie serebryanye monety",
+        ],
+    ),
     "byzantine lead seals": (
         {"culture:byzantine", "object_type:lead_seal"},
-        ["Byzantine lead seals", "византийские свинцовые печати", "византијски оловни печати",
-         "vizantijski olovni pečati", "byzantinische Bleisiegel", "Bizans kurşun mühürleri"]),
+        [
+            "Byzantine lead seals",
+            "византийские свинцовые печати",
+            "византијски оловни печати",
+            "vizantijski olovni pečati",
+            "byzantinische Bleisiegel",
+            "Bizans kurşun mühürleri",
+        ],
+    ),
     "ottoman manuscript": (
         {"culture:ottoman", "object_type:manuscript", "category:manuscripts"},
-        ["Ottoman manuscript", "османская рукопись", "османски рукопис", "osmanski rukopis",
-         "osmanische Handschrift", "Osmanlı el yazması"]),
+        [
+            "Ottoman manuscript",
+            "османская рукопись",
+            "османски рукопис",
+            "osmanski rukopis",
+            "osmanische Handschrift",
+            "Osmanlı el yazması",
+        ],
+    ),
     "orthodox icon, 17th century": (
         {"culture:orthodox", "object_type:icon", "period:c17", "category:religious_art"},
-        ["Orthodox icon, 17th century", "православная икона XVII века", "православна икона из XVII века",
-         "pravoslavna ikona iz XVII veka", "orthodoxe Ikone, 17. Jahrhundert", "Ortodoks ikona, 17. yüzyıl"]),
+        [
+            "Orthodox icon, 17th century",
+            "православная икона XVII века",
+            "православна икона из XVII века",
+            "pravoslavna ikona iz XVII veka",
+            "orthodoxe Ikone, 17. Jahrhundert",
+            "Ortodoks ikona, 17. yüzyıl",
+        ],
+    ),
 }
 
 
@@ -75,10 +109,17 @@ def test_same_subject_same_concepts_in_every_language_and_script(subject):
         assert direct(text) == english, text
 
 
-@pytest.mark.parametrize("text, concept", [
-    ("ikona", "object_type:icon"), ("ikony", "object_type:icon"), ("monety", "object_type:coin"),
-    ("rimskie monety", "culture:roman"), ("ikonu", "object_type:icon"), ("nomismata", "object_type:coin"),
-])
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("ikona", "object_type:icon"),
+        ("ikony", "object_type:icon"),
+        ("monety", "object_type:coin"),
+        ("rimskie monety", "culture:roman"),
+        ("ikonu", "object_type:icon"),
+        ("nomismata", "object_type:coin"),
+    ],
+)
 def test_transliterated_russian_and_greek(text, concept):
     assert concept in direct(text)
 
@@ -86,16 +127,19 @@ def test_transliterated_russian_and_greek(text, concept):
 # ============================================================ typos
 
 
-@pytest.mark.parametrize("typo, concept", [
-    ("paleontolgy", "category:palaeontology"),  # missing letter inside the stem, inflected ending kept
-    ("Byzntine coins", "culture:byzantine"),
-    ("manuscirpt", "object_type:manuscript"),  # swapped letters
-    ("archeaology", "category:archaeology"),
-    ("römsche Münzen", "culture:roman"),
-    ("Ikkone", "object_type:icon"),  # doubled letter
-    ("палеонтлогия", "category:palaeontology"),  # Cyrillic
-    ("numizmatcs", "category:numismatics"),
-])
+@pytest.mark.parametrize(
+    "typo, concept",
+    [
+        ("paleontolgy", "category:palaeontology"),  # missing letter inside the stem, inflected ending kept
+        ("Byzntine coins", "culture:byzantine"),
+        ("manuscirpt", "object_type:manuscript"),  # swapped letters
+        ("archeaology", "category:archaeology"),
+        ("römsche Münzen", "culture:roman"),
+        ("Ikkone", "object_type:icon"),  # doubled letter
+        ("палеонтлогия", "category:palaeontology"),  # Cyrillic
+        ("numizmatcs", "category:numismatics"),
+    ],
+)
 def test_typos_still_find_the_concept(typo, concept):
     u = understand(typo, embed=False)
     match = next(c for c in u.concepts if c.id == concept)
@@ -110,15 +154,18 @@ def test_a_typo_is_corrected_only_when_it_yields_a_concept():
     assert understand("paleontology", embed=False).corrections == ()
 
 
-@pytest.mark.parametrize("text, wrong", [
-    ("found near the sites", {"object_type:coin"}),  # "found"/"mound", "sites"/"cites"
-    ("Latin inscriptions", {"material:gold"}),  # Turkish "altın" (gold) is two edits away
-    ("an agent of the border police", {"material:silver"}),  # French "argent"
-    ("a Montenegrin curator", {"object_type:coin"}),  # "monet*"
-    ("Dacia", {"culture:dacian"}),  # short words: no wrong-letter typos
-    ("soldini veneziani", {"culture:sogdian"}),  # "l"/"g" are not neighbouring keys
-    ("cat", {"category:fine_art"}),  # three letters: never corrected
-])
+@pytest.mark.parametrize(
+    "text, wrong",
+    [
+        ("found near the sites", {"object_type:coin"}),  # "found"/"mound", "sites"/"cites"
+        ("Latin inscriptions", {"material:gold"}),  # Turkish "altın" (gold) is two edits away
+        ("an agent of the border police", {"material:silver"}),  # French "argent"
+        ("a Montenegrin curator", {"object_type:coin"}),  # "monet*"
+        ("Dacia", {"culture:dacian"}),  # short words: no wrong-letter typos
+        ("soldini veneziani", {"culture:sogdian"}),  # "l"/"g" are not neighbouring keys
+        ("cat", {"category:fine_art"}),  # three letters: never corrected
+    ],
+)
 def test_real_words_are_not_typos(text, wrong):
     u = understand(text, embed=False)
     assert not (u.concept_ids & wrong), u.corrections
@@ -144,13 +191,25 @@ def test_an_implied_concept_does_not_save_an_excluded_one():
 # ============================================================ categories: names and hints
 
 
-@pytest.mark.parametrize("text, category", [
-    ("Таможенные и пограничные процедуры", "customs"), ("customs", "customs"), ("douane", "customs"),
-    ("Kulturgüterrecht", "legal"), ("право культурных ценностей", "legal"), ("pravo kulturnih dobara", "legal"),
-    ("yazmalar", "manuscripts"), ("dini sanat", "religious_art"), ("güzel sanatlar", "fine_art"),
-    ("online markets", "online_markets"), ("онлайн-торговля", "online_markets"), ("dating", "authentication"),
-    ("минералы", "palaeontology"), ("financieel onderzoek", "financial"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("Таможенные и пограничные процедуры", "customs"),
+        ("customs", "customs"),
+        ("douane", "customs"),
+        ("Kulturgüterrecht", "legal"),
+        ("право культурных ценностей", "legal"),
+        ("pravo kulturnih dobara", "legal"),
+        ("yazmalar", "manuscripts"),
+        ("dini sanat", "religious_art"),
+        ("güzel sanatlar", "fine_art"),
+        ("online markets", "online_markets"),
+        ("онлайн-торговля", "online_markets"),
+        ("dating", "authentication"),
+        ("минералы", "palaeontology"),
+        ("financieel onderzoek", "financial"),
+    ],
+)
 def test_discipline_names_in_many_languages(text, category):
     assert top(text) == category
 
@@ -229,8 +288,10 @@ def test_understanding_a_request_is_fast():
     """Well under 5 ms per request of the tuning set without the vector, once the vocabulary is
     loaded (the median of three passes; the machine may be busy)."""
     u = get_understander()
-    texts = [f"{json.loads(line)['title']}\n{json.loads(line)['description']}"
-             for line in (EVAL / "requests.jsonl").read_text("utf-8").splitlines()]
+    texts = [
+        f"{json.loads(line)['title']}\n{json.loads(line)['description']}"
+        for line in (EVAL / "requests.jsonl").read_text("utf-8").splitlines()
+    ]
     for text in texts:  # first sight of every word: memo tables filled
         u.understand(text + " ", embed=False)
     times = []

@@ -1,5 +1,6 @@
 """Stored profile vectors (expert_vectors): filled by the outbox after a profile changes, recomputed
 only when the profile's source hash changed, read back by vectors_for; SQLite and PostgreSQL."""
+
 import numpy as np
 from sqlalchemy import select
 
@@ -11,7 +12,10 @@ from expertnet.search.indexer import VECTORS_TOPIC
 
 def _rows(env):
     async def go(session):
-        return {r.expert_id: (r.source_hash, r.updated_at, r.model) for r in (await session.execute(select(ExpertVector))).scalars()}
+        return {
+            r.expert_id: (r.source_hash, r.updated_at, r.model)
+            for r in (await session.execute(select(ExpertVector))).scalars()
+        }
 
     return env.db_run(go)
 
@@ -32,8 +36,13 @@ def test_float16_round_trip_is_normalised():
 
 
 def test_vectors_are_filled_by_the_outbox_and_recomputed_only_on_change(env):
-    expert = env.member("expert", expert={"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."})
-    other = env.member("expert", expert={"categories": ["religious_art"], "specialties": ["Byzantine icons"], "bio": ""})
+    expert = env.member(
+        "expert",
+        expert={"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."},
+    )
+    other = env.member(
+        "expert", expert={"categories": ["religious_art"], "specialties": ["Byzantine icons"], "bio": ""}
+    )
     me = env.client.get("/api/v1/experts/me", headers=expert.headers).json()
     other_me = env.client.get("/api/v1/experts/me", headers=other.headers).json()
     rows = _rows(env)

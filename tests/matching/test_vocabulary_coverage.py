@@ -16,6 +16,7 @@ Definitions used here (they are the contract the data must keep):
   word of an unrelated concept either, except for the compounds listed in COMPOUNDS, where the
   word really names both ("bronzeikone" is a bronze icon).
 """
+
 import json
 import re
 import unicodedata
@@ -33,56 +34,164 @@ OBJECT_LANGUAGES = ("sr", "tr", "uk", "ar")
 
 # language -> scripts it is written in (Unicode script names as in unicodedata.name prefixes)
 REQUESTED: dict[str, tuple[str, ...]] = {
-    "en": ("LATIN",), "fr": ("LATIN",), "de": ("LATIN",), "it": ("LATIN",), "es": ("LATIN",),
-    "ru": ("CYRILLIC",), "uk": ("CYRILLIC",), "be": ("CYRILLIC",), "pl": ("LATIN",),
-    "cs": ("LATIN",), "sk": ("LATIN",), "hu": ("LATIN",), "ro": ("LATIN",), "bg": ("CYRILLIC",),
-    "sr": ("CYRILLIC", "LATIN"), "hr": ("LATIN",), "bs": ("LATIN", "CYRILLIC"), "mk": ("CYRILLIC",),
-    "sl": ("LATIN",), "sq": ("LATIN",), "el": ("GREEK",), "tr": ("LATIN",), "ka": ("GEORGIAN",),
-    "hy": ("ARMENIAN",), "az": ("LATIN",), "kk": ("CYRILLIC", "LATIN"), "uz": ("LATIN", "CYRILLIC"),
-    "ky": ("CYRILLIC",), "tg": ("CYRILLIC",), "tk": ("LATIN",), "mn": ("CYRILLIC",),
-    "lt": ("LATIN",), "lv": ("LATIN",), "et": ("LATIN",), "fi": ("LATIN",), "sv": ("LATIN",),
-    "da": ("LATIN",), "no": ("LATIN",), "nl": ("LATIN",), "pt": ("LATIN",), "is": ("LATIN",),
-    "ga": ("LATIN",), "mt": ("LATIN",), "he": ("HEBREW",), "ar": ("ARABIC",), "ja": ("CJK", "KATAKANA"),
-    "ko": ("HANGUL",), "th": ("THAI",), "fa": ("ARABIC",), "ps": ("ARABIC",), "ur": ("ARABIC",),
-    "km": ("KHMER",), "zh": ("CJK",),
+    "en": ("LATIN",),
+    "fr": ("LATIN",),
+    "de": ("LATIN",),
+    "it": ("LATIN",),
+    "es": ("LATIN",),
+    "ru": ("CYRILLIC",),
+    "uk": ("CYRILLIC",),
+    "be": ("CYRILLIC",),
+    "pl": ("LATIN",),
+    "cs": ("LATIN",),
+    "sk": ("LATIN",),
+    "hu": ("LATIN",),
+    "ro": ("LATIN",),
+    "bg": ("CYRILLIC",),
+    "sr": ("CYRILLIC", "LATIN"),
+    "hr": ("LATIN",),
+    "bs": ("LATIN", "CYRILLIC"),
+    "mk": ("CYRILLIC",),
+    "sl": ("LATIN",),
+    "sq": ("LATIN",),
+    "el": ("GREEK",),
+    "tr": ("LATIN",),
+    "ka": ("GEORGIAN",),
+    "hy": ("ARMENIAN",),
+    "az": ("LATIN",),
+    "kk": ("CYRILLIC", "LATIN"),
+    "uz": ("LATIN", "CYRILLIC"),
+    "ky": ("CYRILLIC",),
+    "tg": ("CYRILLIC",),
+    "tk": ("LATIN",),
+    "mn": ("CYRILLIC",),
+    "lt": ("LATIN",),
+    "lv": ("LATIN",),
+    "et": ("LATIN",),
+    "fi": ("LATIN",),
+    "sv": ("LATIN",),
+    "da": ("LATIN",),
+    "no": ("LATIN",),
+    "nl": ("LATIN",),
+    "pt": ("LATIN",),
+    "is": ("LATIN",),
+    "ga": ("LATIN",),
+    "mt": ("LATIN",),
+    "he": ("HEBREW",),
+    "ar": ("ARABIC",),
+    "ja": ("CJK", "KATAKANA"),
+    "ko": ("HANGUL",),
+    "th": ("THAI",),
+    "fa": ("ARABIC",),
+    "ps": ("ARABIC",),
+    "ur": ("ARABIC",),
+    "km": ("KHMER",),
+    "zh": ("CJK",),
 }
 # Serbian-style languages are written once and transliterated at load time (see expertnet/matching/folding.py)
 DERIVED_SCRIPT = {"sr": "LATIN", "bs": "CYRILLIC", "hr": "CYRILLIC", "mk": "LATIN"}
 
 PRIORITY = [
-    "object_type:coin", "object_type:icon", "object_type:manuscript", "object_type:statue",
-    "object_type:sculpture", "object_type:seal", "object_type:vessel", "object_type:fossil",
-    "object_type:painting", "object_type:sword", "object_type:dagger", "object_type:jewellery",
-    "object_type:map", "object_type:rare_book", "object_type:mosaic", "object_type:amphora",
-    "object_type:figurine", "object_type:helmet", "object_type:firearm", "object_type:archive_document",
-    "object_type:inscription", "object_type:cross", "object_type:carpet", "object_type:mask",
+    "object_type:coin",
+    "object_type:icon",
+    "object_type:manuscript",
+    "object_type:statue",
+    "object_type:sculpture",
+    "object_type:seal",
+    "object_type:vessel",
+    "object_type:fossil",
+    "object_type:painting",
+    "object_type:sword",
+    "object_type:dagger",
+    "object_type:jewellery",
+    "object_type:map",
+    "object_type:rare_book",
+    "object_type:mosaic",
+    "object_type:amphora",
+    "object_type:figurine",
+    "object_type:helmet",
+    "object_type:firearm",
+    "object_type:archive_document",
+    "object_type:inscription",
+    "object_type:cross",
+    "object_type:carpet",
+    "object_type:mask",
     "object_type:relief",
-    "material:gold", "material:silver", "material:bronze", "material:copper", "material:marble",
-    "material:stone", "material:ceramic", "material:glass", "material:ivory", "material:parchment",
-    "material:wood", "material:textile", "material:iron",
-    "culture:roman", "culture:greek", "culture:byzantine", "culture:ottoman", "culture:thracian",
-    "culture:illyrian", "culture:scythian", "culture:golden_horde", "culture:khmer",
-    "culture:gandharan", "culture:bactrian", "culture:egyptian", "culture:mesopotamian",
-    "culture:pre_columbian", "culture:celtic", "culture:islamic", "culture:buddhist",
-    "culture:orthodox", "culture:christian", "culture:jewish", "culture:persian", "culture:kushan",
-    "culture:hellenistic", "culture:chinese", "culture:hindu",
-    "period:prehistory", "period:neolithic", "period:bronze_age", "period:iron_age",
-    "period:antiquity", "period:medieval",
-    "skill:authenticity", "skill:provenance_research", "skill:export_licence",
-    "skill:cultural_property_law", "skill:scientific_analysis", "skill:illicit_excavation",
-    "skill:valuation", "skill:handling_storage",
+    "material:gold",
+    "material:silver",
+    "material:bronze",
+    "material:copper",
+    "material:marble",
+    "material:stone",
+    "material:ceramic",
+    "material:glass",
+    "material:ivory",
+    "material:parchment",
+    "material:wood",
+    "material:textile",
+    "material:iron",
+    "culture:roman",
+    "culture:greek",
+    "culture:byzantine",
+    "culture:ottoman",
+    "culture:thracian",
+    "culture:illyrian",
+    "culture:scythian",
+    "culture:golden_horde",
+    "culture:khmer",
+    "culture:gandharan",
+    "culture:bactrian",
+    "culture:egyptian",
+    "culture:mesopotamian",
+    "culture:pre_columbian",
+    "culture:celtic",
+    "culture:islamic",
+    "culture:buddhist",
+    "culture:orthodox",
+    "culture:christian",
+    "culture:jewish",
+    "culture:persian",
+    "culture:kushan",
+    "culture:hellenistic",
+    "culture:chinese",
+    "culture:hindu",
+    "period:prehistory",
+    "period:neolithic",
+    "period:bronze_age",
+    "period:iron_age",
+    "period:antiquity",
+    "period:medieval",
+    "skill:authenticity",
+    "skill:provenance_research",
+    "skill:export_licence",
+    "skill:cultural_property_law",
+    "skill:scientific_analysis",
+    "skill:illicit_excavation",
+    "skill:valuation",
+    "skill:handling_storage",
 ]
 
 # Words that really name both concepts their prefixes point to (material + object, usually).
 COMPOUNDS = {
-    "bronzeikone", "messingikone", "mednolit",  # de/ru cast icons: bronze, brass, copper icon
-    "chrysobull", "chrysobulle", "chrysovoyl", "goldbulle",  # golden bull: a charter with a gold seal
-    "woodcut", "holzschnitt", "copperplate", "kupferstich", "bakrorez", "bakropis",  # prints by material
+    "bronzeikone",
+    "messingikone",
+    "mednolit",  # de/ru cast icons: bronze, brass, copper icon
+    "chrysobull",
+    "chrysobulle",
+    "chrysovoyl",
+    "goldbulle",  # golden bull: a charter with a gold seal
+    "woodcut",
+    "holzschnitt",
+    "copperplate",
+    "kupferstich",
+    "bakrorez",
+    "bakropis",  # prints by material
     "reliquiarfigur",  # reliquary figure (Kota, Fang): a ritual figure that is a reliquary
     "srebrenik",  # silver coin of Kievan Rus'
     "antikmunz",  # "Antikmünze": ancient coin
     "archaiometr",  # archaeometry: scientific analysis of ancient objects
-    "kulturgutschutz", "kulturgutschutzgesetz",  # protection (law) of cultural property
+    "kulturgutschutz",
+    "kulturgutschutzgesetz",  # protection (law) of cultural property
 }
 
 
@@ -111,14 +220,20 @@ def _scripts(text: str) -> set[str]:
 
 # ============================================================================ coverage
 
+
 def test_every_concept_has_terms_in_the_core_languages(rows):
     missing = [(r["id"], lang) for r in rows if "century" not in r for lang in CORE if not r["terms"].get(lang)]
     assert not missing, missing
 
 
 def test_categories_and_object_types_also_in_serbian_turkish_ukrainian_arabic(rows):
-    missing = [(r["id"], lang) for r in rows if r["facet"] in ("category", "object_type")
-               for lang in OBJECT_LANGUAGES if not r["terms"].get(lang)]
+    missing = [
+        (r["id"], lang)
+        for r in rows
+        if r["facet"] in ("category", "object_type")
+        for lang in OBJECT_LANGUAGES
+        if not r["terms"].get(lang)
+    ]
     assert not missing, missing
 
 
@@ -152,8 +267,12 @@ def test_each_requested_language_is_written_in_its_scripts(rows, lang):
 
 def test_serbian_style_scripts_are_derived(vocab):
     # written once in Cyrillic (sr) or Latin (hr, bs); both scripts reach the same concepts
-    for cyrillic, latin in (("римски новчићи", "rimski novčići"), ("византијска икона", "vizantijska ikona"),
-                            ("бронзани мач", "bronzani mač"), ("рукопис", "rukopis")):
+    for cyrillic, latin in (
+        ("римски новчићи", "rimski novčići"),
+        ("византијска икона", "vizantijska ikona"),
+        ("бронзани мач", "bronzani mač"),
+        ("рукопис", "rukopis"),
+    ):
         assert vocab.concept_ids(cyrillic) == vocab.concept_ids(latin) != []
 
 
@@ -174,6 +293,7 @@ def test_term_counts_per_language(rows):
 
 # ============================================================================ consistency
 
+
 def _related(concepts, closure, a: str, b: str) -> bool:
     if a in closure[b] or b in closure[a]:
         return True
@@ -186,8 +306,11 @@ def test_no_term_names_two_unrelated_concepts(vocab):
     for cid in concepts:
         for text in vocab.terms(cid):
             owners[text].add(cid)
-    bad = [(text, sorted(ids)) for text, ids in owners.items() if len(ids) > 1
-           and any(not _related(concepts, closure, a, b) for a in ids for b in ids if a < b)]
+    bad = [
+        (text, sorted(ids))
+        for text, ids in owners.items()
+        if len(ids) > 1 and any(not _related(concepts, closure, a, b) for a in ids for b in ids if a < b)
+    ]
     assert not bad, bad
 
 
@@ -225,25 +348,66 @@ def test_compound_allowance_is_not_stale(vocab):
 
 # ============================================================================ function words
 
+
 def test_every_requested_language_has_function_words():
     have = set(vocabulary_module._STOPWORDS_NATIVE) | set(vocabulary_module._STOPWORDS_UNSPACED)
     # Bosnian shares the Croatian and Serbian lists
     assert set(REQUESTED) - {"bs"} <= have, set(REQUESTED) - {"bs"} - have
 
 
-GOOD = {"id": "material:unobtainium", "facet": "material", "label": "unobtainium",
-        "categories": ["decorative_arts"], "terms": {"en": ["unobtainium"]}}
+GOOD = {
+    "id": "material:unobtainium",
+    "facet": "material",
+    "label": "unobtainium",
+    "categories": ["decorative_arts"],
+    "terms": {"en": ["unobtainium"]},
+}
 
 
-@pytest.mark.parametrize("lang, word", [
-    ("pl", "przez"), ("cs", "jsou"), ("sk", "alebo"), ("sl", "tudi"), ("hu", "hogy"), ("lt", "buvo"),
-    ("lv", "bija"), ("et", "ning"), ("fi", "mutta"), ("sv", "eller"), ("da", "ikke"), ("no", "ikke"),
-    ("is", "ekki"), ("nl", "zonder"), ("pt", "também"), ("ga", "agus"), ("mt", "iżda"), ("be", "таксама"),
-    ("ka", "მაგრამ"), ("hy", "բայց"), ("az", "lakin"), ("kk", "немесе"), ("kk", "nemese"), ("ky", "бирок"),
-    ("tg", "барои"), ("tk", "bilen"), ("uz", "lekin"), ("uz", "лекин"), ("mn", "болон"), ("he", "אבל"),
-    ("ar", "الذين"), ("fa", "برای"), ("ps", "سره"), ("ur", "لیکن"), ("ko", "그리고"),
-    ("zh", "我们"), ("ja", "から"), ("th", "ของ"), ("km", "និង"),
-])
+@pytest.mark.parametrize(
+    "lang, word",
+    [
+        ("pl", "przez"),
+        ("cs", "jsou"),
+        ("sk", "alebo"),
+        ("sl", "tudi"),
+        ("hu", "hogy"),
+        ("lt", "buvo"),
+        ("lv", "bija"),
+        ("et", "ning"),
+        ("fi", "mutta"),
+        ("sv", "eller"),
+        ("da", "ikke"),
+        ("no", "ikke"),
+        ("is", "ekki"),
+        ("nl", "zonder"),
+        ("pt", "também"),
+        ("ga", "agus"),
+        ("mt", "iżda"),
+        ("be", "таксама"),
+        ("ka", "მაგრამ"),
+        ("hy", "բայց"),
+        ("az", "lakin"),
+        ("kk", "немесе"),
+        ("kk", "nemese"),
+        ("ky", "бирок"),
+        ("tg", "барои"),
+        ("tk", "bilen"),
+        ("uz", "lekin"),
+        ("uz", "лекин"),
+        ("mn", "болон"),
+        ("he", "אבל"),
+        ("ar", "الذين"),
+        ("fa", "برای"),
+        ("ps", "سره"),
+        ("ur", "لیکن"),
+        ("ko", "그리고"),
+        ("zh", "我们"),
+        ("ja", "から"),
+        ("th", "ของ"),
+        ("km", "និង"),
+    ],
+)
 def test_loader_refuses_a_function_word_of_each_new_language(tmp_path, lang, word):
     row = {**GOOD, "terms": {"en": ["unobtainium"], lang: [word]}}
     path = tmp_path / "vocab.json"
@@ -256,17 +420,37 @@ def test_loader_refuses_a_function_word_of_each_new_language(tmp_path, lang, wor
 
 SAME_QUERY = [  # the same request in many languages and scripts: the same core concepts
     ("en", "Roman silver coins"),
-    ("pl", "rzymskie srebrne monety"), ("cs", "římské stříbrné mince"), ("sk", "rímske strieborné mince"),
-    ("sl", "rimski srebrni kovanci"), ("hu", "római ezüst érmék"), ("lt", "romėnų sidabrinės monetos"),
-    ("lv", "romiešu sudraba monētas"), ("et", "rooma hõbemündid"), ("fi", "roomalaiset hopeakolikot"),
-    ("sv", "romerska silvermynt"), ("da", "romerske sølvmønter"), ("nl", "Romeinse zilveren munten"),
-    ("pt", "moedas romanas de prata"), ("be", "рымскія срэбраныя манеты"),
-    ("ka", "რომაული ვერცხლის მონეტები"), ("hy", "հռոմեական արծաթե մետաղադրամներ"),
-    ("az", "Roma dövrü gümüş sikkələr"), ("kk", "римдік күміс монеталар"), ("kk", "rimdik kümis monetalar"),
-    ("uz", "rimlik kumush tangalar"), ("uz", "римлик кумуш тангалар"), ("tk", "rimli kümüş teňňeler"),
-    ("ar", "عملات رومانية فضية"), ("ar", "والعملات الرومانية الفضية"), ("he", "מטבעות כסף רומיים"),
-    ("fa", "سکه‌های نقره رومی"), ("ur", "چاندی کے رومی سکے"), ("zh", "罗马银币"), ("zh", "羅馬銀幣"),
-    ("ja", "古代ローマの銀貨"), ("ko", "로마 은화"),
+    ("pl", "rzymskie srebrne monety"),
+    ("cs", "římské stříbrné mince"),
+    ("sk", "rímske strieborné mince"),
+    ("sl", "rimski srebrni kovanci"),
+    ("hu", "római ezüst érmék"),
+    ("lt", "romėnų sidabrinės monetos"),
+    ("lv", "romiešu sudraba monētas"),
+    ("et", "rooma hõbemündid"),
+    ("fi", "roomalaiset hopeakolikot"),
+    ("sv", "romerska silvermynt"),
+    ("da", "romerske sølvmønter"),
+    ("nl", "Romeinse zilveren munten"),
+    ("pt", "moedas romanas de prata"),
+    ("be", "рымскія срэбраныя манеты"),
+    ("ka", "რომაული ვერცხლის მონეტები"),
+    ("hy", "հռոմեական արծաթե մետաղադրամներ"),
+    ("az", "Roma dövrü gümüş sikkələr"),
+    ("kk", "римдік күміс монеталар"),
+    ("kk", "rimdik kümis monetalar"),
+    ("uz", "rimlik kumush tangalar"),
+    ("uz", "римлик кумуш тангалар"),
+    ("tk", "rimli kümüş teňňeler"),
+    ("ar", "عملات رومانية فضية"),
+    ("ar", "والعملات الرومانية الفضية"),
+    ("he", "מטבעות כסף רומיים"),
+    ("fa", "سکه‌های نقره رومی"),
+    ("ur", "چاندی کے رومی سکے"),
+    ("zh", "罗马银币"),
+    ("zh", "羅馬銀幣"),
+    ("ja", "古代ローマの銀貨"),
+    ("ko", "로마 은화"),
 ]
 
 
@@ -278,62 +462,77 @@ def test_the_same_request_meets_the_same_concepts(vocab, lang, text):
         assert "material:silver" in found, (lang, text, sorted(found))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ضبطت الجمارك تمثالا برونزيا", {"object_type:statue", "material:bronze"}),
-    ("בחפירה נמצאו פסלונים", {"category:archaeology", "object_type:figurine"}),
-    ("کتیبه‌های ساسانی", {"object_type:inscription", "culture:sasanian"}),
-    ("海关查获一批古钱币和青铜器，疑似汉代文物", {"object_type:coin", "culture:chinese", "material:bronze"}),
-    ("ศุลกากรยึดพระพุทธรูปสำริด", {"object_type:buddha_statue", "material:bronze"}),
-    ("គយបានរឹបអូសរូបសំណាកខ្មែរធ្វើពីថ្មភក់", {"object_type:statue", "culture:khmer", "material:stone"}),
-    ("qo'lyozma va oltin tangalar", {"object_type:manuscript", "material:gold", "object_type:coin"}),
-    ("qoʻlyozma", {"object_type:manuscript"}),
-    ("მებაჟეებმა ამოიღეს ხატი", {"object_type:icon"}),
-    ("bir Alexander tetradrahmisi", {"object_type:tetradrachm"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ضبطت الجمارك تمثالا برونزيا", {"object_type:statue", "material:bronze"}),
+        ("בחפירה נמצאו פסלונים", {"category:archaeology", "object_type:figurine"}),
+        ("کتیبه‌های ساسانی", {"object_type:inscription", "culture:sasanian"}),
+        ("海关查获一批古钱币和青铜器，疑似汉代文物", {"object_type:coin", "culture:chinese", "material:bronze"}),
+        ("ศุลกากรยึดพระพุทธรูปสำริด", {"object_type:buddha_statue", "material:bronze"}),
+        ("គយបានរឹបអូសរូបសំណាកខ្មែរធ្វើពីថ្មភក់", {"object_type:statue", "culture:khmer", "material:stone"}),
+        ("qo'lyozma va oltin tangalar", {"object_type:manuscript", "material:gold", "object_type:coin"}),
+        ("qoʻlyozma", {"object_type:manuscript"}),
+        ("მებაჟეებმა ამოიღეს ხატი", {"object_type:icon"}),
+        ("bir Alexander tetradrahmisi", {"object_type:tetradrachm"}),
+    ],
+)
 def test_scripts_without_spaces_and_fused_particles(vocab, text, expected):
     found = set(vocab.concept_ids(text))
     assert expected <= found, (text, sorted(found))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Seized: Alexander tetradrachms and a Lysimachus tetradrachm",
-     {"culture:ancient_macedonian", "culture:hellenistic", "object_type:tetradrachm"}),
-    ("Тетрадрахма Александра Македонского", {"culture:ancient_macedonian", "object_type:tetradrachm"}),
-    ("Bronze head in Bayon style, Jayavarman VII", {"culture:khmer"}),
-    ("Silver dirhams of Tokhtamysh and Uzbek Khan", {"culture:golden_horde", "object_type:dirham"}),
-    ("Монеты хана Тохтамыша", {"culture:golden_horde"}),
-    ("Solidus of Justinian", {"culture:byzantine"}),
-    ("Tughra of Suleiman the Magnificent", {"culture:ottoman"}),
-    ("Kanuni Sultan Süleyman dönemine ait ferman", {"culture:ottoman", "object_type:firman"}),
-    ("Gold coin of Kanishka", {"culture:kushan"}),
-    ("Grey schist Bodhisattva from Takht-i-Bahi", {"culture:gandharan"}),
-    ("Gold from Tillya Tepe", {"culture:bactrian"}),
-    ("Srpski dinar kralja Milutina", {"object_type:serbian_dinar", "object_type:groat", "culture:serbian_medieval"}),
-    ("pièces grecques en argent", {"object_type:coin", "culture:greek", "material:silver"}),
-    ("кандило од сребра", {"object_type:votive_lamp", "object_type:oil_lamp", "material:silver"}),
-    ("Koson staters from Sarmizegetusa", {"culture:dacian"}),
-    ("Panagyurishte-type rhyton", {"culture:thracian"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Seized: Alexander tetradrachms and a Lysimachus tetradrachm",
+            {"culture:ancient_macedonian", "culture:hellenistic", "object_type:tetradrachm"},
+        ),
+        ("Тетрадрахма Александра Македонского", {"culture:ancient_macedonian", "object_type:tetradrachm"}),
+        ("Bronze head in Bayon style, Jayavarman VII", {"culture:khmer"}),
+        ("Silver dirhams of Tokhtamysh and Uzbek Khan", {"culture:golden_horde", "object_type:dirham"}),
+        ("Монеты хана Тохтамыша", {"culture:golden_horde"}),
+        ("Solidus of Justinian", {"culture:byzantine"}),
+        ("Tughra of Suleiman the Magnificent", {"culture:ottoman"}),
+        ("Kanuni Sultan Süleyman dönemine ait ferman", {"culture:ottoman", "object_type:firman"}),
+        ("Gold coin of Kanishka", {"culture:kushan"}),
+        ("Grey schist Bodhisattva from Takht-i-Bahi", {"culture:gandharan"}),
+        ("Gold from Tillya Tepe", {"culture:bactrian"}),
+        (
+            "Srpski dinar kralja Milutina",
+            {"object_type:serbian_dinar", "object_type:groat", "culture:serbian_medieval"},
+        ),
+        ("pièces grecques en argent", {"object_type:coin", "culture:greek", "material:silver"}),
+        ("кандило од сребра", {"object_type:votive_lamp", "object_type:oil_lamp", "material:silver"}),
+        ("Koson staters from Sarmizegetusa", {"culture:dacian"}),
+        ("Panagyurishte-type rhyton", {"culture:thracian"}),
+    ],
+)
 def test_indirect_names_point_to_their_culture(vocab, text, expected):
     found = set(vocab.concept_ids(text))
     assert expected <= found, (text, sorted(found))
 
 
-@pytest.mark.parametrize("text", [
-    "Yolcunun bavulunda bir zarf ve bir ayna bulundu.",  # tr: envelope, mirror (not vessels)
-    "Il due anni fa era in Bonn.",  # it "fa", Bonn (Irish "bonn" is a coin)
-    "The SWAT team arrived tomorrow at the rim of the town.",  # "swat", "rim", "tomorrow"
-    "Pasajero sospechoso, incautación en el aeropuerto.",  # es "incautación" is not the Inca
-    "Судья прочитал приговор; крестьянин дал показания.",  # ru: "крестьянин" is no cross
-    "Qaror 1000 so'm jarima bilan yakunlandi.",  # uz: a fine in som
-    "ครั้งนี้ไม่มีปัญหาอะไร",  # th: an ordinary sentence
-    "海关人员检查了护照和行李",  # zh: passport and luggage
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yolcunun bavulunda bir zarf ve bir ayna bulundu.",  # tr: envelope, mirror (not vessels)
+        "Il due anni fa era in Bonn.",  # it "fa", Bonn (Irish "bonn" is a coin)
+        "The SWAT team arrived tomorrow at the rim of the town.",  # "swat", "rim", "tomorrow"
+        "Pasajero sospechoso, incautación en el aeropuerto.",  # es "incautación" is not the Inca
+        "Судья прочитал приговор; крестьянин дал показания.",  # ru: "крестьянин" is no cross
+        "Qaror 1000 so'm jarima bilan yakunlandi.",  # uz: a fine in som
+        "ครั้งนี้ไม่มีปัญหาอะไร",  # th: an ordinary sentence
+        "海关人员检查了护照和行李",  # zh: passport and luggage
+    ],
+)
 def test_no_false_positives_in_new_languages(vocab, text):
     assert vocab.extract(text) == [], [(h.concept.id, h.term) for h in vocab.extract(text)]
 
 
 # ============================================================================ data hygiene
+
 
 def test_data_file_is_tidy(rows):
     for r in rows:
@@ -350,7 +549,9 @@ def test_clitic_variants_built_at_load_equal_a_full_parse(rows):
             for value in r["terms"].get(lang, []):
                 base = vocabulary_module._parse_term(value, r["id"], where="test")
                 built = vocabulary_module._clitic_terms(lang, value, base)
-                parsed = [vocabulary_module._parse_term(v, r["id"], where="test")
-                          for v in vocabulary_module._clitic_variants(lang, value)[1:]]
+                parsed = [
+                    vocabulary_module._parse_term(v, r["id"], where="test")
+                    for v in vocabulary_module._clitic_variants(lang, value)[1:]
+                ]
                 assert [(t.words, t.consume) for t in built] == [(t.words, t.consume) for t in parsed], value
                 assert not any(t.is_word for t in built)

@@ -2,6 +2,7 @@
 
 Loading the sentence encoder and the vocabulary's indexes takes seconds; before this, the first
 official to search (or to submit a request) after a start waited for it."""
+
 import threading
 from dataclasses import replace
 

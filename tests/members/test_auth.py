@@ -1,4 +1,5 @@
 """Tokens, passwords and login throttling (SECURITY.md items 1-4)."""
+
 import time
 
 from jose import jwt
@@ -55,11 +56,21 @@ def test_logout_and_password_change_revoke_tokens(env):
 
     tokens = env.login(user.email, user.password)
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    r = env.client.post("/api/v1/auth/password", json={"current_password": "wrong one entirely", "new_password": "x" * 20}, headers=headers)
+    r = env.client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "wrong one entirely", "new_password": "x" * 20},
+        headers=headers,
+    )
     assert r.status_code == 400 and "current_password" in r.text
-    r = env.client.post("/api/v1/auth/password", json={"current_password": user.password, "new_password": "short"}, headers=headers)
+    r = env.client.post(
+        "/api/v1/auth/password", json={"current_password": user.password, "new_password": "short"}, headers=headers
+    )
     assert r.status_code == 400 and "new_password" in r.text
-    r = env.client.post("/api/v1/auth/password", json={"current_password": user.password, "new_password": "a brand new long passphrase 42"}, headers=headers)
+    r = env.client.post(
+        "/api/v1/auth/password",
+        json={"current_password": user.password, "new_password": "a brand new long passphrase 42"},
+        headers=headers,
+    )
     assert r.status_code == 204
     assert env.client.get("/api/v1/me", headers=headers).status_code == 401
     assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
@@ -70,7 +81,9 @@ def test_refresh_gives_a_working_access_token(env):
     user = env.member("le_official")
     r = env.client.post("/api/v1/auth/refresh", json={"refresh_token": user.refresh})
     assert r.status_code == 200
-    assert env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).status_code == 200
+    assert (
+        env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).status_code == 200
+    )
     # An access token is not a refresh token.
     assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": user.token}).status_code == 401
 
@@ -97,19 +110,31 @@ def test_login_throttled_per_address(env, settings):
     strict = replace(settings, login_max_failures_per_ip=3)
     with TestClient(create_app(strict), base_url="https://testserver.local") as client:
         for n in range(3):
-            r = client.post("/api/v1/auth/login", json={"email": f"nobody{n}@x.example", "password": "wrong password here"})
+            r = client.post(
+                "/api/v1/auth/login", json={"email": f"nobody{n}@x.example", "password": "wrong password here"}
+            )
             assert r.status_code == 401
-        r = client.post("/api/v1/auth/login", json={"email": "someone.else@x.example", "password": "wrong password here"})
+        r = client.post(
+            "/api/v1/auth/login", json={"email": "someone.else@x.example", "password": "wrong password here"}
+        )
         assert r.status_code == 429
 
 
 def test_password_policy(env):
-    base = {"full_name": "Ana Test", "role": "le_official", "organisation": "Customs", "country": "RS", "languages": ["sr"]}
+    base = {
+        "full_name": "Ana Test",
+        "role": "le_official",
+        "organisation": "Customs",
+        "country": "RS",
+        "languages": ["sr"],
+    }
     for password, reason in [("short pass", "at least 12"), ("password1234", "common"), ("x" * 129, "")]:
         r = env.client.post("/api/v1/auth/register", json={**base, "email": "ana@test.example", "password": password})
         assert r.status_code == 400, password
         assert "password" in r.text and reason in r.text
-    r = env.client.post("/api/v1/auth/register", json={**base, "email": "ana@test.example", "password": "x" * 64 + "Yz1 long"})
+    r = env.client.post(
+        "/api/v1/auth/register", json={**base, "email": "ana@test.example", "password": "x" * 64 + "Yz1 long"}
+    )
     assert r.status_code == 202
 
 
@@ -135,7 +160,12 @@ def test_outdated_hash_is_upgraded_on_login(env):
 def test_field_level_authorization_on_own_account(env):
     user = env.register("le_official")
     me = env.client.get("/api/v1/me", headers=user.headers).json()
-    for field, value in [("role", "admin"), ("vetting_status", "approved"), ("vetted_until", "2099-01-01T00:00:00Z"), ("email", "x@y.example")]:
+    for field, value in [
+        ("role", "admin"),
+        ("vetting_status", "approved"),
+        ("vetted_until", "2099-01-01T00:00:00Z"),
+        ("email", "x@y.example"),
+    ]:
         r = env.client.patch("/api/v1/me", json={"version": me["version"], field: value}, headers=user.headers)
         assert r.status_code == 400 and field in r.text, field
     again = env.client.get("/api/v1/me", headers=user.headers).json()
@@ -145,7 +175,12 @@ def test_field_level_authorization_on_own_account(env):
 def test_stale_edit_gets_409(env):
     user = env.register("le_official")
     version = env.client.get("/api/v1/me", headers=user.headers).json()["version"]
-    assert env.client.patch("/api/v1/me", json={"version": version, "position": "Inspector"}, headers=user.headers).status_code == 200
+    assert (
+        env.client.patch(
+            "/api/v1/me", json={"version": version, "position": "Inspector"}, headers=user.headers
+        ).status_code
+        == 200
+    )
     r = env.client.patch("/api/v1/me", json={"version": version, "position": "Chief"}, headers=user.headers)
     assert r.status_code == 409
     assert env.client.get("/api/v1/me", headers=user.headers).json()["position"] == "Inspector"

@@ -1,4 +1,5 @@
 """A real SMTP server (aiosmtpd) in this process, and an app whose settings point at it."""
+
 import email
 import email.policy
 import socket
@@ -43,7 +44,9 @@ class Inbox:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw.decode("utf-8", "replace")))
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw.decode("utf-8", "replace"))
+            )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:

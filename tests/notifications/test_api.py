@@ -1,4 +1,5 @@
 """The notifications API: a member's own notifications only, read marks, and who may call it."""
+
 from datetime import timedelta
 
 from sqlalchemy import update

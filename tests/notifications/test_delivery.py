@@ -1,5 +1,6 @@
 """Notifications through the outbox: in-app rows, one e-mail per recipient over real SMTP,
 idempotent replays, retries while the SMTP server is down, and no case data in any e-mail."""
+
 from datetime import timedelta
 
 import pytest
@@ -49,7 +50,11 @@ def _notifications(env, event_id: int) -> list[Notification]:
 
 def _events(env, topic: str) -> list[OutboxEvent]:
     async def go(session):
-        return list((await session.execute(select(OutboxEvent).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id))).scalars())
+        return list(
+            (
+                await session.execute(select(OutboxEvent).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id))
+            ).scalars()
+        )
 
     return env.db_run(go)
 
@@ -75,7 +80,11 @@ def test_notify_creates_one_notification_and_one_safe_email_per_recipient(mail_e
     env = mail_env
     e1, e2 = env.member("expert"), env.member("expert")
     suspended = env.member("expert")
-    r = env.client.post(f"/api/v1/admin/members/{suspended.id}/suspend", json={"reason": "conflict of interest"}, headers=env.admin.headers)
+    r = env.client.post(
+        f"/api/v1/admin/members/{suspended.id}/suspend",
+        json={"reason": "conflict of interest"},
+        headers=env.admin.headers,
+    )
     assert r.status_code == 200, r.text
     pending = env.register("expert")  # never vetted
     _settled(env, smtp)
@@ -86,7 +95,13 @@ def test_notify_creates_one_notification_and_one_safe_email_per_recipient(mail_e
     rows = _notifications(env, event_id)
     assert sorted(n.member_id for n in rows) == sorted([e1.id, e2.id])
     for n in rows:
-        assert (n.kind, n.consultation_id, n.subject, n.body, n.url) == ("offer", 12, SECRET_SUBJECT, SECRET_BODY, "/consultations/12")
+        assert (n.kind, n.consultation_id, n.subject, n.body, n.url) == (
+            "offer",
+            12,
+            SECRET_SUBJECT,
+            SECRET_BODY,
+            "/consultations/12",
+        )
         assert n.emailed_at is not None and n.read_at is None
 
     # The in-app notification carries the producer's text (behind sign-in)...
@@ -115,12 +130,23 @@ def test_notify_creates_one_notification_and_one_safe_email_per_recipient(mail_e
 def test_vetting_outcome_reaches_a_rejected_applicant(mail_env, smtp):
     env = mail_env
     applicant = env.register("le_official")
-    r = env.client.post(f"/api/v1/admin/members/{applicant.id}/reject", json={"reason": "could not verify the employer"}, headers=env.admin.headers)
+    r = env.client.post(
+        f"/api/v1/admin/members/{applicant.id}/reject",
+        json={"reason": "could not verify the employer"},
+        headers=env.admin.headers,
+    )
     assert r.status_code == 200, r.text
     _settled(env, smtp)
 
-    event_id = _notify(env, [applicant.id], kind="vetting_rejected", consultation_id=None, subject="Application not approved",
-                       body="The referee could not confirm your position.", url="/me")
+    event_id = _notify(
+        env,
+        [applicant.id],
+        kind="vetting_rejected",
+        consultation_id=None,
+        subject="Application not approved",
+        body="The referee could not confirm your position.",
+        url="/me",
+    )
     drain(env.settings)
 
     assert [n.member_id for n in _notifications(env, event_id)] == [applicant.id]
@@ -228,7 +254,9 @@ def test_handlers_open_their_own_session_for_detached_events(mail_env, smtp):
             events = await load(db, select(OutboxEvent).where(OutboxEvent.id == event_id))
             await tasks.handle_notify(db, events)
             await tasks.handle_notify(db, events)
-            mails = await load(db, select(OutboxEvent).where(OutboxEvent.topic == "email.send", OutboxEvent.processed_at.is_(None)))
+            mails = await load(
+                db, select(OutboxEvent).where(OutboxEvent.topic == "email.send", OutboxEvent.processed_at.is_(None))
+            )
             await tasks.handle_email(db, mails)
             await tasks.handle_email(db, mails)
             return mails
@@ -275,7 +303,12 @@ def test_malformed_event_does_not_hold_back_the_others(env):
     expert = env.member("expert")
 
     async def emit_bad(session):
-        outbox.emit(session, "notify", "x", {"member_ids": [expert.id], "kind": "offer", "subject": "s", "url": "https://evil.example/"})
+        outbox.emit(
+            session,
+            "notify",
+            "x",
+            {"member_ids": [expert.id], "kind": "offer", "subject": "s", "url": "https://evil.example/"},
+        )
 
     env.db_run(emit_bad)
     good = _notify(env, [expert.id], kind="message")

@@ -5,6 +5,7 @@ created for the module and dropped afterwards; the indexes live under a private 
 Meilisearch server CI started (EXPERTNET_MEILI_URL). Every process is started here and stopped by
 its own process id.
 """
+
 import asyncio
 import concurrent.futures
 import os
@@ -123,7 +124,9 @@ def _pg_reachable() -> bool:
 @pytest.fixture(scope="module")
 def postgres_url():
     if not PG_URL:
-        pytest.skip("production-shape test skipped: PostgreSQL missing (set EXPERTNET_TEST_POSTGRES_URL; `bash .ci/run` does)")
+        pytest.skip(
+            "production-shape test skipped: PostgreSQL missing (set EXPERTNET_TEST_POSTGRES_URL; `bash .ci/run` does)"
+        )
     if not _pg_reachable():
         pytest.skip(f"production-shape test skipped: PostgreSQL at {PG_URL} does not answer")
     name = f"expertnet_prod_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -135,8 +138,10 @@ def postgres_url():
 @pytest.fixture(scope="module")
 def meili_server():
     if meili.server() is None:
-        pytest.skip("production-shape test skipped: Meilisearch missing (set EXPERTNET_MEILI_URL; "
-                    "`bash .ci/run` and `make test-meili` start one with scripts/meili.sh)")
+        pytest.skip(
+            "production-shape test skipped: Meilisearch missing (set EXPERTNET_MEILI_URL; "
+            "`bash .ci/run` and `make test-meili` start one with scripts/meili.sh)"
+        )
     url, key = meili.server()
     prefix = meili.unique_prefix()
     yield url, key, prefix
@@ -148,19 +153,21 @@ def production_env(postgres_url, meili_server, tmp_path_factory) -> dict:
     url, key, prefix = meili_server
     data = tmp_path_factory.mktemp("prod-data")  # the shared upload store
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPERTNET_")}
-    env.update({
-        "EXPERTNET_ENV": "production",
-        "EXPERTNET_SECRET_KEY": secrets.token_urlsafe(48),
-        "EXPERTNET_AUDIT_KEY": secrets.token_urlsafe(48),
-        "EXPERTNET_DATABASE_URL": postgres_url,
-        "EXPERTNET_MEILI_URL": url,
-        "EXPERTNET_MEILI_KEY": key or "",
-        "EXPERTNET_MEILI_INDEX_PREFIX": prefix,
-        "EXPERTNET_DATA_DIR": str(data),
-        # Admins log in with a password only here: TOTP enrolment is tested elsewhere.
-        "EXPERTNET_REQUIRE_ADMIN_TOTP": "false",
-        "EXPERTNET_EMBEDDINGS": os.environ.get("EXPERTNET_EMBEDDINGS", "true"),
-    })
+    env.update(
+        {
+            "EXPERTNET_ENV": "production",
+            "EXPERTNET_SECRET_KEY": secrets.token_urlsafe(48),
+            "EXPERTNET_AUDIT_KEY": secrets.token_urlsafe(48),
+            "EXPERTNET_DATABASE_URL": postgres_url,
+            "EXPERTNET_MEILI_URL": url,
+            "EXPERTNET_MEILI_KEY": key or "",
+            "EXPERTNET_MEILI_INDEX_PREFIX": prefix,
+            "EXPERTNET_DATA_DIR": str(data),
+            # Admins log in with a password only here: TOTP enrolment is tested elsewhere.
+            "EXPERTNET_REQUIRE_ADMIN_TOTP": "false",
+            "EXPERTNET_EMBEDDINGS": os.environ.get("EXPERTNET_EMBEDDINGS", "true"),
+        }
+    )
     return env
 
 
@@ -171,7 +178,9 @@ def stack(production_env, meili_server, tmp_path_factory):
     try:
         procs.run("db", "upgrade")
         password = "production shape admin passphrase 1"
-        procs.run("users", "create-admin", "--email", "ops@prod.example", "--full-name", "Ops Admin", "--password", password)
+        procs.run(
+            "users", "create-admin", "--email", "ops@prod.example", "--full-name", "Ops Admin", "--password", password
+        )
         procs.start("worker", "worker")
         procs.wait_for_log("worker", " started")
         a = procs.app("app-a")

@@ -3,6 +3,7 @@ down is committed, waits in the outbox, and is searchable after the engine retur
 
 Runs against a private Meilisearch of its own (scripts/meili.sh), since it stops the server.
 """
+
 import time
 from dataclasses import replace
 
@@ -46,8 +47,11 @@ def test_a_change_made_while_the_engine_is_down_is_searchable_after_it_returns(e
     assert _search(env, official, "Imperial") == [profile["external_id"]]
 
     engine.stop()
-    r = env.client.put("/api/v1/experts/me", json={"version": profile["version"], "specialties": ["Gandharan Buddhist sculpture"]},
-                       headers=expert.headers)
+    r = env.client.put(
+        "/api/v1/experts/me",
+        json={"version": profile["version"], "specialties": ["Gandharan Buddhist sculpture"]},
+        headers=expert.headers,
+    )
     assert r.status_code == 200, r.text  # the change is committed; its index event waits in the outbox
     r = env.client.get("/health")
     assert r.status_code == 503 and r.json()["search"] == "unavailable", r.text

@@ -4,6 +4,7 @@ No process drains the outbox but the worker (EXPERTNET_INLINE_WORKER is off with
 so a change made through app A reaches a search through app B only through the outbox, the worker
 and the shared engine; a consultation moves between the two processes through PostgreSQL alone.
 """
+
 import time
 import uuid
 from datetime import datetime
@@ -38,9 +39,17 @@ def _member(a: Api, b_admin: Api, role: str, **extra) -> tuple[str, int]:
     """Registered through A, approved by the admin through B; returns (token on any process, id)."""
     email = f"{role}.{uuid.uuid4().hex[:8]}@prod.example"
     password = f"production {role} passphrase ok"
-    body = {"email": email, "password": password, "full_name": f"Prod {role.title()}", "role": role,
-            "organisation": "Border Police Directorate" if role == "le_official" else "National Museum",
-            "country": "RS", "languages": ["sr", "en"], "application_statement": "I work on heritage crime.", **extra}
+    body = {
+        "email": email,
+        "password": password,
+        "full_name": f"Prod {role.title()}",
+        "role": role,
+        "organisation": "Border Police Directorate" if role == "le_official" else "National Museum",
+        "country": "RS",
+        "languages": ["sr", "en"],
+        "application_statement": "I work on heritage crime.",
+        **extra,
+    }
     a.call("POST", "/api/v1/auth/register", expect=202, json=body)  # the same answer for any address
     token = _login(a, email, password)
     member = httpx.get(a.base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
@@ -58,8 +67,12 @@ def _last_indexing_seconds(meili: tuple[str, str | None, str]) -> float:
     (a later one, e.g. the profile's vector following its words, may still be running)."""
     url, key, prefix = meili
     uid = MeiliBackend(url, key, index_prefix=prefix).uid("experts")
-    r = httpx.get(f"{url}/tasks", params={"indexUids": uid, "types": "documentAdditionOrUpdate", "statuses": "succeeded", "limit": 1},
-                  headers={"Authorization": f"Bearer {key}"} if key else {}, timeout=10)
+    r = httpx.get(
+        f"{url}/tasks",
+        params={"indexUids": uid, "types": "documentAdditionOrUpdate", "statuses": "succeeded", "limit": 1},
+        headers={"Authorization": f"Bearer {key}"} if key else {},
+        timeout=10,
+    )
     task = r.json()["results"][0]
     return (_iso(task["finishedAt"]) - _iso(task["enqueuedAt"])).total_seconds()
 
@@ -86,8 +99,12 @@ def test_two_app_processes_and_a_worker(stack):
         assert health["database"] == "postgresql" and health["search"]["backend"] == "meilisearch", health
 
     official, _ = _member(a, admin_b, "le_official")
-    expert_token, _ = _member(a, admin_b, "expert", expert={
-        "categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."})
+    expert_token, _ = _member(
+        a,
+        admin_b,
+        "expert",
+        expert={"categories": ["numismatics"], "specialties": ["Roman Imperial coinage"], "bio": "Numismatist."},
+    )
     official_b = b.as_user(official)
 
     # A profile change through process A is found by a search through process B within 1 s, timed
@@ -106,30 +123,54 @@ def test_two_app_processes_and_a_worker(stack):
     for round_ in range(3):
         word = f"Zhou{round_}" + uuid.uuid4().hex[:6]
         assert official_b.call("GET", "/api/v1/experts/search", params={"q": word})["items"] == []
-        profile = expert_a.call("PUT", "/api/v1/experts/me", json={
-            "version": profile["version"], "specialties": ["Roman Imperial coinage", f"{word} dynasty bronze vessels"]})
+        profile = expert_a.call(
+            "PUT",
+            "/api/v1/experts/me",
+            json={
+                "version": profile["version"],
+                "specialties": ["Roman Imperial coinage", f"{word} dynasty bronze vessels"],
+            },
+        )
         after = _searchable_after(official_b, word, profile["external_id"], timeout=30)
-        assert after is not None, "the changed profile never became searchable through B:\n" + stack["procs"].log("worker")
+        assert after is not None, "the changed profile never became searchable through B:\n" + stack["procs"].log(
+            "worker"
+        )
         totals.append(after)
         engine.append(_last_indexing_seconds(stack["meili"]))
     ours = [t - e for t, e in zip(totals, engine)]
-    print("\nprofile change through A searchable through B after " + ", ".join(
-        f"{t * 1000:.0f} ms (Meilisearch's task {e * 1000:.0f} ms)" for t, e in zip(totals, engine)))
+    print(
+        "\nprofile change through A searchable through B after "
+        + ", ".join(f"{t * 1000:.0f} ms (Meilisearch's task {e * 1000:.0f} ms)" for t, e in zip(totals, engine))
+    )
     # The median of three: the first change after start-up was seen to take 1.8-3.5 s of our part on
     # a loaded machine (the worker's first events), the later ones 0.2-0.5 s.
-    assert sorted(ours)[1] <= FRESHNESS_SECONDS, f"outbox + worker + search took {ours} s (whole: {totals}, engine: {engine})"
+    assert sorted(ours)[1] <= FRESHNESS_SECONDS, (
+        f"outbox + worker + search took {ours} s (whole: {totals}, engine: {engine})"
+    )
 
     # A consultation submitted through A is accepted by the expert through B.
     official_a = a.as_user(official)
-    draft = official_a.call("POST", "/api/v1/consultations", expect=201, json={
-        "title": "Roman denarius seized at the border", "category": "numismatics",
-        "description": "A silver Roman Imperial denarius of Trajan found in a car. Genuine?",
-        "location_country": "RS", "object_origin_country": "IT", "languages": ["sr", "en"]})
+    draft = official_a.call(
+        "POST",
+        "/api/v1/consultations",
+        expect=201,
+        json={
+            "title": "Roman denarius seized at the border",
+            "category": "numismatics",
+            "description": "A silver Roman Imperial denarius of Trajan found in a car. Genuine?",
+            "location_country": "RS",
+            "object_origin_country": "IT",
+            "languages": ["sr", "en"],
+        },
+    )
     submitted = official_a.call("POST", f"/api/v1/consultations/{draft['id']}/submit", json={"offer_count": 3})
     assert submitted["status"] == "offered", submitted
     expert_b = b.as_user(expert_token)
-    offers = [o for o in expert_b.call("GET", "/api/v1/offers", params={"status": "open"})
-              if o["consultation_id"] == draft["id"]]
+    offers = [
+        o
+        for o in expert_b.call("GET", "/api/v1/offers", params={"status": "open"})
+        if o["consultation_id"] == draft["id"]
+    ]
     assert len(offers) == 1, offers
     accepted = expert_b.call("POST", f"/api/v1/offers/{offers[0]['id']}/accept")
     assert accepted["status"] == "accepted"

@@ -1,5 +1,6 @@
 """One Meilisearch version everywhere: compose.yaml runs the version scripts/meili.sh (and so CI
 and `make test-meili`) tests, and the README names it."""
+
 import re
 from pathlib import Path
 

@@ -4,6 +4,7 @@ index prefix per test, and a private server for tests that stop and start the en
 A test on the leg gets its own index-uid prefix (pid + random), so parallel pytest workers and
 concurrent runs on one server never see each other's indexes; its indexes are dropped afterwards.
 """
+
 import os
 import subprocess
 import uuid
@@ -17,8 +18,10 @@ from expertnet.search.meili_backend import MeiliBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 MEILI_SH = ROOT / "scripts" / "meili.sh"
-SKIP_REASON = ("Meilisearch leg skipped: EXPERTNET_MEILI_URL is not set "
-               "(`make test-meili` or `bash .ci/run` start a server with scripts/meili.sh)")
+SKIP_REASON = (
+    "Meilisearch leg skipped: EXPERTNET_MEILI_URL is not set "
+    "(`make test-meili` or `bash .ci/run` start a server with scripts/meili.sh)"
+)
 
 
 def server() -> tuple[str, str | None] | None:
@@ -80,8 +83,9 @@ class PrivateMeili:
         env = {**os.environ, "MEILI_PORT": str(self.port)}
         if self.key:  # a restart keeps the key (and the data directory keeps the indexes)
             env["MEILI_MASTER_KEY"] = self.key
-        out = subprocess.run(["bash", str(MEILI_SH), "start", str(self.directory)], capture_output=True,
-                             text=True, env=env, timeout=120)
+        out = subprocess.run(
+            ["bash", str(MEILI_SH), "start", str(self.directory)], capture_output=True, text=True, env=env, timeout=120
+        )
         if out.returncode != 0:
             raise RuntimeError(f"meili.sh start failed: {out.stderr.strip()}")
         values = dict(line.split("=", 1) for line in out.stdout.strip().splitlines() if "=" in line)

@@ -1,12 +1,23 @@
 """Consultations are searchable only within the reader's rights (requester, offered/assigned expert, admin)."""
 
-COIN_EXPERT = {"categories": ["numismatics"], "specialties": ["Roman Imperial coinage", "Roman denarii"], "bio": "Numismatist, Roman coins."}
+COIN_EXPERT = {
+    "categories": ["numismatics"],
+    "specialties": ["Roman Imperial coinage", "Roman denarii"],
+    "bio": "Numismatist, Roman coins.",
+}
 
 
 def _file(env, official, title, description):
     r = env.client.post(
         "/api/v1/consultations/",
-        json={"title": title, "description": description, "category": "numismatics", "location_country": "RS", "languages": ["sr", "en"], "urgency": "urgent"},
+        json={
+            "title": title,
+            "description": description,
+            "category": "numismatics",
+            "location_country": "RS",
+            "languages": ["sr", "en"],
+            "urgency": "urgent",
+        },
         headers=official.headers,
     )
     assert r.status_code == 201, r.text
@@ -23,7 +34,9 @@ def test_each_reader_sees_only_their_consultations(env):
     alice = env.member("le_official")
     bob = env.member("le_official")
     expert = env.member("expert", expert=COIN_EXPERT)
-    outsider = env.member("expert", expert={"categories": ["palaeontology"], "specialties": ["Dinosaur fossils"]}, languages=["de"])
+    outsider = env.member(
+        "expert", expert={"categories": ["palaeontology"], "specialties": ["Dinosaur fossils"]}, languages=["de"]
+    )
     a1 = _file(env, alice, "Silver denarii detained at Batrovci", "Fourteen silver coins, possibly Roman denarii.")
     b1 = _file(env, bob, "Denarii offered online", "A seller offers Roman denarii on a marketplace.")
 

@@ -1,5 +1,6 @@
 """The hybrid leg of the backend contract, on both engines: dense vectors stored beside the
 documents, the vector leg with the query's filters applied, and the one fusion rule."""
+
 import anyio
 import numpy as np
 import pytest
@@ -34,7 +35,9 @@ SIMILARITY = {"e01": 0.95, "e02": 0.9, "e03": 0.8, "e04": 0.7, "e05": 0.3}  # ot
 def with_vectors(backend):
     docs = [dict(d) for d in EXPERTS]
     for i, doc in enumerate(docs):
-        doc["concepts"] = sorted({*doc["concepts"], *(f"category:{c}" for c in doc["categories"])})  # as expert_document
+        doc["concepts"] = sorted(
+            {*doc["concepts"], *(f"category:{c}" for c in doc["categories"])}
+        )  # as expert_document
         if doc["id"] in SIMILARITY:
             doc[VECTOR_KEY] = _near(Q, SIMILARITY[doc["id"]], 100 + i)
     backend.upsert("experts", docs)
@@ -56,9 +59,12 @@ def test_vector_leg_ranks_by_cosine_above_the_floor(with_vectors):
 
 def test_vector_leg_applies_filters_and_ranges(with_vectors):
     by_id = {d["id"]: d for d in EXPERTS}
-    for filters, ranges in [({"vetting_status": ["approved"]}, [Range("vetted_until", gt=1_750_000_000, or_values=[0])]),
-                            ({"categories": ["numismatics"]}, []), ({"available": [False]}, []),
-                            ({"vetting_status": ["pending"]}, [])]:
+    for filters, ranges in [
+        ({"vetting_status": ["approved"]}, [Range("vetted_until", gt=1_750_000_000, or_values=[0])]),
+        ({"categories": ["numismatics"]}, []),
+        ({"available": [False]}, []),
+        ({"vetting_status": ["pending"]}, []),
+    ]:
         got = _vector_ids(with_vectors, filters=filters, ranges=ranges)
         for doc_id in got:
             doc = by_id[doc_id]
@@ -67,10 +73,15 @@ def test_vector_leg_applies_filters_and_ranges(with_vectors):
                 assert (set(value) if isinstance(value, list) else {value}) & set(values), (doc_id, field)
             for r in ranges:
                 assert doc[r.field] > r.gt or doc[r.field] in r.or_values
-        expected = [i for i in ["e01", "e02", "e03", "e04"]
-                    if all((set(by_id[i][f]) if isinstance(by_id[i][f], list) else {by_id[i][f]}) & set(v)
-                           for f, v in filters.items())
-                    and all(by_id[i][r.field] > r.gt or by_id[i][r.field] in r.or_values for r in ranges)]
+        expected = [
+            i
+            for i in ["e01", "e02", "e03", "e04"]
+            if all(
+                (set(by_id[i][f]) if isinstance(by_id[i][f], list) else {by_id[i][f]}) & set(v)
+                for f, v in filters.items()
+            )
+            and all(by_id[i][r.field] > r.gt or by_id[i][r.field] in r.or_values for r in ranges)
+        ]
         assert got == expected, filters
     assert _vector_ids(with_vectors, filters={"categories": []}) == []  # an empty OR matches nothing
 
@@ -125,9 +136,14 @@ def test_hybrid_search_fuses_the_legs_with_the_callers_filters(with_vectors):
 
 
 def test_fusion_rule():
-    fused = dict(fuse([Leg("lexical", 2.0, ["a", "b"]), Leg("concept", 1.0, ["b", "c", "b"]), Leg("vector", 0.4, ["c"])]))
+    fused = dict(
+        fuse([Leg("lexical", 2.0, ["a", "b"]), Leg("concept", 1.0, ["b", "c", "b"]), Leg("vector", 0.4, ["c"])])
+    )
     assert fused["a"] == pytest.approx(2.0 / (K + 1))
     assert fused["b"] == pytest.approx(2.0 / (K + 2) + 1.0 / (K + 1))  # a repeat keeps its best rank
     assert fused["c"] == pytest.approx(1.0 / (K + 2) + 0.4 / (K + 1))
-    assert [i for i, _ in fuse([Leg("x", 1.0, ["a", "b"]), Leg("y", 1.0, ["b", "a"])])] == ["a", "b"]  # ties: first leg's order
+    assert [i for i, _ in fuse([Leg("x", 1.0, ["a", "b"]), Leg("y", 1.0, ["b", "a"])])] == [
+        "a",
+        "b",
+    ]  # ties: first leg's order
     assert fuse([Leg("off", 0.0, ["a"])]) == []

@@ -1,4 +1,5 @@
 """Directory search through the API and the CLI, on both engines (tests/search/conftest.py)."""
+
 import json
 from dataclasses import replace
 
@@ -8,11 +9,77 @@ from sqlalchemy import func, select
 from expertnet.core.models import OutboxEvent
 
 EXPERTS = [
-    {"external_id": "N-1", "full_name": "Јелена Петровић", "email": "jp@museum.example", "organisation": "National Museum in Belgrade", "org_type": "museum", "country": "RS", "coverage_countries": ["RS", "ME"], "languages": ["sr", "en"], "categories": ["numismatics"], "specialties": ["Roman Imperial coinage", "Byzantine lead seals"], "bio": "Curator of the coin cabinet.", "vetting_status": "approved"},
-    {"external_id": "N-2", "full_name": "Marko Petrović", "email": "mp@uni.example", "organisation": "University of Zagreb", "org_type": "academia", "country": "HR", "coverage_countries": ["HR", "BA"], "languages": ["hr", "en", "de"], "categories": ["archaeology"], "specialties": ["Illyrian bronze", "Roman provincial archaeology"], "bio": "Field archaeologist.", "vetting_status": "approved"},
-    {"external_id": "N-3", "full_name": "Ayşe Yılmaz", "email": "ay@ist.example", "organisation": "İstanbul Archaeology Museums", "org_type": "museum", "country": "TR", "coverage_countries": ["TR"], "languages": ["tr", "en"], "categories": ["numismatics", "archaeology"], "specialties": ["Ottoman akçe", "Byzantine coins"], "bio": "Numismatist in Istanbul.", "vetting_status": "approved", "available": False},
-    {"external_id": "N-4", "full_name": "Pending Person", "email": "pp@x.example", "organisation": "Somewhere", "org_type": "independent", "country": "FR", "coverage_countries": [], "languages": ["fr"], "categories": ["numismatics"], "specialties": ["Celtic coins"], "bio": "", "vetting_status": "pending"},
-    {"external_id": "N-5", "full_name": "Sophie Martin", "email": "sm@bnf.example", "organisation": "Bibliothèque nationale", "org_type": "library_archive", "country": "FR", "coverage_countries": ["FR", "BE"], "languages": ["fr", "en"], "categories": ["manuscripts"], "specialties": ["Medieval manuscripts", "Atlas maps"], "bio": "<script>alert(1)</script> Keeper of maps.", "vetting_status": "approved"},
+    {
+        "external_id": "N-1",
+        "full_name": "Јелена Петровић",
+        "email": "jp@museum.example",
+        "organisation": "National Museum in Belgrade",
+        "org_type": "museum",
+        "country": "RS",
+        "coverage_countries": ["RS", "ME"],
+        "languages": ["sr", "en"],
+        "categories": ["numismatics"],
+        "specialties": ["Roman Imperial coinage", "Byzantine lead seals"],
+        "bio": "Curator of the coin cabinet.",
+        "vetting_status": "approved",
+    },
+    {
+        "external_id": "N-2",
+        "full_name": "Marko Petrović",
+        "email": "mp@uni.example",
+        "organisation": "University of Zagreb",
+        "org_type": "academia",
+        "country": "HR",
+        "coverage_countries": ["HR", "BA"],
+        "languages": ["hr", "en", "de"],
+        "categories": ["archaeology"],
+        "specialties": ["Illyrian bronze", "Roman provincial archaeology"],
+        "bio": "Field archaeologist.",
+        "vetting_status": "approved",
+    },
+    {
+        "external_id": "N-3",
+        "full_name": "Ayşe Yılmaz",
+        "email": "ay@ist.example",
+        "organisation": "İstanbul Archaeology Museums",
+        "org_type": "museum",
+        "country": "TR",
+        "coverage_countries": ["TR"],
+        "languages": ["tr", "en"],
+        "categories": ["numismatics", "archaeology"],
+        "specialties": ["Ottoman akçe", "Byzantine coins"],
+        "bio": "Numismatist in Istanbul.",
+        "vetting_status": "approved",
+        "available": False,
+    },
+    {
+        "external_id": "N-4",
+        "full_name": "Pending Person",
+        "email": "pp@x.example",
+        "organisation": "Somewhere",
+        "org_type": "independent",
+        "country": "FR",
+        "coverage_countries": [],
+        "languages": ["fr"],
+        "categories": ["numismatics"],
+        "specialties": ["Celtic coins"],
+        "bio": "",
+        "vetting_status": "pending",
+    },
+    {
+        "external_id": "N-5",
+        "full_name": "Sophie Martin",
+        "email": "sm@bnf.example",
+        "organisation": "Bibliothèque nationale",
+        "org_type": "library_archive",
+        "country": "FR",
+        "coverage_countries": ["FR", "BE"],
+        "languages": ["fr", "en"],
+        "categories": ["manuscripts"],
+        "specialties": ["Medieval manuscripts", "Atlas maps"],
+        "bio": "<script>alert(1)</script> Keeper of maps.",
+        "vetting_status": "approved",
+    },
 ]
 
 
@@ -51,7 +118,7 @@ def test_officials_never_see_unapproved_experts(env, cli, tmp_path):
     page = _search(env, official, category="numismatics")
     assert _ext(page) == ["N-1", "N-3"]
     # Hostile text is just text: it never widens what is visible.
-    for hostile in ['vetting_status:pending', '" OR 1=1', "\\", "*", 'acl:*', "Pending OR Person"]:
+    for hostile in ["vetting_status:pending", '" OR 1=1', "\\", "*", "acl:*", "Pending OR Person"]:
         assert "N-4" not in _ext(_search(env, official, q=hostile)), hostile
     admin_page = _search(env, env.admin, category="numismatics")
     assert _ext(admin_page) == ["N-1", "N-3", "N-4"]
@@ -81,7 +148,13 @@ def test_filters_facets_pagination_and_highlights(env, cli, tmp_path):
 
 def test_bad_parameters_name_the_field(env, cli, tmp_path):
     official = env.member("le_official")
-    for params, field in [({"category": "astrology"}, "categories"), ({"language": "xx"}, "languages"), ({"country": "ZZ"}, "countries"), ({"region": "atlantis"}, "region"), ({"limit": 1000}, "limit")]:
+    for params, field in [
+        ({"category": "astrology"}, "categories"),
+        ({"language": "xx"}, "languages"),
+        ({"country": "ZZ"}, "countries"),
+        ({"region": "atlantis"}, "region"),
+        ({"limit": 1000}, "limit"),
+    ]:
         r = env.client.get("/api/v1/experts/search", params=params, headers=official.headers)
         assert r.status_code == 400, params
         assert field in r.text, (params, r.text)
@@ -100,7 +173,11 @@ def test_profile_change_is_searchable_at_once(env):
     expert = env.member("expert")
     assert _ext(_search(env, official, q="Gandharan")) == []
     profile = env.client.get("/api/v1/experts/me", headers=expert.headers).json()
-    r = env.client.put("/api/v1/experts/me", json={"version": profile["version"], "specialties": ["Gandharan Buddhist sculpture"]}, headers=expert.headers)
+    r = env.client.put(
+        "/api/v1/experts/me",
+        json={"version": profile["version"], "specialties": ["Gandharan Buddhist sculpture"]},
+        headers=expert.headers,
+    )
     assert r.status_code == 200, r.text
     assert _ext(_search(env, official, q="Gandharan")) == [profile["external_id"]]
 
@@ -109,7 +186,11 @@ def test_suspension_removes_expert_from_results(env):
     official = env.member("le_official")
     expert = env.member("expert", expert={"specialties": ["Scythian gold"]})
     assert len(_search(env, official, q="Scythian")["items"]) == 1
-    env.client.post(f"/api/v1/admin/members/{expert.id}/suspend", json={"reason": "conflict of interest found"}, headers=env.admin.headers)
+    env.client.post(
+        f"/api/v1/admin/members/{expert.id}/suspend",
+        json={"reason": "conflict of interest found"},
+        headers=env.admin.headers,
+    )
     assert _search(env, official, q="Scythian")["items"] == []
 
 
@@ -129,10 +210,16 @@ def test_worker_crash_loses_nothing(env, cli, tmp_path, settings):
     down = replace(settings, inline_worker=False)
     with TestClient(create_app(down), base_url="https://testserver.local") as client:
         profile = client.get("/api/v1/experts/me", headers=expert.headers).json()
-        r = client.put("/api/v1/experts/me", json={"version": profile["version"], "specialties": ["Khmer bronze statuary"]}, headers=expert.headers)
+        r = client.put(
+            "/api/v1/experts/me",
+            json={"version": profile["version"], "specialties": ["Khmer bronze statuary"]},
+            headers=expert.headers,
+        )
         assert r.status_code == 200
     assert _search(env, official, q="Khmer")["items"] == []
-    pending = env.db_run(lambda s: _scalar(s, select(func.count()).select_from(OutboxEvent).where(OutboxEvent.processed_at.is_(None))))
+    pending = env.db_run(
+        lambda s: _scalar(s, select(func.count()).select_from(OutboxEvent).where(OutboxEvent.processed_at.is_(None)))
+    )
     assert pending >= 1
 
     async def restart_and_compare():

@@ -1,19 +1,75 @@
 """Directory search understands the query (issue 10): category names and vocabulary concepts in any
 language and script find the experts who have them, through the HTTP API and the directory page."""
+
 import json
 
 import pytest
 
 EXPERTS = [
-    {"external_id": "N-1", "full_name": "Jelena Marić", "categories": ["numismatics"], "specialties": ["Roman Imperial coinage", "Trajan denarii"], "bio": "Curator of the coin cabinet."},
-    {"external_id": "N-2", "full_name": "Hans Kessler", "categories": ["numismatics"], "specialties": ["Münzen des Mittelalters"], "bio": ""},
-    {"external_id": "N-3", "full_name": "Eleni Pappa", "categories": ["numismatics"], "specialties": ["Byzantine lead seals"], "bio": ""},
-    {"external_id": "I-1", "full_name": "Irina Volkova", "categories": ["religious_art"], "specialties": ["Post-Byzantine icons", "icon covers (oklad)"], "bio": ""},
-    {"external_id": "I-2", "full_name": "Јован Лазић", "categories": ["religious_art"], "specialties": ["српске иконе 17. века"], "bio": ""},
-    {"external_id": "P-1", "full_name": "Heather Moss", "categories": ["palaeontology"], "specialties": ["Cretaceous dinosaur fossils"], "bio": ""},
-    {"external_id": "P-2", "full_name": "Tomasz Nowicki", "categories": ["palaeontology"], "specialties": ["trilobites"], "bio": ""},
-    {"external_id": "A-1", "full_name": "Marko Horvat", "categories": ["archaeology"], "specialties": ["Illyrian bronze"], "bio": "Field archaeologist."},
-    {"external_id": "X-1", "full_name": "Pending Coinman", "categories": ["numismatics"], "specialties": ["Roman coins"], "bio": "", "vetting_status": "pending"},
+    {
+        "external_id": "N-1",
+        "full_name": "Jelena Marić",
+        "categories": ["numismatics"],
+        "specialties": ["Roman Imperial coinage", "Trajan denarii"],
+        "bio": "Curator of the coin cabinet.",
+    },
+    {
+        "external_id": "N-2",
+        "full_name": "Hans Kessler",
+        "categories": ["numismatics"],
+        "specialties": ["Münzen des Mittelalters"],
+        "bio": "",
+    },
+    {
+        "external_id": "N-3",
+        "full_name": "Eleni Pappa",
+        "categories": ["numismatics"],
+        "specialties": ["Byzantine lead seals"],
+        "bio": "",
+    },
+    {
+        "external_id": "I-1",
+        "full_name": "Irina Volkova",
+        "categories": ["religious_art"],
+        "specialties": ["Post-Byzantine icons", "icon covers (oklad)"],
+        "bio": "",
+    },
+    {
+        "external_id": "I-2",
+        "full_name": "Јован Лазић",
+        "categories": ["religious_art"],
+        "specialties": ["српске иконе 17. века"],
+        "bio": "",
+    },
+    {
+        "external_id": "P-1",
+        "full_name": "Heather Moss",
+        "categories": ["palaeontology"],
+        "specialties": ["Cretaceous dinosaur fossils"],
+        "bio": "",
+    },
+    {
+        "external_id": "P-2",
+        "full_name": "Tomasz Nowicki",
+        "categories": ["palaeontology"],
+        "specialties": ["trilobites"],
+        "bio": "",
+    },
+    {
+        "external_id": "A-1",
+        "full_name": "Marko Horvat",
+        "categories": ["archaeology"],
+        "specialties": ["Illyrian bronze"],
+        "bio": "Field archaeologist.",
+    },
+    {
+        "external_id": "X-1",
+        "full_name": "Pending Coinman",
+        "categories": ["numismatics"],
+        "specialties": ["Roman coins"],
+        "bio": "",
+        "vetting_status": "pending",
+    },
 ]
 NUMISMATISTS = {"N-1", "N-2", "N-3"}
 ICONS = {"I-1", "I-2"}
@@ -21,8 +77,16 @@ FOSSILS = {"P-1", "P-2"}
 
 
 def _record(e: dict, i: int) -> dict:
-    return {"email": f"hybrid{i}@museum.example", "organisation": "Museum", "org_type": "museum", "country": "RS",
-            "coverage_countries": ["RS"], "languages": ["en"], "vetting_status": "approved", **e}
+    return {
+        "email": f"hybrid{i}@museum.example",
+        "organisation": "Museum",
+        "org_type": "museum",
+        "country": "RS",
+        "coverage_countries": ["RS"],
+        "languages": ["en"],
+        "vetting_status": "approved",
+        **e,
+    }
 
 
 @pytest.fixture
@@ -40,12 +104,24 @@ def _found(env, user, q, **params):
     return [item["external_id"] for item in r.json()["items"]]
 
 
-@pytest.mark.parametrize("q,expected", [
-    ("икона", ICONS), ("иконе", ICONS), ("Ikonen", ICONS), ("icons", ICONS),
-    ("нумизматика", NUMISMATISTS), ("numismatics", NUMISMATISTS), ("numismatcs", NUMISMATISTS),
-    ("Münzen", NUMISMATISTS), ("sikkeler", NUMISMATISTS), ("кованице", NUMISMATISTS),
-    ("paleontology", FOSSILS), ("палеонтология", FOSSILS), ("fosiller", FOSSILS),
-])
+@pytest.mark.parametrize(
+    "q,expected",
+    [
+        ("икона", ICONS),
+        ("иконе", ICONS),
+        ("Ikonen", ICONS),
+        ("icons", ICONS),
+        ("нумизматика", NUMISMATISTS),
+        ("numismatics", NUMISMATISTS),
+        ("numismatcs", NUMISMATISTS),
+        ("Münzen", NUMISMATISTS),
+        ("sikkeler", NUMISMATISTS),
+        ("кованице", NUMISMATISTS),
+        ("paleontology", FOSSILS),
+        ("палеонтология", FOSSILS),
+        ("fosiller", FOSSILS),
+    ],
+)
 def test_discipline_and_object_words_in_any_language(env, directory, q, expected):
     found = _found(env, directory, q)
     assert expected <= set(found), (q, found)

@@ -28,19 +28,50 @@ CONSULTATIONS = load_definition("consultations")
 def test_expert_settings_come_from_the_definition_file():
     s = settings_for_meili(EXPERTS, {"Монета": ["Coin", "coins"], "İznik": ["Iznik ware"]})
     assert s["searchableAttributes"] == [
-        "full_name", "full_name__folded", "specialties", "specialties__folded",
-        "organisation", "organisation__folded", "bio", "bio__folded",
+        "full_name",
+        "full_name__folded",
+        "specialties",
+        "specialties__folded",
+        "organisation",
+        "organisation__folded",
+        "bio",
+        "bio__folded",
     ]
     filterable = {name for entry in s["filterableAttributes"] for name in entry["attributePatterns"]}
-    assert {"categories", "languages", "coverage_countries", "regions", "org_type", "available",
-            "vetting_status", "vetted_until", "id"} <= filterable
+    assert {
+        "categories",
+        "languages",
+        "coverage_countries",
+        "regions",
+        "org_type",
+        "available",
+        "vetting_status",
+        "vetted_until",
+        "id",
+    } <= filterable
     assert not filterable & {"full_name", "bio", "specialties", "organisation"}
-    comparison = {name for entry in s["filterableAttributes"] if entry["features"]["filter"]["comparison"]
-                  for name in entry["attributePatterns"]}
-    assert comparison == {"vetted_until", "away_until", "open_consultations", "max_open_consultations", "member_id",
-                          "responsiveness", "updated_at"}
-    assert s["sortableAttributes"] == ["full_name__sort", "updated_at", "vetted_until", "responsiveness",
-                                       "open_consultations"]
+    comparison = {
+        name
+        for entry in s["filterableAttributes"]
+        if entry["features"]["filter"]["comparison"]
+        for name in entry["attributePatterns"]
+    }
+    assert comparison == {
+        "vetted_until",
+        "away_until",
+        "open_consultations",
+        "max_open_consultations",
+        "member_id",
+        "responsiveness",
+        "updated_at",
+    }
+    assert s["sortableAttributes"] == [
+        "full_name__sort",
+        "updated_at",
+        "vetted_until",
+        "responsiveness",
+        "open_consultations",
+    ]
     # Meilisearch 1.21 (the version CI runs and compose.yaml pins) refuses attributeRank/wordPosition.
     assert s["rankingRules"] == ["words", "typo", "proximity", "attribute", "sort", "exactness"]
     assert s["embedders"] == {"expertnet": {"source": "userProvided", "dimensions": 512}}
@@ -71,24 +102,31 @@ def test_definition_and_derived_attribute_names():
 # --- filter strings ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value,literal", [
-    ("en", '"en"'),
-    ('en" OR acl = "role:admin', '"en\\" OR acl = \\"role:admin"'),
-    ("a\\", '"a\\\\"'),
-    ('a\\" OR 1=1', '"a\\\\\\" OR 1=1"'),
-    ("x\nOR y = 1", '"x\nOR y = 1"'),
-    ("OR", '"OR"'),
-    ("", '""'),
-])
+@pytest.mark.parametrize(
+    "value,literal",
+    [
+        ("en", '"en"'),
+        ('en" OR acl = "role:admin', '"en\\" OR acl = \\"role:admin"'),
+        ("a\\", '"a\\\\"'),
+        ('a\\" OR 1=1', '"a\\\\\\" OR 1=1"'),
+        ("x\nOR y = 1", '"x\nOR y = 1"'),
+        ("OR", '"OR"'),
+        ("", '""'),
+    ],
+)
 def test_escape_value(value, literal):
     assert escape_value(value) == literal
 
 
 def test_filters_are_an_array_of_quoted_clauses():
-    q = SearchQuery(filters={"languages": ["en", "fr"], "categories": ["numismatics"], "available": [True],
-                             "member_id": ["12"]},
-                    ranges=[Range("vetted_until", gte=1_800_000_000, or_values=[0]),
-                            Range("responsiveness", gt=0.2, lt=0.6), Range("open_consultations", gt=1.5)])
+    q = SearchQuery(
+        filters={"languages": ["en", "fr"], "categories": ["numismatics"], "available": [True], "member_id": ["12"]},
+        ranges=[
+            Range("vetted_until", gte=1_800_000_000, or_values=[0]),
+            Range("responsiveness", gt=0.2, lt=0.6),
+            Range("open_consultations", gt=1.5),
+        ],
+    )
     assert build_filter(EXPERTS, q) == [
         '(languages = "en" OR languages = "fr")',
         'categories = "numismatics"',
@@ -102,8 +140,16 @@ def test_filters_are_an_array_of_quoted_clauses():
 
 
 def test_hostile_filter_values_stay_inside_their_quotes():
-    q = SearchQuery(filters={"languages": ['en" OR acl = "role:admin', "en\\", 'x\\" OR vetting_status = "approved',
-                                           "en\nOR available = true"]})
+    q = SearchQuery(
+        filters={
+            "languages": [
+                'en" OR acl = "role:admin',
+                "en\\",
+                'x\\" OR vetting_status = "approved',
+                "en\nOR available = true",
+            ]
+        }
+    )
     assert build_filter(EXPERTS, q) == [
         '(languages = "en\\" OR acl = \\"role:admin" OR languages = "en\\\\" OR '
         'languages = "x\\\\\\" OR vetting_status = \\"approved" OR languages = "en\nOR available = true")'
@@ -112,26 +158,32 @@ def test_hostile_filter_values_stay_inside_their_quotes():
 
 def test_bounded_range_and_integer_bounds():
     assert build_filter(EXPERTS, SearchQuery(ranges=[Range("vetted_until", gt=5, lte=10.7)])) == [
-        "vetted_until >= 6", "vetted_until <= 10"]
+        "vetted_until >= 6",
+        "vetted_until <= 10",
+    ]
     assert build_filter(EXPERTS, SearchQuery(ranges=[Range("updated_at", gte=1, lt=3, or_values=[0, 7])])) == [
-        "((updated_at >= 1 AND updated_at <= 2) OR updated_at = 0 OR updated_at = 7)"]
+        "((updated_at >= 1 AND updated_at <= 2) OR updated_at = 0 OR updated_at = 7)"
+    ]
 
 
-@pytest.mark.parametrize("query", [
-    SearchQuery(filters={"nope": ["x"]}),
-    SearchQuery(filters={"bio": ["x"]}),
-    SearchQuery(filters={"languages = 'en' OR acl": ["x"]}),
-    SearchQuery(filters={"available": ["yes"]}),
-    SearchQuery(filters={"member_id": ["1 OR 1"]}),
-    SearchQuery(filters={"responsiveness": [float("nan")]}),
-    SearchQuery(ranges=[Range("bio", gte=1)]),
-    SearchQuery(ranges=[Range("vetted_until", gte=float("inf"))]),
-    SearchQuery(ranges=[Range("vetted_until", gte="1 OR 1")]),
-    SearchQuery(facets=["bio"]),
-    SearchQuery(sort=[("bio", "asc")]),
-    SearchQuery(sort=[("updated_at", "asc; DROP")]),
-    SearchQuery(acl=["member:1"]),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(filters={"nope": ["x"]}),
+        SearchQuery(filters={"bio": ["x"]}),
+        SearchQuery(filters={"languages = 'en' OR acl": ["x"]}),
+        SearchQuery(filters={"available": ["yes"]}),
+        SearchQuery(filters={"member_id": ["1 OR 1"]}),
+        SearchQuery(filters={"responsiveness": [float("nan")]}),
+        SearchQuery(ranges=[Range("bio", gte=1)]),
+        SearchQuery(ranges=[Range("vetted_until", gte=float("inf"))]),
+        SearchQuery(ranges=[Range("vetted_until", gte="1 OR 1")]),
+        SearchQuery(facets=["bio"]),
+        SearchQuery(sort=[("bio", "asc")]),
+        SearchQuery(sort=[("updated_at", "asc; DROP")]),
+        SearchQuery(acl=["member:1"]),
+    ],
+)
 def test_unknown_or_malformed_attributes_are_rejected(query):
     with pytest.raises(ValueError):
         build_filter(EXPERTS, query)
@@ -156,7 +208,8 @@ def test_acl_clause_always_present_for_consultations():
         assert all(not c.startswith("acl") for c in clauses[1:])
         assert build_search_params(CONSULTATIONS, q)["filter"] == clauses
     assert build_filter(CONSULTATIONS, SearchQuery(acl=['member:3" OR "1" = "1'])) == [
-        'acl IN ["member:3\\" OR \\"1\\" = \\"1"]']
+        'acl IN ["member:3\\" OR \\"1\\" = \\"1"]'
+    ]
     assert build_filter(CONSULTATIONS, SearchQuery(system=True)) == []
 
 
@@ -181,21 +234,26 @@ def test_limits_are_capped_and_pages_exact():
             build_search_params(EXPERTS, bad)
 
 
-@pytest.mark.parametrize("text,q", [
-    ("Петровић", "petrovic"),
-    ("İstanbul ", "istanbul "),
-    ('acl:* " OR 1=1', "acl or 1 "),
-    ('"roman coins" -fake', "roman coins fake"),
-    ("*", ""),
-    ("\\", ""),
-])
+@pytest.mark.parametrize(
+    "text,q",
+    [
+        ("Петровић", "petrovic"),
+        ("İstanbul ", "istanbul "),
+        ('acl:* " OR 1=1', "acl or 1 "),
+        ('"roman coins" -fake', "roman coins fake"),
+        ("*", ""),
+        ("\\", ""),
+    ],
+)
 def test_query_text_reaches_the_engine_as_folded_words_only(text, q):
     assert build_search_params(EXPERTS, SearchQuery(text=text))["q"] == q
 
 
 def test_search_params():
-    p = build_search_params(EXPERTS, SearchQuery(text="coins", facets=["languages", "categories"],
-                                                 sort=[("full_name", "asc")], matching="any"))
+    p = build_search_params(
+        EXPERTS,
+        SearchQuery(text="coins", facets=["languages", "categories"], sort=[("full_name", "asc")], matching="any"),
+    )
     assert p["matchingStrategy"] == "frequency"
     assert p["facets"] == ["languages", "categories"]
     assert p["sort"] == ["full_name__sort:asc"]
@@ -215,8 +273,13 @@ def test_search_params():
 
 
 def test_documents_get_folded_copies_for_non_ascii_text():
-    doc = {"id": "e1", "full_name": "Јелена Петровић", "organisation": "British Museum",
-           "specialties": ["Old Believer icons", "İznik ceramics"], "bio": f"x{PRE_TAG}y{POST_TAG}"}
+    doc = {
+        "id": "e1",
+        "full_name": "Јелена Петровић",
+        "organisation": "British Museum",
+        "specialties": ["Old Believer icons", "İznik ceramics"],
+        "bio": f"x{PRE_TAG}y{POST_TAG}",
+    }
     out = to_meili(EXPERTS, doc)
     assert out["full_name__folded"] == "jelena petrovic"
     assert out["full_name__sort"] == "jelena petrovic"
@@ -226,11 +289,17 @@ def test_documents_get_folded_copies_for_non_ascii_text():
 
 
 def test_highlights_are_escaped_with_marks_restored():
-    doc = {"id": "e1", "full_name": "Јелена Петровић", "bio": "<script>x</script> Roman coins",
-           "specialties": ["Roman coins", "seals"]}
-    formatted = {"full_name": "Јелена Петровић",
-                 "bio": f"<script>x</script> Roman {PRE_TAG}coins{POST_TAG}",
-                 "specialties": [f"Roman {PRE_TAG}coins{POST_TAG}", "seals"]}
+    doc = {
+        "id": "e1",
+        "full_name": "Јелена Петровић",
+        "bio": "<script>x</script> Roman coins",
+        "specialties": ["Roman coins", "seals"],
+    }
+    formatted = {
+        "full_name": "Јелена Петровић",
+        "bio": f"<script>x</script> Roman {PRE_TAG}coins{POST_TAG}",
+        "specialties": [f"Roman {PRE_TAG}coins{POST_TAG}", "seals"],
+    }
     matcher = WordMatcher(plan_text("petrovic coins", Synonyms(None)))
     out = highlights_from(EXPERTS, doc, formatted, matcher)
     assert out["bio"] == "&lt;script&gt;x&lt;/script&gt; Roman <mark>coins</mark>"
@@ -243,8 +312,10 @@ def test_a_typo_match_marks_the_whole_word():
     # Meilisearch 1.21 marks only as many characters as the query word had: "numismatcs" (typo)
     # came back as <mark>numismatic</mark>s. The contract marks whole words on both engines.
     doc = {"id": "e1", "bio": "Roman numismatics and coins", "specialties": ["Roman Imperial numismatics"]}
-    formatted = {"bio": f"Roman {PRE_TAG}numismatic{POST_TAG}s and {PRE_TAG}coin{POST_TAG}s",
-                 "specialties": [f"Roman Imperial {PRE_TAG}numismatic{POST_TAG}s"]}
+    formatted = {
+        "bio": f"Roman {PRE_TAG}numismatic{POST_TAG}s and {PRE_TAG}coin{POST_TAG}s",
+        "specialties": [f"Roman Imperial {PRE_TAG}numismatic{POST_TAG}s"],
+    }
     matcher = WordMatcher(plan_text("numismatcs coin", Synonyms(None)))
     out = highlights_from(EXPERTS, doc, formatted, matcher)
     assert out["bio"] == "Roman <mark>numismatics</mark> and <mark>coins</mark>"

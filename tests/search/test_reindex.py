@@ -2,6 +2,7 @@
 generation is filled beside the live one and swapped in (Meilisearch: swap_indexes; Tantivy: the
 CURRENT pointer), so no search sees an empty or partial index, and a profile change made during
 the rebuild survives it. Runs on both engines."""
+
 import os
 import subprocess
 import sys
@@ -14,19 +15,44 @@ N = 300
 
 
 def _records():
-    return [{"external_id": f"R-{i}", "full_name": f"Reindex Expert {i}", "email": f"r{i}@reindex.example",
-             "organisation": "Museum", "org_type": "museum", "country": "RS", "coverage_countries": ["RS"],
-             "languages": ["sr", "en"], "categories": ["numismatics"], "specialties": [f"Coin hoard {i}"],
-             "bio": "Numismatist.", "vetting_status": "approved"} for i in range(N)]
+    return [
+        {
+            "external_id": f"R-{i}",
+            "full_name": f"Reindex Expert {i}",
+            "email": f"r{i}@reindex.example",
+            "organisation": "Museum",
+            "org_type": "museum",
+            "country": "RS",
+            "coverage_countries": ["RS"],
+            "languages": ["sr", "en"],
+            "categories": ["numismatics"],
+            "specialties": [f"Coin hoard {i}"],
+            "bio": "Numismatist.",
+            "vetting_status": "approved",
+        }
+        for i in range(N)
+    ]
 
 
 def _cli_env(settings) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPERTNET_")}
-    env.update({"EXPERTNET_ENV": "test", "EXPERTNET_DATA_DIR": str(settings.data_dir),
-                "EXPERTNET_DATABASE_URL": settings.database_url, "EXPERTNET_SECRET_KEY": settings.secret_key})
+    env.update(
+        {
+            "EXPERTNET_ENV": "test",
+            "EXPERTNET_DATA_DIR": str(settings.data_dir),
+            "EXPERTNET_DATABASE_URL": settings.database_url,
+            "EXPERTNET_SECRET_KEY": settings.secret_key,
+        }
+    )
     if settings.meili_url:
-        env.update({"EXPERTNET_MEILI_URL": settings.meili_url, "EXPERTNET_MEILI_KEY": settings.meili_key or "",
-                    "EXPERTNET_MEILI_INDEX_PREFIX": settings.meili_index_prefix, "EXPERTNET_INLINE_WORKER": "true"})
+        env.update(
+            {
+                "EXPERTNET_MEILI_URL": settings.meili_url,
+                "EXPERTNET_MEILI_KEY": settings.meili_key or "",
+                "EXPERTNET_MEILI_INDEX_PREFIX": settings.meili_index_prefix,
+                "EXPERTNET_INLINE_WORKER": "true",
+            }
+        )
     return env
 
 
@@ -41,16 +67,24 @@ def test_reindex_in_another_process_never_shows_an_empty_index(env, cli, tmp_pat
         return r.json()["total"]
 
     assert total() == N + 1
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("expertnet")), "search", "reindex"], env=_cli_env(settings),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("expertnet")), "search", "reindex"],
+        env=_cli_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen = []
     changed = False
     while proc.poll() is None:
         seen.append(total())
         if not changed and len(seen) >= 2:  # a change while the rebuild runs
             profile = env.client.get("/api/v1/experts/me", headers=expert.headers).json()
-            r = env.client.put("/api/v1/experts/me", json={"version": profile["version"], "specialties": ["Khmer bronze statuary"]},
-                               headers=expert.headers)
+            r = env.client.put(
+                "/api/v1/experts/me",
+                json={"version": profile["version"], "specialties": ["Khmer bronze statuary"]},
+                headers=expert.headers,
+            )
             assert r.status_code == 200, r.text
             changed = True
     output = proc.stdout.read()

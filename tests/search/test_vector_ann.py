@@ -5,6 +5,7 @@ vectors exercise it. What must hold: answers equal the exact scan on what matter
 found), a vector set or removed a moment ago counts at once (before the graph catches up), the
 graph is saved and reused by the next process, and a selective filter never empties the leg.
 """
+
 import numpy as np
 import pytest
 
@@ -103,8 +104,12 @@ def _docs(x):
     base = EXPERTS[0]
     docs = []
     for i, v in enumerate(x):
-        doc = dict(base, id=f"{i + 1}", external_id=f"E-{i + 1}",
-                   categories=["numismatics"] if i % 100 == 0 else ["archaeology"])
+        doc = dict(
+            base,
+            id=f"{i + 1}",
+            external_id=f"E-{i + 1}",
+            categories=["numismatics"] if i % 100 == 0 else ["archaeology"],
+        )
         doc[VECTOR_KEY] = v
         docs.append(doc)
     return docs
@@ -124,8 +129,9 @@ def test_a_selective_filter_never_empties_the_leg(tmp_path, small_ann, monkeypat
     vectors = backend._vectors("experts")
     _graph_ready(vectors)
     q = x[1]  # an archaeology expert's vector: the numismatists (every 100th) are not its neighbours
-    filtered = backend.vector_search("experts", SearchQuery(filters={"categories": ["numismatics"]}, system=True),
-                                     q, 10, -1.0)
+    filtered = backend.vector_search(
+        "experts", SearchQuery(filters={"categories": ["numismatics"]}, system=True), q, 10, -1.0
+    )
     expected = [i for i, _ in vectors.nearest(q, N, -1.0, exact=True) if (int(i) - 1) % 100 == 0]
     assert [h.id for h in filtered.hits] == expected[:10] and len(expected) == 6
     assert all(h.document["categories"] == ["numismatics"] for h in filtered.hits)
@@ -145,7 +151,9 @@ def test_searches_beside_the_graph_keeper(tmp_path, small_ann):
     index._ensure_graph_keeper()
     for q in x[:200]:
         got = index.nearest(q, 5, -1.0)
-        assert len(got) == 5 and got[0][1] == pytest.approx(max(s for _, s in index.nearest(q, 1, -1.0, exact=True)), abs=1e-3)
+        assert len(got) == 5 and got[0][1] == pytest.approx(
+            max(s for _, s in index.nearest(q, 1, -1.0, exact=True)), abs=1e-3
+        )
     for _ in range(200):
         if not index.maintain_graph(steps=1):
             break

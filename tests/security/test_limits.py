@@ -1,6 +1,7 @@
 """Request limits before parsing (issue 12 findings 1-3). Against the old code: the big login
 body answered 400 listing every key twice, the form with many fields got CSRF's 403 after being
 parsed, deep JSON answered 500, and integer path ids past the column's range answered 500."""
+
 import json
 import re
 import time
@@ -46,7 +47,9 @@ def test_too_many_json_values_are_refused(env):
 
 def test_a_form_with_too_many_fields_is_refused_before_csrf_parses_it(env):
     body = "&".join(f"f{n}=" for n in range(1000)) + "&email=a%40b.example&password=x"
-    r = env.client.post("/login", content=body, headers={"content-type": "application/x-www-form-urlencoded", "accept": "text/html"})
+    r = env.client.post(
+        "/login", content=body, headers={"content-type": "application/x-www-form-urlencoded", "accept": "text/html"}
+    )
     assert r.status_code == 400 and "form fields" in r.text
 
 
@@ -63,24 +66,47 @@ def test_deeply_nested_json_is_a_400(env, levels):
 
 
 def test_json_shape_ignores_brackets_inside_strings():
-    assert json_shape(b'{"a": "[[[[[[", "b": [1, 2, {"c": "]]"}]}') == (3, 7)  # separators + 1: an upper bound of keys and values
+    assert json_shape(b'{"a": "[[[[[[", "b": [1, 2, {"c": "]]"}]}') == (
+        3,
+        7,
+    )  # separators + 1: an upper bound of keys and values
     assert json_shape(b'["\\"[", [[]]]')[0] == 3
 
 
 def test_the_right_bodies_still_pass(env):
     # A registration with the longest fields the schema allows fits its route's limit, in UTF-8...
-    user = env.register("expert", application_statement="ж" * 4000, expert={"bio": "ж" * 8000, "specialties": ["с" * 200] * 30})
+    user = env.register(
+        "expert", application_statement="ж" * 4000, expert={"bio": "ж" * 8000, "specialties": ["с" * 200] * 30}
+    )
     assert user.id
     # ...and with every letter \u-escaped (json.dumps' default), as is the longest consultation text.
-    body = {"email": "escaped@test.example", "password": "a long test passphrase 7 ok", "full_name": "Ж" * 200,
-            "role": "expert", "organisation": "Ж" * 300, "position": "Ж" * 200, "country": "RS", "languages": ["sr"],
-            "application_statement": "ж" * 4000, "referee": "ж" * 500,
-            "expert": {"categories": ["numismatics"], "bio": "ж" * 8000, "specialties": [f"с{n}" + "с" * 190 for n in range(30)], "market_ties_detail": "ж" * 2000}}
+    body = {
+        "email": "escaped@test.example",
+        "password": "a long test passphrase 7 ok",
+        "full_name": "Ж" * 200,
+        "role": "expert",
+        "organisation": "Ж" * 300,
+        "position": "Ж" * 200,
+        "country": "RS",
+        "languages": ["sr"],
+        "application_statement": "ж" * 4000,
+        "referee": "ж" * 500,
+        "expert": {
+            "categories": ["numismatics"],
+            "bio": "ж" * 8000,
+            "specialties": [f"с{n}" + "с" * 190 for n in range(30)],
+            "market_ties_detail": "ж" * 2000,
+        },
+    }
     r = env.client.post("/api/v1/auth/register", content=json.dumps(body), headers={"content-type": "application/json"})
     assert r.status_code == 202, r.text
     official = env.member("le_official")
     draft = {"title": "Ж" * 200, "description": "ж" * 20_000, "location_country": "RS", "languages": ["sr"]}
-    r = env.client.post("/api/v1/consultations", content=json.dumps(draft), headers={**official.headers, "content-type": "application/json"})
+    r = env.client.post(
+        "/api/v1/consultations",
+        content=json.dumps(draft),
+        headers={**official.headers, "content-type": "application/json"},
+    )
     assert r.status_code == 201, r.text
 
 
@@ -102,7 +128,9 @@ def test_integer_path_ids_out_of_range_are_404_on_every_route(env, value):
     wrong = []
     for method, template in routes:
         path = re.sub(r"\{[a-z_]+:int\}", str(value), template)
-        r = env.client.request(method, path, headers=admin.headers, json={} if method in ("POST", "PATCH", "PUT") else None)
+        r = env.client.request(
+            method, path, headers=admin.headers, json={} if method in ("POST", "PATCH", "PUT") else None
+        )
         if r.status_code != 404:
             wrong.append((method, path, r.status_code))
     assert not wrong, wrong

@@ -4,6 +4,7 @@
 Before issue 12's fixes this found 86 server errors (ids past the column range, NUL characters on
 PostgreSQL, deep JSON). Each operation gets SCHEMATHESIS_EXAMPLES generated cases per role
 (default 5: about a minute on two cores for the SQLite leg); set the variable higher to dig deeper."""
+
 import json
 import os
 import time
@@ -22,19 +23,31 @@ from tests.conftest import Env
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
 # Operations that end the caller's session: run last for each role, so the others keep a valid token.
-SESSION_ENDING = ("/api/v1/auth/logout", "/api/v1/auth/password", "/api/v1/auth/totp/enable", "/api/v1/auth/totp/disable")
+SESSION_ENDING = (
+    "/api/v1/auth/logout",
+    "/api/v1/auth/password",
+    "/api/v1/auth/totp/enable",
+    "/api/v1/auth/totp/disable",
+)
 
 
 def _send(client, case, headers: dict):
-    kwargs: dict = {"params": case.query or None, "headers": {**{k: str(v) for k, v in (case.headers or {}).items()}, **headers}}
+    kwargs: dict = {
+        "params": case.query or None,
+        "headers": {**{k: str(v) for k, v in (case.headers or {}).items()}, **headers},
+    }
     body = case.body
     if not isinstance(body, type(schemathesis.core.NOT_SET)) and body is not schemathesis.core.NOT_SET:
         if case.media_type and case.media_type.startswith("multipart/"):
             fields = body if isinstance(body, dict) else {}
-            kwargs["files"] = {k: ("upload.bin", v if isinstance(v, bytes) else str(v).encode()) for k, v in fields.items()}
+            kwargs["files"] = {
+                k: ("upload.bin", v if isinstance(v, bytes) else str(v).encode()) for k, v in fields.items()
+            }
         elif case.media_type and "json" in case.media_type:
             # Negative cases may hold bytes or other values JSON has no word for: send them as text.
-            kwargs["content"] = json.dumps(body, default=lambda v: v.decode("latin-1") if isinstance(v, bytes) else str(v))
+            kwargs["content"] = json.dumps(
+                body, default=lambda v: v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            )
             kwargs["headers"]["content-type"] = case.media_type
         else:
             kwargs["content"] = body if isinstance(body, (bytes, str)) else str(body)
@@ -63,7 +76,9 @@ def test_no_server_errors_for_any_role(fuzz_env):
     served = env.client.get("/schema/openapi.json")
     assert served.status_code == 200, served.text
     schema = schemathesis.openapi.from_dict(served.json())
-    operations = sorted((r.ok() for r in schema.get_all_operations()), key=lambda op: (op.path in SESSION_ENDING, op.path, op.method))
+    operations = sorted(
+        (r.ok() for r in schema.get_all_operations()), key=lambda op: (op.path in SESSION_ENDING, op.path, op.method)
+    )
     assert len(operations) > 40
     errors: list[str] = []
     calls = 0
@@ -77,8 +92,12 @@ def test_no_server_errors_for_any_role(fuzz_env):
             strategy = st.one_of(operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE))
 
             @hypothesis_settings(
-                max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
             )
             @given(strategy)
             def check(case):
@@ -86,7 +105,9 @@ def test_no_server_errors_for_any_role(fuzz_env):
                 calls += 1
                 response = _send(env.client, case, headers)
                 if response.status_code >= 500:
-                    errors.append(f"{role}: {case.method} {case.formatted_path} query={case.query!r} -> {response.status_code}")
+                    errors.append(
+                        f"{role}: {case.method} {case.formatted_path} query={case.query!r} -> {response.status_code}"
+                    )
 
             check()
     elapsed = time.perf_counter() - started

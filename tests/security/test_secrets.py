@@ -2,6 +2,7 @@
 5 and 6). Against the old code: without EXPERTNET_SECRET_KEY the app signed with the development
 secret in the repository (a forged admin token worked), 40 spaces passed the production check,
 the image's default command set neither, and `expertnet demo` loaded in production."""
+
 import os
 import re
 import secrets
@@ -33,7 +34,15 @@ def clean_env(monkeypatch, tmp_path):
 
 def _forged(secret: str, member_id: int) -> str:
     now = int(time.time())
-    claims = {"sub": str(member_id), "iss": "expertnet", "aud": "expertnet", "iat": now, "exp": now + 600, "typ": "access", "ver": 0}
+    claims = {
+        "sub": str(member_id),
+        "iss": "expertnet",
+        "aud": "expertnet",
+        "iat": now,
+        "exp": now + 600,
+        "typ": "access",
+        "ver": 0,
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -47,10 +56,14 @@ def test_a_token_forged_with_the_old_repository_secret_is_refused(env, clean_env
     from expertnet.app import create_app
 
     with TestClient(create_app(settings), base_url="https://testserver.local") as client:
-        forged = client.get("/api/v1/admin/members", headers={"Authorization": f"Bearer {_forged(OLD_REPO_SECRET, admin.id)}"})
+        forged = client.get(
+            "/api/v1/admin/members", headers={"Authorization": f"Bearer {_forged(OLD_REPO_SECRET, admin.id)}"}
+        )
         assert forged.status_code == 401
         # Control: a token signed with the secret this data directory generated is accepted.
-        genuine = client.get("/api/v1/admin/members", headers={"Authorization": f"Bearer {_forged(settings.secret_key, admin.id)}"})
+        genuine = client.get(
+            "/api/v1/admin/members", headers={"Authorization": f"Bearer {_forged(settings.secret_key, admin.id)}"}
+        )
         assert genuine.status_code == 200
 
 

@@ -2,6 +2,7 @@
 right password got 403 (not the generic answer), registration answered 409 for a taken address
 and had no rate limit, a second factor could be enrolled with only an access token, a rotated
 refresh token kept working for 14 days, and five wrong passwords locked an account for 15 minutes."""
+
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -23,7 +24,9 @@ def _login(client, email, password, **extra):
 
 def test_every_failed_sign_in_gets_the_same_answer(env):
     user = env.member("le_official")
-    r = env.client.post(f"/api/v1/admin/members/{user.id}/suspend", json={"reason": "left the service"}, headers=env.admin.headers)
+    r = env.client.post(
+        f"/api/v1/admin/members/{user.id}/suspend", json={"reason": "left the service"}, headers=env.admin.headers
+    )
     assert r.status_code == 200
     answers = [
         _login(env.client, user.email, user.password),  # suspended, right password
@@ -35,8 +38,14 @@ def test_every_failed_sign_in_gets_the_same_answer(env):
 
 def test_registration_does_not_tell_whether_an_address_has_an_account(env):
     existing = env.member("le_official")
-    base = {"password": "granite harbour violet 7", "full_name": "Marko Marković", "role": "le_official",
-            "organisation": "Border Police", "country": "RS", "languages": ["sr"]}
+    base = {
+        "password": "granite harbour violet 7",
+        "full_name": "Marko Marković",
+        "role": "le_official",
+        "organisation": "Border Police",
+        "country": "RS",
+        "languages": ["sr"],
+    }
     new = env.client.post("/api/v1/auth/register", json={**base, "email": "new.one@test.example"})
     taken = env.client.post("/api/v1/auth/register", json={**base, "email": existing.email.upper()})
     assert (new.status_code, new.json()) == (taken.status_code, taken.json()) == (202, new.json())
@@ -48,8 +57,14 @@ def test_registration_does_not_tell_whether_an_address_has_an_account(env):
 
 def test_registration_is_rate_limited_per_address(env, settings):
     strict = replace(settings, register_max_per_ip=3)
-    base = {"password": "granite harbour violet 7", "full_name": "Marko Marković", "role": "le_official",
-            "organisation": "Border Police", "country": "RS", "languages": ["sr"]}
+    base = {
+        "password": "granite harbour violet 7",
+        "full_name": "Marko Marković",
+        "role": "le_official",
+        "organisation": "Border Police",
+        "country": "RS",
+        "languages": ["sr"],
+    }
     with TestClient(create_app(strict), base_url="https://testserver.local") as client:
         for n in range(3):
             assert client.post("/api/v1/auth/register", json={**base, "email": f"m{n}@test.example"}).status_code == 202
@@ -72,14 +87,24 @@ def test_changing_the_second_factor_needs_the_password_or_a_current_code(env):
         assert r.status_code == 400 and "password" in r.text, body
     setup = env.client.post("/api/v1/auth/totp/setup", json={"password": user.password}, headers=user.headers).json()
     totp = pyotp.TOTP(setup["secret"])
-    assert env.client.post("/api/v1/auth/totp/enable", json={"setup_token": setup["setup_token"], "code": totp.now()}, headers=user.headers).status_code == 204
+    assert (
+        env.client.post(
+            "/api/v1/auth/totp/enable",
+            json={"setup_token": setup["setup_token"], "code": totp.now()},
+            headers=user.headers,
+        ).status_code
+        == 204
+    )
     tokens = _login(env.client, user.email, user.password, totp_code=totp.at(time.time() + 30)).json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     # Changing the device or turning the factor off: the access token alone is not enough either.
     assert env.client.post("/api/v1/auth/totp/setup", json={}, headers=headers).status_code == 400
     assert env.client.post("/api/v1/auth/totp/disable", json={"code": "000000"}, headers=headers).status_code == 400
     # Those five wrong re-authentications count like failed sign-ins: the account must wait first.
-    assert env.client.post("/api/v1/auth/totp/disable", json={"password": user.password}, headers=headers).status_code == 429
+    assert (
+        env.client.post("/api/v1/auth/totp/disable", json={"password": user.password}, headers=headers).status_code
+        == 429
+    )
     _age_attempts(env, user.email, 60)
     r = env.client.post("/api/v1/auth/totp/disable", json={"password": user.password}, headers=headers)
     assert r.status_code == 204
@@ -99,8 +124,13 @@ def test_refresh_tokens_rotate_and_a_reused_one_ends_the_family(env):
     # The spent token shown again (a copy): refused, and the whole family ends with it.
     assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": first}).status_code == 401
     assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}).status_code == 401
-    assert env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}).status_code == 401
-    assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": other_session["refresh_token"]}).status_code == 401
+    assert (
+        env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}).status_code == 401
+    )
+    assert (
+        env.client.post("/api/v1/auth/refresh", json={"refresh_token": other_session["refresh_token"]}).status_code
+        == 401
+    )
     actions = env.db_run(lambda s: s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))))
     assert "member.refresh_reuse" in list(actions)
     # Signing in again starts a fresh family that works.

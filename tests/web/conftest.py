@@ -1,4 +1,5 @@
 """Helpers for page tests: a signed-in browser-like client (cookie + CSRF form token)."""
+
 import re
 from html import unescape
 
@@ -29,7 +30,16 @@ class Pages:
     def token(self, path: str = "/login") -> str:
         return csrf_from(self.get(path).text)
 
-    def post(self, path: str, data: dict | list | None = None, *, form_page: str | None = None, files=None, follow=False, headers=None):
+    def post(
+        self,
+        path: str,
+        data: dict | list | None = None,
+        *,
+        form_page: str | None = None,
+        files=None,
+        follow=False,
+        headers=None,
+    ):
         token = self.token(form_page or "/login")
         body = list(data.items()) if isinstance(data, dict) else list(data or [])
         flat = []
@@ -74,4 +84,3 @@ def _group(pairs):
 @pytest.fixture
 def pages(env) -> Pages:
     return Pages(env)
-

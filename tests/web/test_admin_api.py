@@ -1,4 +1,5 @@
 """JSON API of the secretariat: coverage and the audit log (/api/v1/admin/...)."""
+
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text, update
@@ -28,11 +29,15 @@ def test_coverage_counts_available_current_experts_per_category_and_region(env):
     unavailable = _expert(env, country="RS", categories=["numismatics"])
     env.register("expert", country="RS")  # pending: never counted
     suspended = _expert(env, country="RS", categories=["numismatics"])
-    env.client.post(f"/api/v1/admin/members/{suspended.id}/suspend", json={"reason": "test suspension"}, headers=env.admin.headers)
+    env.client.post(
+        f"/api/v1/admin/members/{suspended.id}/suspend", json={"reason": "test suspension"}, headers=env.admin.headers
+    )
 
     def mark(session):
         return session.execute(
-            update(Expert).where(Expert.member_id == away.id).values(away_until=(datetime.now(UTC) + timedelta(days=9)).date())
+            update(Expert)
+            .where(Expert.member_id == away.id)
+            .values(away_until=(datetime.now(UTC) + timedelta(days=9)).date())
         )
 
     env.db_run(mark)
@@ -103,7 +108,9 @@ def test_audit_log_filters_paginates_and_verifies(env):
     older = env.client.get("/api/v1/admin/audit", params={"limit": 2, "offset": 2}, headers=h).json()
     assert not set(ids) & {e["id"] for e in older["items"]}
 
-    approved = env.client.get("/api/v1/admin/audit", params={"action": "vetting.approved", "object_id": str(applicant.id)}, headers=h).json()
+    approved = env.client.get(
+        "/api/v1/admin/audit", params={"action": "vetting.approved", "object_id": str(applicant.id)}, headers=h
+    ).json()
     assert approved["total"] == 1
     entry = approved["items"][0]
     assert entry["actor_id"] == admin.id and entry["actor_name"] == "Test Admin" and entry["object_type"] == "member"
@@ -113,7 +120,9 @@ def test_audit_log_filters_paginates_and_verifies(env):
     assert {e["action"] for e in by_actor["items"]} == {"member.register", "member.login"}
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert env.client.get("/api/v1/admin/audit", params={"since": future}, headers=h).json()["total"] == 0
-    assert env.client.get("/api/v1/admin/audit", params={"since": future, "until": future}, headers=h).status_code == 400
+    assert (
+        env.client.get("/api/v1/admin/audit", params={"since": future, "until": future}, headers=h).status_code == 400
+    )
     assert env.client.get("/api/v1/admin/audit", params={"action": "x' OR 1=1"}, headers=h).status_code == 400
 
     assert env.client.get("/api/v1/admin/audit/verify", headers=h).json()["intact"] is True

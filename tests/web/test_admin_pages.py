@@ -1,4 +1,5 @@
 """The secretariat's pages (vetting queue, decisions, coverage, audit log) and the expert's profile page."""
+
 import re
 from datetime import date, timedelta
 
@@ -13,7 +14,9 @@ async def _member(session, member_id):
 
 
 async def _decisions(session, member_id):
-    rows = await session.execute(select(VettingDecision.decision).where(VettingDecision.member_id == member_id).order_by(VettingDecision.id))
+    rows = await session.execute(
+        select(VettingDecision.decision).where(VettingDecision.member_id == member_id).order_by(VettingDecision.id)
+    )
     return list(rows.scalars())
 
 
@@ -25,7 +28,9 @@ def test_vetting_queue_lists_applicants_escaped_and_approves(env, pages):
     assert "Ivan &lt;img src=x onerror=alert(1)&gt; Ivanov" in queue.text
     assert "<img src=x" not in queue.text
 
-    r = pages.post(f"/admin/members/{applicant.id}/approve", {"next": "/admin/members?status=pending"}, form_page="/admin/members")
+    r = pages.post(
+        f"/admin/members/{applicant.id}/approve", {"next": "/admin/members?status=pending"}, form_page="/admin/members"
+    )
     assert r.status_code == 303 and r.headers["location"] == "/admin/members?status=pending"
     assert env.db_run(lambda s: _member(s, applicant.id)).vetting_status == "approved"
     after = pages.get(r.headers["location"])
@@ -49,7 +54,11 @@ def test_reject_needs_a_reason_and_suspend_revokes(env, pages):
     detail = pages.get(page)
     assert "could not confirm the position" in detail.text
 
-    r = pages.post(f"/admin/members/{member.id}/suspend", {"reason": "under investigation"}, form_page=f"/admin/members/{member.id}")
+    r = pages.post(
+        f"/admin/members/{member.id}/suspend",
+        {"reason": "under investigation"},
+        form_page=f"/admin/members/{member.id}",
+    )
     assert r.status_code == 303
     assert env.db_run(lambda s: _member(s, member.id)).vetting_status == "suspended"
     # The suspended member's API token stopped working at once.
@@ -143,7 +152,12 @@ def test_coverage_page_colours_and_empty_state(env, pages):
     empty = pages.get("/admin/coverage")
     assert empty.status_code == 200
     assert "No expert is available yet" in empty.text
-    env.member("expert", country="RS", languages=["sr", "en"], expert={"categories": ["numismatics"], "coverage_countries": ["BA"]})
+    env.member(
+        "expert",
+        country="RS",
+        languages=["sr", "en"],
+        expert={"categories": ["numismatics"], "coverage_countries": ["BA"]},
+    )
     page = pages.get("/admin/coverage?few=1")
     assert page.status_code == 200
     # Numismatics x Western Balkans has one expert; with few=1 that cell is band cov-2 (1..2).
@@ -170,7 +184,15 @@ def test_audit_page_filters_and_verifies(env, pages):
 
 def test_every_admin_page_renders_on_an_empty_database(env, pages):
     pages.login_admin()
-    for path in ("/", "/admin/members", "/admin/members?status=all", "/admin/coverage", "/admin/audit", "/admin/escalations", "/consultations"):
+    for path in (
+        "/",
+        "/admin/members",
+        "/admin/members?status=all",
+        "/admin/coverage",
+        "/admin/audit",
+        "/admin/escalations",
+        "/consultations",
+    ):
         r = pages.get(path)
         assert r.status_code == 200, (path, r.text[-500:])
 

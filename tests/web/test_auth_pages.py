@@ -1,4 +1,5 @@
 """Sign-in, sign-out, registration, the application page, CSRF, redirects and error pages."""
+
 import re
 
 import pytest
@@ -64,7 +65,9 @@ def test_logout_revokes_the_token_and_clears_the_cookie(env, pages):
 def test_forms_without_a_csrf_token_are_refused(env, pages):
     official = env.member("le_official")
     pages.token("/login")  # the browser has a CSRF cookie, but the form does not carry the token
-    r = env.client.post("/login", data={"email": official.email, "password": official.password}, headers={"accept": "text/html"})
+    r = env.client.post(
+        "/login", data={"email": official.email, "password": official.password}, headers={"accept": "text/html"}
+    )
     assert r.status_code == 403
     assert COOKIE_NAME not in env.client.cookies
 
@@ -80,7 +83,9 @@ def test_htmx_requests_carry_the_token_in_a_header(env, pages):
     official = env.member("le_official")
     pages.login(official)
     token = pages.token("/")
-    r = env.client.post("/language", data={"language": "ru", "next": "/"}, headers={"x-csrftoken": token, "hx-request": "true"})
+    r = env.client.post(
+        "/language", data={"language": "ru", "next": "/"}, headers={"x-csrftoken": token, "hx-request": "true"}
+    )
     assert r.status_code == 200 and r.headers["hx-redirect"] == "/"
     r = env.client.post("/language", data={"language": "en", "next": "/"}, headers={"hx-request": "true"})
     assert r.status_code == 403
@@ -95,9 +100,17 @@ def test_anonymous_visitors_are_sent_to_login_with_a_safe_next(env, pages):
     assert r.headers["location"] == "/login?next=/admin/members%3Fstatus%3Dpending"
 
     official = env.member("le_official")
-    r = pages.post("/login", {"email": official.email, "password": official.password, "next": "/consultations?status=draft"})
+    r = pages.post(
+        "/login", {"email": official.email, "password": official.password, "next": "/consultations?status=draft"}
+    )
     assert r.headers["location"] == "/consultations?status=draft"
-    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1"):
+    for evil in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: x=1",
+    ):
         env.client.cookies.clear()
         r = pages.post("/login", {"email": official.email, "password": official.password, "next": evil})
         assert r.status_code == 303
@@ -169,7 +182,9 @@ def test_register_as_expert_then_complete_the_application(env, pages):
     )
     assert r.status_code == 303, r.text
     assert r.headers["location"] == "/login"  # the same answer for a new and a taken address: sign in next
-    r = pages.post("/login", {"email": "ana.petrovic@museum.example", "password": "amphora ledger canyon 42"}, form_page="/login")
+    r = pages.post(
+        "/login", {"email": "ana.petrovic@museum.example", "password": "amphora ledger canyon 42"}, form_page="/login"
+    )
     assert r.status_code == 303 and r.headers["location"] == "/application"
     page = pages.get("/application")
     assert "Ana &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Petrović" in page.text
@@ -180,8 +195,15 @@ def test_register_as_expert_then_complete_the_application(env, pages):
     version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
     r = pages.post(
         "/application",
-        {"version": version, "full_name": "Ana Petrović", "organisation": "National Museum", "country": "RS",
-         "languages": ["sr", "en"], "referee": "Dr. M. Jovanović, director", "application_statement": "Curator."},
+        {
+            "version": version,
+            "full_name": "Ana Petrović",
+            "organisation": "National Museum",
+            "country": "RS",
+            "languages": ["sr", "en"],
+            "referee": "Dr. M. Jovanović, director",
+            "application_statement": "Curator.",
+        },
         form_page="/application",
     )
     assert r.status_code == 303
@@ -190,7 +212,13 @@ def test_register_as_expert_then_complete_the_application(env, pages):
     # A stale version (a second tab) is refused with a clear message, nothing is overwritten.
     r = pages.post(
         "/application",
-        {"version": version, "full_name": "Someone Else", "organisation": "National Museum", "country": "RS", "languages": ["sr"]},
+        {
+            "version": version,
+            "full_name": "Someone Else",
+            "organisation": "National Museum",
+            "country": "RS",
+            "languages": ["sr"],
+        },
         form_page="/application",
     )
     assert r.status_code == 409
@@ -201,8 +229,15 @@ def test_register_as_expert_then_complete_the_application(env, pages):
 def test_register_errors_are_shown_next_to_the_fields(env, pages):
     r = pages.post(
         "/register",
-        {"role": "expert", "full_name": "X", "email": "not-an-email", "password": "short", "password_confirm": "other",
-         "organisation": "Museum", "country": "XX"},
+        {
+            "role": "expert",
+            "full_name": "X",
+            "email": "not-an-email",
+            "password": "short",
+            "password_confirm": "other",
+            "organisation": "Museum",
+            "country": "XX",
+        },
         form_page="/register",
     )
     assert r.status_code == 400
@@ -215,12 +250,31 @@ def test_register_errors_are_shown_next_to_the_fields(env, pages):
 
 def test_register_refuses_a_weak_password_and_a_taken_address(env, pages):
     existing = env.member("le_official")
-    base = {"role": "le_official", "full_name": "Marko Marković", "organisation": "Border Police", "country": "RS", "languages": "sr"}
-    r = pages.post("/register", {**base, "email": "m@police.example", "password": "password1234", "password_confirm": "password1234"}, form_page="/register")
+    base = {
+        "role": "le_official",
+        "full_name": "Marko Marković",
+        "organisation": "Border Police",
+        "country": "RS",
+        "languages": "sr",
+    }
+    r = pages.post(
+        "/register",
+        {**base, "email": "m@police.example", "password": "password1234", "password_confirm": "password1234"},
+        form_page="/register",
+    )
     assert r.status_code == 400 and "too common" in r.text
     # A taken address gets the answer a new one gets (registration does not reveal accounts), and
     # the existing account is left as it was.
-    r = pages.post("/register", {**base, "email": existing.email, "password": "granite harbour violet 7", "password_confirm": "granite harbour violet 7"}, form_page="/register")
+    r = pages.post(
+        "/register",
+        {
+            **base,
+            "email": existing.email,
+            "password": "granite harbour violet 7",
+            "password_confirm": "granite harbour violet 7",
+        },
+        form_page="/register",
+    )
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert env.db_run(lambda s: _member(s, existing.email)).full_name != "Marko Marković"
 

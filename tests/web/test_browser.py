@@ -3,6 +3,7 @@
 Needs Debian's `chromium` (Playwright's own browser download does not work here); without it the
 module is skipped. Screenshots of the key pages go to test-artifacts/screenshots/ (gitignored).
 """
+
 import re
 import shutil
 import socket
@@ -17,7 +18,11 @@ from expertnet.config import Settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = (
+    shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+)
 if CHROMIUM is None:
     pytest.skip("browser tests need Chromium (`apt-get install chromium`); none found", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -42,7 +47,9 @@ class LiveServer:
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -99,7 +106,9 @@ class Person:
     """One browser context = one person with their own cookies."""
 
     def __init__(self, browser, live, name: str, viewport=None):
-        self.context = browser.new_context(base_url=live.url, viewport=viewport or {"width": 1280, "height": 900}, locale="en-GB")
+        self.context = browser.new_context(
+            base_url=live.url, viewport=viewport or {"width": 1280, "height": 900}, locale="en-GB"
+        )
         self.page = self.context.new_page()
         self.name = name
         self.console: list[str] = []
@@ -164,11 +173,23 @@ def test_secure_session_cookie_works_over_http_on_loopback(live, people):
 
 def test_consultation_journey_end_to_end(live, people):
     env = live.env
-    alpha = env.member("expert", full_name="Aleksandra Petrović", languages=["sr", "en"],
-                       expert={"categories": ["numismatics"], "specialties": ["Roman Imperial coinage", "Trajan denarii"],
-                               "coverage_countries": ["RS"], "bio": "Curator of the coin cabinet."})
-    beta = env.member("expert", full_name="Bojan Marković", languages=["sr", "en"],
-                      expert={"categories": ["numismatics"], "specialties": ["Roman provincial coins"], "coverage_countries": ["RS"]})
+    alpha = env.member(
+        "expert",
+        full_name="Aleksandra Petrović",
+        languages=["sr", "en"],
+        expert={
+            "categories": ["numismatics"],
+            "specialties": ["Roman Imperial coinage", "Trajan denarii"],
+            "coverage_countries": ["RS"],
+            "bio": "Curator of the coin cabinet.",
+        },
+    )
+    beta = env.member(
+        "expert",
+        full_name="Bojan Marković",
+        languages=["sr", "en"],
+        expert={"categories": ["numismatics"], "specialties": ["Roman provincial coins"], "coverage_countries": ["RS"]},
+    )
     olga = env.member("le_official", full_name="Olga Border", languages=["sr", "en"])
 
     official = people("official")
@@ -199,7 +220,9 @@ def test_consultation_journey_end_to_end(live, people):
     # File a request with a photo; the candidates with reasons come before submitting.
     page.goto("/consultations/new")
     page.get_by_label("Short title").fill("Silver denarius of Trajan at the border")
-    page.get_by_label("Description").fill("Border police found a silver Roman Imperial denarius of Trajan in a car. Is it genuine?")
+    page.get_by_label("Description").fill(
+        "Border police found a silver Roman Imperial denarius of Trajan in a car. Is it genuine?"
+    )
     page.get_by_label("Field of expertise").select_option("numismatics")
     page.get_by_label("Country where the object is now").select_option("RS")
     page.get_by_label("Attach files").set_input_files({"name": "denarius.png", "mimeType": "image/png", "buffer": PNG})
@@ -323,7 +346,9 @@ def test_a_form_without_its_csrf_token_is_refused(live, people):
     page.get_by_label("Short title").fill("Forged request")
     page.get_by_label("Description").fill("This form lost its CSRF token on the way.")
     page.get_by_label("Country where the object is now").select_option("RS")
-    with page.expect_response(lambda r: r.url.endswith("/consultations/new") and r.request.method == "POST") as response:
+    with page.expect_response(
+        lambda r: r.url.endswith("/consultations/new") and r.request.method == "POST"
+    ) as response:
         page.get_by_role("button", name="Save and see the candidates").click()
     assert response.value.status == 403
     _expect(page.get_by_role("heading", name="Not allowed"))
@@ -337,7 +362,11 @@ def test_phone_layout_and_keyboard_use(live, people):
     phone = people("phone", viewport=PHONE)
     phone.login(official.email, official.password)
     page = phone.page
-    for path, label in (("/", "16-phone-dashboard"), ("/directory", "17-phone-directory"), ("/consultations/new", "18-phone-new-request")):
+    for path, label in (
+        ("/", "16-phone-dashboard"),
+        ("/directory", "17-phone-directory"),
+        ("/consultations/new", "18-phone-new-request"),
+    ):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)

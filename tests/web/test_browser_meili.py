@@ -4,6 +4,7 @@ An official searches the directory live (htmx), files a request, sees the candid
 found through Meilisearch, submits it, and the expert accepts it. Runs on the Meilisearch leg
 (EXPERTNET_MEILI_URL) with Chromium; skipped otherwise. The pieces are test_browser.py's.
 """
+
 import re
 import shutil
 from dataclasses import replace
@@ -50,17 +51,29 @@ def test_search_file_and_accept_on_meilisearch(live, people):
     env = live.env
     health = httpx.get(live.url + "/health", timeout=10).json()
     assert health["search"] == "ok", health  # public health names parts only
-    expert = env.member("expert", full_name="Milica Jovanović", languages=["sr", "en"],
-                        expert={"categories": ["numismatics"], "specialties": ["Roman Imperial coinage", "Trajan denarii"],
-                                "coverage_countries": ["RS"], "bio": "Curator of the coin cabinet."})
+    expert = env.member(
+        "expert",
+        full_name="Milica Jovanović",
+        languages=["sr", "en"],
+        expert={
+            "categories": ["numismatics"],
+            "specialties": ["Roman Imperial coinage", "Trajan denarii"],
+            "coverage_countries": ["RS"],
+            "bio": "Curator of the coin cabinet.",
+        },
+    )
     olga = env.member("le_official", full_name="Olga Meili", languages=["sr", "en"])
     # The desk really searches Meilisearch: the expert's document is in this run's index there.
     from expertnet.search.meili_backend import MeiliBackend
 
     settings = live.env.settings
     uid = MeiliBackend(settings.meili_url, settings.meili_key, index_prefix=settings.meili_index_prefix).uid("experts")
-    found = httpx.post(f"{settings.meili_url}/indexes/{uid}/search", json={"q": "Jovanović"}, timeout=10,
-                       headers={"Authorization": f"Bearer {settings.meili_key}"}).json()
+    found = httpx.post(
+        f"{settings.meili_url}/indexes/{uid}/search",
+        json={"q": "Jovanović"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {settings.meili_key}"},
+    ).json()
     assert [h.get("full_name") for h in found.get("hits", [])][:1] == ["Milica Jovanović"], found
 
     official = people("meili-official")
@@ -68,7 +81,9 @@ def test_search_file_and_accept_on_meilisearch(live, people):
     page = official.page
     page.goto("/directory")
     # A typo and the other script: Meilisearch's typo tolerance and our folded copies.
-    page.get_by_label("What is the object, or who are you looking for?").press_sequentially("Јовановић denari", delay=40)
+    page.get_by_label("What is the object, or who are you looking for?").press_sequentially(
+        "Јовановић denari", delay=40
+    )
     _expect(page.locator("#results mark").first, timeout=15_000)
     _expect(page.locator("#results").get_by_role("link", name=re.compile("Milica")))
     _htmx_idle(page)
@@ -77,7 +92,9 @@ def test_search_file_and_accept_on_meilisearch(live, people):
 
     page.goto("/consultations/new")
     page.get_by_label("Short title").fill("Trajan denarius seized at Batrovci")
-    page.get_by_label("Description").fill("Customs found a silver Roman Imperial denarius of Trajan in a car. Is it genuine?")
+    page.get_by_label("Description").fill(
+        "Customs found a silver Roman Imperial denarius of Trajan in a car. Is it genuine?"
+    )
     page.get_by_label("Field of expertise").select_option("numismatics")
     page.get_by_label("Country where the object is now").select_option("RS")
     page.get_by_role("button", name="Save and see the candidates").click()

@@ -1,5 +1,6 @@
 """In the browser: an official's query in Russian, Serbian Cyrillic, German or Turkish finds the same
 experts on the directory page as the same query in English (issue 10)."""
+
 import pytest
 
 from tests.web.test_browser import _expect, _htmx_idle, browser, live, people  # noqa: F401 - fixtures
@@ -16,15 +17,21 @@ QUERIES = {
 def seeded(live):
     env = live.env
     people_by_topic = {
-        "coins": [("Aleksandra Kovač", "numismatics", ["Roman Imperial coinage"]),
-                  ("Dieter Brandt", "numismatics", ["Münzen der Stauferzeit"])],
-        "icons": [("Irina Sokolova", "religious_art", ["Post-Byzantine icons"]),
-                  ("Јована Илић", "religious_art", ["српске иконе"])],
+        "coins": [
+            ("Aleksandra Kovač", "numismatics", ["Roman Imperial coinage"]),
+            ("Dieter Brandt", "numismatics", ["Münzen der Stauferzeit"]),
+        ],
+        "icons": [
+            ("Irina Sokolova", "religious_art", ["Post-Byzantine icons"]),
+            ("Јована Илић", "religious_art", ["српске иконе"]),
+        ],
         "fossils": [("Heather Lowe", "palaeontology", ["Cretaceous dinosaur fossils"])],
     }
     for topic, experts in people_by_topic.items():
         for name, category, specialties in experts:
-            env.member("expert", full_name=name, expert={"categories": [category], "specialties": specialties, "bio": ""})
+            env.member(
+                "expert", full_name=name, expert={"categories": [category], "specialties": specialties, "bio": ""}
+            )
     official = env.member("le_official", full_name="Olga Multilingual")
     return official, {topic: {name for name, _, _ in experts} for topic, experts in people_by_topic.items()}
 

@@ -1,4 +1,5 @@
 """Every page renders with the demo network loaded, for every demo role, with headings in order."""
+
 import re
 
 from tests.conftest import run_async
@@ -9,8 +10,10 @@ HEADING = re.compile(r"<h([1-6])\b")
 
 
 def headings_in_order(html: str) -> bool:
-    levels = [int(level) for level in HEADING.findall(html[html.find("<main"):])]
-    return bool(levels) and levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+    levels = [int(level) for level in HEADING.findall(html[html.find("<main") :])]
+    return (
+        bool(levels) and levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+    )
 
 
 def _account(role: str, status: str = "approved") -> dict:
@@ -29,8 +32,17 @@ def test_pages_with_demo_data(env, pages):
 
     official = _account("le_official")
     pages.login(official["email"], official["password"])
-    _check(pages, ["/", "/directory", "/directory?q=coins", "/directory?category=numismatics&language=en",
-                   "/consultations", "/consultations/new"])
+    _check(
+        pages,
+        [
+            "/",
+            "/directory",
+            "/directory?q=coins",
+            "/directory?category=numismatics&language=en",
+            "/consultations",
+            "/consultations/new",
+        ],
+    )
     hits = re.findall(r'href="/experts/(\d+)"', pages.get("/directory").text)
     assert len(hits) >= 10
     _check(pages, [f"/experts/{hits[0]}"])
@@ -49,8 +61,20 @@ def test_pages_with_demo_data(env, pages):
 
     admin = _account("admin")
     pages.login(admin["email"], admin["password"])
-    _check(pages, ["/", "/admin/members", "/admin/members?status=all&role=expert", "/admin/coverage", "/admin/audit",
-                   "/admin/audit?verify=1", "/admin/escalations", "/consultations", "/directory"])
+    _check(
+        pages,
+        [
+            "/",
+            "/admin/members",
+            "/admin/members?status=all&role=expert",
+            "/admin/coverage",
+            "/admin/audit",
+            "/admin/audit?verify=1",
+            "/admin/escalations",
+            "/consultations",
+            "/directory",
+        ],
+    )
     coverage = pages.get("/admin/coverage").text
     assert "cov-3" in coverage or "cov-2" in coverage  # with 120 experts some cells are well covered
     members = pages.get("/admin/members?status=all").text

@@ -1,4 +1,5 @@
 """The consultation desk through its pages: file, offer, decline/accept, ticket, opinion, close."""
+
 import re
 
 from sqlalchemy import select
@@ -106,7 +107,11 @@ def test_full_journey_through_the_pages(env, pages):
     assert env.db_run(lambda s: _consultation(s, cid)).status == "accepted"
 
     # Messages both ways (one through htmx, swapping the messages partial).
-    r = pages.post(f"/consultations/{cid}/messages", {"body": "Please send a photo of the reverse. " + XSS}, form_page=f"/consultations/{cid}")
+    r = pages.post(
+        f"/consultations/{cid}/messages",
+        {"body": "Please send a photo of the reverse. " + XSS},
+        form_page=f"/consultations/{cid}",
+    )
     assert r.status_code == 303
     pages.login(official)
     token = pages.token(f"/consultations/{cid}")
@@ -130,9 +135,15 @@ def test_full_journey_through_the_pages(env, pages):
     assert r.status_code == 400 and 'id="e-identification"' in r.text
     r = pages.post(
         f"/consultations/{cid}/opinion",
-        {"identification": "Denarius of Trajan, Rome mint, AD 103-111. " + XSS, "likely_origin": "Rome mint",
-         "likely_period": "AD 103-111", "authenticity": "probably_authentic", "confidence": "high",
-         "next_steps": "Check export licence from Italy.", "remarks": ""},
+        {
+            "identification": "Denarius of Trajan, Rome mint, AD 103-111. " + XSS,
+            "likely_origin": "Rome mint",
+            "likely_period": "AD 103-111",
+            "authenticity": "probably_authentic",
+            "confidence": "high",
+            "next_steps": "Check export licence from Italy.",
+            "remarks": "",
+        },
         form_page=f"/consultations/{cid}",
     )
     assert r.status_code == 303
@@ -145,10 +156,15 @@ def test_full_journey_through_the_pages(env, pages):
     assert XSS not in page.text
     assert "Close the consultation" in page.text
     assert headings_in_order(page.text)
-    r = pages.post(f"/consultations/{cid}/close", {"outcome": "seized", "rating": "9"}, form_page=f"/consultations/{cid}")
+    r = pages.post(
+        f"/consultations/{cid}/close", {"outcome": "seized", "rating": "9"}, form_page=f"/consultations/{cid}"
+    )
     assert r.status_code == 400
-    r = pages.post(f"/consultations/{cid}/close", {"outcome": "seized", "outcome_detail": "Handed to prosecutor.", "rating": "5"},
-                   form_page=f"/consultations/{cid}")
+    r = pages.post(
+        f"/consultations/{cid}/close",
+        {"outcome": "seized", "outcome_detail": "Handed to prosecutor.", "rating": "5"},
+        form_page=f"/consultations/{cid}",
+    )
     assert r.status_code == 303
     closed = env.db_run(lambda s: _consultation(s, cid))
     assert (closed.status, closed.outcome, closed.rating) == ("closed", "seized", 5)
@@ -214,8 +230,14 @@ def test_draft_edit_and_stale_version(env, pages):
     cid = _id(_file_request(env, pages).headers["location"])
     page = pages.get(f"/consultations/{cid}/edit")
     version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
-    form = {"version": version, "title": "Edited title", "description": "A longer description of the coin.",
-            "location_country": "RS", "languages": ["sr"], "category": "numismatics"}
+    form = {
+        "version": version,
+        "title": "Edited title",
+        "description": "A longer description of the coin.",
+        "location_country": "RS",
+        "languages": ["sr"],
+        "category": "numismatics",
+    }
     r = pages.post(f"/consultations/{cid}/edit", form, form_page=f"/consultations/{cid}/edit")
     assert r.status_code == 303
     assert env.db_run(lambda s: _consultation(s, cid)).title == "Edited title"
@@ -232,14 +254,19 @@ def test_escalation_and_manual_reoffer_by_an_admin(env, pages):
     assert r.status_code == 303
     assert env.db_run(lambda s: _consultation(s, cid)).status == "escalated"
 
-    helper = env.member("expert", languages=["ka", "en"], expert={"categories": ["legal"], "specialties": ["restitution law"]})
+    helper = env.member(
+        "expert", languages=["ka", "en"], expert={"categories": ["legal"], "specialties": ["restitution law"]}
+    )
     pages.login_admin()
     escalations = pages.get("/admin/escalations")
     assert f"/consultations/{cid}" in escalations.text
     page = pages.get(f"/consultations/{cid}")
     assert "Offer by hand" in page.text
-    r = pages.post(f"/consultations/{cid}/reoffer", {"expert_id": str(helper.extra["expert_id"]), "reason": "speaks Georgian"},
-                   form_page=f"/consultations/{cid}")
+    r = pages.post(
+        f"/consultations/{cid}/reoffer",
+        {"expert_id": str(helper.extra["expert_id"]), "reason": "speaks Georgian"},
+        form_page=f"/consultations/{cid}",
+    )
     assert r.status_code == 303
     assert env.db_run(lambda s: _consultation(s, cid)).status == "offered"
     assert [o.expert_id for o in env.db_run(lambda s: _offers(s, cid))] == [helper.extra["expert_id"]]
@@ -250,7 +277,11 @@ def test_escalation_and_manual_reoffer_by_an_admin(env, pages):
 def test_expert_and_official_dashboards_and_empty_states(env, pages):
     expert = env.member("expert")
     pages.login(expert)
-    for path, text in (("/", "No offers are waiting"), ("/offers", "No offers are waiting"), ("/consultations", "No consultations yet")):
+    for path, text in (
+        ("/", "No offers are waiting"),
+        ("/offers", "No offers are waiting"),
+        ("/consultations", "No consultations yet"),
+    ):
         r = pages.get(path)
         assert r.status_code == 200 and text in r.text, path
     official = env.member("le_official")

@@ -1,12 +1,18 @@
 """Directory search pages: live results partial, facets, highlights escaped, visibility."""
+
 import re
 
 XSS = "<script>alert(1)</script>"
 
 
 def _expert(env, name, specialties, **kw):
-    return env.member("expert", full_name=name, languages=["sr", "en"],
-                      expert={"categories": ["numismatics"], "specialties": specialties, "coverage_countries": ["RS"]}, **kw)
+    return env.member(
+        "expert",
+        full_name=name,
+        languages=["sr", "en"],
+        expert={"categories": ["numismatics"], "specialties": specialties, "coverage_countries": ["RS"]},
+        **kw,
+    )
 
 
 def test_live_results_partial_with_facets_and_pushed_url(env, pages):
@@ -19,8 +25,8 @@ def test_live_results_partial_with_facets_and_pushed_url(env, pages):
     assert "<html" not in r.text
     assert "Milica Jovanović" in r.text and "Petar Nikolić" not in r.text
     assert "<mark>Roman</mark>" in r.text
-    facets = r.text[r.text.index('id="facets"'):]
-    assert 'hx-swap-oob="true"' in r.text[r.text.index('<div id="facets"') - 5:r.text.index('<div id="facets"') + 60]
+    facets = r.text[r.text.index('id="facets"') :]
+    assert 'hx-swap-oob="true"' in r.text[r.text.index('<div id="facets"') - 5 : r.text.index('<div id="facets"') + 60]
     assert re.search(r'id="facet-category-numismatics"[^>]*checked', facets)
     # Without htmx the same address gives the full page (bookmarks, no JavaScript).
     full = pages.get("/directory/results?q=roman")
@@ -53,7 +59,7 @@ def test_bad_filter_values_are_reported_not_crashing(env, pages):
     pages.login(env.member("le_official"))
     r = pages.get("/directory?language=xx&country=ZZ")
     assert r.status_code == 200
-    assert "xx" in r.text and 'data-error-summary' in r.text
+    assert "xx" in r.text and "data-error-summary" in r.text
     assert pages.get("/directory?available=maybe").status_code == 400
 
 

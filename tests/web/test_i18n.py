@@ -1,4 +1,5 @@
 """Interface languages: complete catalogues, labels for all reference data, the switch itself."""
+
 import re
 from pathlib import Path
 
@@ -20,7 +21,11 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def _extracted() -> set:
     found = set()
     for directory, method, options in (
-        (ROOT / "templates", "jinja2", {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}),
+        (
+            ROOT / "templates",
+            "jinja2",
+            {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"},
+        ),
         (ROOT / "src" / "expertnet" / "web", "python", {}),
     ):
         pattern = "**.html" if method == "jinja2" else "**.py"
@@ -42,12 +47,16 @@ def test_every_interface_text_is_in_the_catalogue_and_translated_to_russian():
     with open(CATALOGUES / "messages.pot", "rb") as fh:
         template = {m.id for m in read_po(fh) if m.id}
     missing_from_pot = {t for t in texts if t not in template}
-    assert not missing_from_pot, f"run pybabel extract (translations/README.md): {sorted(map(str, missing_from_pot))[:10]}"
+    assert not missing_from_pot, (
+        f"run pybabel extract (translations/README.md): {sorted(map(str, missing_from_pot))[:10]}"
+    )
     ru = _catalogue("ru")
     untranslated = []
     for text in texts:
         message = ru.get(text)
-        strings = [] if message is None else ([message.string] if isinstance(message.string, str) else list(message.string))
+        strings = (
+            [] if message is None else ([message.string] if isinstance(message.string, str) else list(message.string))
+        )
         if not strings or not all(strings):
             untranslated.append(text)
     assert not untranslated, f"no Russian translation for: {sorted(map(str, untranslated))[:10]}"

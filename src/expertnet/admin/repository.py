@@ -1,5 +1,6 @@
 """The queries of the secretariat's reports: coverage streams and the audit log. Nothing here
 writes."""
+
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime

@@ -6,6 +6,7 @@ being those of their own country and of the countries they cover. The table is c
 streamed pass over a single query (constant memory, no per-expert queries), which stays well
 under a second at 100,000 experts.
 """
+
 from collections import Counter
 from functools import lru_cache
 
@@ -22,9 +23,32 @@ __all__ = ["DEFAULT_FEW", "AuditFilter", "audit_actions", "audit_log", "coverage
 # Languages the secretariat always watches (OSCE working languages and those of the region,
 # DOMAIN.md), besides every language an approved official works in.
 WATCHED_LANGUAGES: tuple[str, ...] = (
-    "en", "fr", "de", "it", "ru", "es",
-    "sr", "hr", "bs", "sq", "mk", "bg", "ro", "uk", "tr", "ka", "hy", "az",
-    "kk", "ky", "uz", "tg", "tk", "mn", "el", "ar",
+    "en",
+    "fr",
+    "de",
+    "it",
+    "ru",
+    "es",
+    "sr",
+    "hr",
+    "bs",
+    "sq",
+    "mk",
+    "bg",
+    "ro",
+    "uk",
+    "tr",
+    "ka",
+    "hy",
+    "az",
+    "kk",
+    "ky",
+    "uz",
+    "tg",
+    "tk",
+    "mn",
+    "el",
+    "ar",
 )
 DEFAULT_FEW = 3
 
@@ -69,7 +93,11 @@ async def coverage(session: AsyncSession, *, few: int = DEFAULT_FEW) -> Coverage
     return CoverageOut(
         regions=region_codes,
         rows=[
-            CoverageRow(category=slug, counts={r: cells[slug].get(r, 0) for r in region_codes}, total=category_totals.get(slug, 0))
+            CoverageRow(
+                category=slug,
+                counts={r: cells[slug].get(r, 0) for r in region_codes},
+                total=category_totals.get(slug, 0),
+            )
             for slug in reference.CATEGORY_SLUGS
         ],
         region_totals={r: region_totals.get(r, 0) for r in region_codes},
@@ -86,7 +114,10 @@ async def coverage(session: AsyncSession, *, few: int = DEFAULT_FEW) -> Coverage
 async def audit_log(session: AsyncSession, f: AuditFilter, *, offset: int, limit: int) -> AuditPage:
     """Entries newest first, each with the actor's name."""
     rows, total = await repository.audit_page(session, f, offset=offset, limit=limit)
-    items = [AuditEntryOut.model_validate(entry.model_dump() | {"actor_name": name, "detail": entry.detail or {}}) for entry, name in rows]
+    items = [
+        AuditEntryOut.model_validate(entry.model_dump() | {"actor_name": name, "detail": entry.detail or {}})
+        for entry, name in rows
+    ]
     return AuditPage(items=items, total=total, offset=offset, limit=limit)
 
 
@@ -99,6 +130,11 @@ async def verify(session: AsyncSession) -> ChainOut:
     """The whole chain against the last checkpoint (see core/audit.py)."""
     report = await audit.verify_stored(session)
     return ChainOut(
-        intact=report.intact, first_broken_id=report.first_broken_id, checked_at=utcnow(), status=report.status,
-        rows=report.rows, message=report.message(), problems=report.problems,
+        intact=report.intact,
+        first_broken_id=report.first_broken_id,
+        checked_at=utcnow(),
+        status=report.status,
+        rows=report.rows,
+        message=report.message(),
+        problems=report.problems,
     )

@@ -1,4 +1,5 @@
 """`expertnet audit checkpoint` and `expertnet audit verify`."""
+
 import asyncio
 import sys
 from pathlib import Path
@@ -40,12 +41,18 @@ def checkpoint_command() -> None:
     except audit.ChainBroken as exc:
         click.echo("audit log TAMPERED, no checkpoint signed: " + "; ".join(exc.problems), err=True)
         sys.exit(TAMPERED)
-    click.echo(f"checkpoint #{cp.seq}: {cp.count} rows, head {cp.head[:16]}..., written to {audit.checkpoint_path(get_settings())}")
+    click.echo(
+        f"checkpoint #{cp.seq}: {cp.count} rows, head {cp.head[:16]}..., written to {audit.checkpoint_path(get_settings())}"
+    )
 
 
 @group.command("verify")
-@click.option("--checkpoints", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="check against these checkpoints (a copy of the file, or log lines that carry them)")
+@click.option(
+    "--checkpoints",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="check against these checkpoints (a copy of the file, or log lines that carry them)",
+)
 def verify_command(source: Path | None) -> None:
     """Walk the whole chain and compare it with the last checkpoint.
 

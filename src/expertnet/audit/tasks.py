@@ -1,4 +1,5 @@
 """The worker's audit job: sign a checkpoint when the chain grew and the last one is old enough."""
+
 import logging
 from datetime import timedelta
 

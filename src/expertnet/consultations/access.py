@@ -5,6 +5,7 @@ consultation decides: its requester, the assigned expert, an expert with an open
 Anyone else gets `Denied`, a 404 whether the row exists or not, and the denial is written to the
 audit log with `db.keep`, so that it survives the rollback the error causes.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 

@@ -10,6 +10,7 @@
 - Writing goes to a temporary file, fsync, rename; on any error the temporary file is removed and
   the upload answers 507 (disk full) or 503; start-up sweeps stale temporary files.
 """
+
 import errno
 import hashlib
 import logging
@@ -136,12 +137,16 @@ async def _read_checked(upload, limit: int) -> tuple[bytes, FileType]:
 
 class StorageFull(AppError):
     def __init__(self):
-        super().__init__(507, "file: the file store is full; nothing was saved. Please tell the secretariat and try again later")
+        super().__init__(
+            507, "file: the file store is full; nothing was saved. Please tell the secretariat and try again later"
+        )
 
 
 class StorageUnavailable(AppError):
     def __init__(self):
-        super().__init__(503, "file: the file store cannot be written at the moment; nothing was saved. Please try again later")
+        super().__init__(
+            503, "file: the file store cannot be written at the moment; nothing was saved. Please try again later"
+        )
 
 
 TEMP_SUFFIX = ".part"
@@ -202,7 +207,12 @@ def out(a: Attachment) -> AttachmentOut:
 async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultation_id: int, file) -> AttachmentOut:
     """Add a file to the ticket: the requesting official (from the draft on) or the assigned expert."""
     acc = await access(
-        session, ctx, consultation_id, "attachment.upload", roles=(REQUESTER, ASSIGNED, ADMIN), for_update=True,
+        session,
+        ctx,
+        consultation_id,
+        "attachment.upload",
+        roles=(REQUESTER, ASSIGNED, ADMIN),
+        for_update=True,
     )
     c = acc.consultation
     if acc.role == ADMIN:
@@ -227,24 +237,52 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
         created_at=utcnow(),
     )
     await repository.add(session, attachment)
-    effects.event(session, pk(c), pk(ctx.principal), "attachment", attachment_id=pk(attachment),
-                  filename=attachment.original_name, sha256=digest, size=len(data))
+    effects.event(
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "attachment",
+        attachment_id=pk(attachment),
+        filename=attachment.original_name,
+        sha256=digest,
+        size=len(data),
+    )
     if c.status != Status.draft:
-        other = [c.requester_id] if acc.role == ASSIGNED else await effects.expert_members(session, [c.assigned_expert_id])
-        effects.notify(session, c, "message", other, f"{effects.label(c)}: new attachment",
-                       f"{ctx.principal.full_name} added a file to the ticket.")
+        other = (
+            [c.requester_id] if acc.role == ASSIGNED else await effects.expert_members(session, [c.assigned_expert_id])
+        )
+        effects.notify(
+            session,
+            c,
+            "message",
+            other,
+            f"{effects.label(c)}: new attachment",
+            f"{ctx.principal.full_name} added a file to the ticket.",
+        )
     effects.changed(session, c)
     await audit.record(
-        session, "attachment.upload", actor_id=pk(ctx.principal), object_type="attachment", object_id=pk(attachment),
-        reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": c.id, "sha256": digest, "size": len(data)},
+        session,
+        "attachment.upload",
+        actor_id=pk(ctx.principal),
+        object_type="attachment",
+        object_id=pk(attachment),
+        reason=ctx.reason,
+        ip=ctx.ip,
+        detail={"consultation_id": c.id, "sha256": digest, "size": len(data)},
     )
     return out(attachment)
 
 
 async def _audit(session: AsyncSession, ctx: Ctx, action: str, attachment: Attachment) -> None:
     await audit.record(
-        session, action, actor_id=pk(ctx.principal), object_type="attachment", object_id=pk(attachment),
-        reason=ctx.reason, ip=ctx.ip, detail={"consultation_id": attachment.consultation_id, "sha256": attachment.sha256},
+        session,
+        action,
+        actor_id=pk(ctx.principal),
+        object_type="attachment",
+        object_id=pk(attachment),
+        reason=ctx.reason,
+        ip=ctx.ip,
+        detail={"consultation_id": attachment.consultation_id, "sha256": attachment.sha256},
     )
 
 
@@ -252,8 +290,14 @@ async def list_attachments(session: AsyncSession, ctx: Ctx, consultation_id: int
     await access(session, ctx, consultation_id, "attachment.list")
     rows = await repository.attachments(session, consultation_id)
     await audit.record(
-        session, "attachment.list", actor_id=ctx.principal.id, object_type="consultation", object_id=consultation_id,
-        reason=ctx.reason, ip=ctx.ip, detail={"attachment_ids": [a.id for a in rows]},
+        session,
+        "attachment.list",
+        actor_id=ctx.principal.id,
+        object_type="consultation",
+        object_id=consultation_id,
+        reason=ctx.reason,
+        ip=ctx.ip,
+        detail={"attachment_ids": [a.id for a in rows]},
     )
     return [out(a) for a in rows]
 

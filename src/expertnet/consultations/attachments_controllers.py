@@ -1,4 +1,5 @@
 """HTTP API for attachments: /api/v1/consultations/{id}/attachments."""
+
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -41,14 +42,23 @@ class AttachmentController(Controller):
 
     @get("/", opt=access(MEMBER))
     async def list_attachments(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[AttachmentOut]:
         return await attachments.list_attachments(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @get("/{attachment_id:int}", opt=access(MEMBER))
     async def view(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, attachment_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
+        attachment_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> AttachmentOut:
         """Metadata of one file, with its SHA-256 (audited)."""
@@ -56,8 +66,14 @@ class AttachmentController(Controller):
 
     @get("/{attachment_id:int}/download", opt=access(MEMBER), media_type="application/octet-stream")
     async def download(
-        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal,
-        consultation_id: int, attachment_id: int, reason: Reason = service.DEFAULT_REASON,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        settings: Settings,
+        principal: Principal,
+        consultation_id: int,
+        attachment_id: int,
+        reason: Reason = service.DEFAULT_REASON,
     ) -> Response:
         """The file itself, always as a download (`Content-Disposition: attachment`, nosniff)."""
         ctx = ctx_of(request, principal, reason)

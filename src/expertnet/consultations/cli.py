@@ -4,6 +4,7 @@ Uses the same `rank_candidates` as the desk, against the configured database and
 Every line gets exactly one answer line, in order; an invalid line gets
 `{"external_id": ..., "error": "field: reason"}` and the command exits 1 at the end.
 """
+
 import asyncio
 import json
 import sys
@@ -36,7 +37,7 @@ def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
-            message = message[len(prefix):]
+            message = message[len(prefix) :]
     return message
 
 
@@ -97,12 +98,14 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
                 candidates = await rank_candidates(session, search, spec, top=top)
                 # Read-only: end the transaction per request so SQLite's write lock is not held.
                 await session.rollback()
-                emit({
-                    "external_id": request.external_id,
-                    "candidates": [
-                        {"external_id": c.external_id, "score": c.score, "reasons": c.reasons} for c in candidates
-                    ],
-                })
+                emit(
+                    {
+                        "external_id": request.external_id,
+                        "candidates": [
+                            {"external_id": c.external_id, "score": c.score, "reasons": c.reasons} for c in candidates
+                        ],
+                    }
+                )
     finally:
         await db.dispose()
     return failures

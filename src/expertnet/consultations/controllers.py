@@ -5,6 +5,7 @@ answer 404 and are written to the audit log: the service keeps the audit row pas
 rollback (`expertnet.db.keep`). Routing handlers get the app's search client as the `search`
 dependency.
 """
+
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
@@ -43,7 +44,9 @@ OFFER_STATUS_PATTERN = "^(" + "|".join(s.value for s in OfferStatus) + ")$"
 
 
 def ctx_of(request: Request, principal: Principal, reason: str = service.DEFAULT_REASON) -> service.Ctx:
-    return service.Ctx(principal=principal, ip=client_ip(request), reason=(reason or service.DEFAULT_REASON).strip()[:500])
+    return service.Ctx(
+        principal=principal, ip=client_ip(request), reason=(reason or service.DEFAULT_REASON).strip()[:500]
+    )
 
 
 class ConsultationController(Controller):
@@ -51,7 +54,9 @@ class ConsultationController(Controller):
     tags = ["consultations"]
 
     @post("/", opt=access(OFFICIAL), status_code=201)
-    async def create(self, request: Request, db_session: AsyncSession, principal: Principal, data: ConsultationCreate) -> ConsultationOut:
+    async def create(
+        self, request: Request, db_session: AsyncSession, principal: Principal, data: ConsultationCreate
+    ) -> ConsultationOut:
         """File a consultation request as a draft (preview the candidates, then submit)."""
         return await service.create(db_session, ctx_of(request, principal), data)
 
@@ -73,21 +78,35 @@ class ConsultationController(Controller):
 
     @get("/{consultation_id:int}", opt=access(MEMBER))
     async def read(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> ConsultationOut:
         return await service.read(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @patch("/{consultation_id:int}", opt=access(OFFICIAL))
     async def update(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int, data: ConsultationUpdate
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
+        data: ConsultationUpdate,
     ) -> ConsultationOut:
         """Edit a draft; send the `version` you read (a stale edit gets 409)."""
         return await service.update(db_session, ctx_of(request, principal), consultation_id, data)
 
     @get("/{consultation_id:int}/candidates", opt=access(OFFICIAL))
     async def candidates(
-        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        search: AsyncSearch,
+        principal: Principal,
+        consultation_id: int,
         top: Annotated[int, Parameter(ge=1, le=50)] = 10,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[CandidateOut]:
@@ -96,7 +115,12 @@ class ConsultationController(Controller):
 
     @post("/{consultation_id:int}/submit", opt=access(OFFICIAL), status_code=200)
     async def submit(
-        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        search: AsyncSearch,
+        principal: Principal,
+        consultation_id: int,
         data: Annotated[SubmitIn | None, Body()] = None,
     ) -> ConsultationOut:
         """Submit the draft: it is offered to the top candidates at once (default 3)."""
@@ -104,14 +128,23 @@ class ConsultationController(Controller):
 
     @post("/{consultation_id:int}/withdraw", opt=access(OFFICIAL), status_code=200)
     async def withdraw(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         data: Annotated[ReasonIn | None, Body()] = None,
     ) -> ConsultationOut:
         return await service.withdraw(db_session, ctx_of(request, principal), consultation_id, data)
 
     @post("/{consultation_id:int}/reoffer", opt=access(ADMIN), status_code=200)
     async def reoffer(
-        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        search: AsyncSearch,
+        principal: Principal,
+        consultation_id: int,
         data: ReofferIn,
     ) -> ConsultationOut:
         """Admins: offer a waiting or escalated request to a chosen expert, or to the next candidates."""
@@ -119,14 +152,22 @@ class ConsultationController(Controller):
 
     @get("/{consultation_id:int}/timeline", opt=access(MEMBER))
     async def timeline(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[EventOut]:
         return await service.timeline(db_session, ctx_of(request, principal, reason), consultation_id)
 
     @get("/{consultation_id:int}/messages", opt=access(MEMBER))
     async def messages(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[MessageOut]:
         return await service.messages(db_session, ctx_of(request, principal, reason), consultation_id)
@@ -139,7 +180,11 @@ class ConsultationController(Controller):
 
     @get("/{consultation_id:int}/opinion", opt=access(MEMBER))
     async def opinion(
-        self, request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
+        consultation_id: int,
         reason: Reason = service.DEFAULT_REASON,
     ) -> OpinionOut | None:
         """The assigned expert's latest opinion (null while none has been given)."""
@@ -166,7 +211,10 @@ class OfferController(Controller):
 
     @get("/", opt=access(EXPERT))
     async def list_offers(
-        self, request: Request, db_session: AsyncSession, principal: Principal,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        principal: Principal,
         status: Annotated[str | None, Parameter(pattern=OFFER_STATUS_PATTERN)] = OfferStatus.open.value,
         reason: Reason = service.DEFAULT_REASON,
     ) -> list[OfferOut]:
@@ -174,13 +222,20 @@ class OfferController(Controller):
         return await service.expert_offers(db_session, ctx_of(request, principal, reason), status)
 
     @post("/{offer_id:int}/accept", opt=access(EXPERT), status_code=200)
-    async def accept(self, request: Request, db_session: AsyncSession, principal: Principal, offer_id: int) -> ConsultationOut:
+    async def accept(
+        self, request: Request, db_session: AsyncSession, principal: Principal, offer_id: int
+    ) -> ConsultationOut:
         """Take the consultation. The first expert to accept wins; the others get 409."""
         return await service.accept(db_session, ctx_of(request, principal), offer_id)
 
     @post("/{offer_id:int}/decline", opt=access(EXPERT), status_code=200)
     async def decline(
-        self, request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, offer_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        search: AsyncSearch,
+        principal: Principal,
+        offer_id: int,
         data: Annotated[ReasonIn | None, Body()] = None,
     ) -> OfferOut:
         return await service.decline(db_session, search, ctx_of(request, principal), offer_id, data)

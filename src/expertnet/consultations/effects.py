@@ -3,6 +3,7 @@ the "index.consultation" / "index.expert" announcements for the search indexer, 
 event when someone must act or be told. All of it leaves through the outbox, so a rollback takes
 it back with the change.
 """
+
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,9 @@ from expertnet.core.models import pk
 
 
 def event(session: AsyncSession, consultation_id: int, actor_id: int | None, kind: str, **detail) -> None:
-    repository.add_later(session, ConsultationEvent(consultation_id=consultation_id, actor_id=actor_id, kind=kind, detail=detail))
+    repository.add_later(
+        session, ConsultationEvent(consultation_id=consultation_id, actor_id=actor_id, kind=kind, detail=detail)
+    )
 
 
 def changed(session: AsyncSession, c: Consultation) -> None:
@@ -24,7 +27,9 @@ def changed(session: AsyncSession, c: Consultation) -> None:
     outbox.emit(session, "index.consultation", pk(c))
 
 
-def notify(session: AsyncSession, c: Consultation, kind: str, member_ids: Iterable[int | None], subject: str, body: str) -> None:
+def notify(
+    session: AsyncSession, c: Consultation, kind: str, member_ids: Iterable[int | None], subject: str, body: str
+) -> None:
     ids = sorted({i for i in member_ids if i})
     if not ids:
         return

@@ -6,6 +6,7 @@ Each function handles one consultation and takes its row lock first (the desk's 
 consultation -> offers -> experts); status and time are checked again under the lock, so several
 workers may run the job at once and an accept racing the job still has exactly one outcome.
 """
+
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,10 @@ async def expire_offers(session: AsyncSession, search: AsyncSearch, consultation
         return 0
     effects.event(session, pk(c), None, "offers_expired", expert_ids=[o.expert_id for o in due])
     effects.notify(
-        session, c, "expired", await effects.expert_members(session, [o.expert_id for o in due]),
+        session,
+        c,
+        "expired",
+        await effects.expert_members(session, [o.expert_id for o in due]),
         f"{effects.label(c)}: your offer expired",
         "The offer was not answered in time and has moved on to another expert.",
     )
@@ -55,7 +59,10 @@ async def expire_request(session: AsyncSession, consultation_id: int, now: datet
     c.closed_at = now
     effects.event(session, pk(c), None, "expired", reason="the detention deadline passed before an expert accepted")
     effects.notify(
-        session, c, "expired", [c.requester_id, *await effects.expert_members(session, closed)],
+        session,
+        c,
+        "expired",
+        [c.requester_id, *await effects.expert_members(session, closed)],
         f"{effects.label(c)}: expired",
         "The detention deadline passed before an expert accepted the consultation.",
     )

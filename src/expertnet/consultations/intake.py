@@ -3,6 +3,7 @@
 Services never commit: the request owns the transaction. Submitting routes the request at once
 (consultations.offers) in the same transaction as the status change.
 """
+
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,7 +101,9 @@ async def preview_candidates(
     return [CandidateOut.model_validate(found) for found in await offers.rank_for(session, search, c, top)]
 
 
-async def submit(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, offer_count: int = 3) -> Consultation:
+async def submit(
+    session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, offer_count: int = 3
+) -> Consultation:
     acc = await access(session, ctx, consultation_id, "submit", roles=(REQUESTER,), for_update=True)
     c = acc.consultation
     if c.status != Status.draft:

@@ -5,6 +5,7 @@ repository query that builds a read model loads what it needs (joinedload / sele
 a forgotten load fails loudly instead of becoming one query per row. Rows are written through
 their foreign-key columns.
 """
+
 from datetime import datetime
 from enum import StrEnum
 

@@ -9,6 +9,7 @@ SELECT ... FOR UPDATE otherwise), then offers, then experts, so that two transac
 on each other in opposite orders. Accept is a conditional UPDATE whose row count decides the
 winner: exactly one, also on PostgreSQL under concurrent accepts.
 """
+
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,9 +78,14 @@ async def rank_for(session: AsyncSession, search: AsyncSearch, c: Consultation, 
     """The next `top` candidates for the request: never one it was offered to already."""
     requester = await requester_of(session, c)
     return await routing.rank_candidates(
-        session, search, routing_spec(c), top=top,
+        session,
+        search,
+        routing_spec(c),
+        top=top,
         exclude_expert_ids=await repository.offered_expert_ids(session, pk(c)),
-        requester_id=requester.id, requester_org=requester.organisation, requester_country=requester.country,
+        requester_id=requester.id,
+        requester_org=requester.organisation,
+        requester_country=requester.country,
     )
 
 
@@ -112,17 +118,28 @@ async def make_offers(
     if c.status in (Status.submitted, Status.escalated):
         c.status = Status.offered
     effects.event(
-        session, pk(c), offered_by, "offered",
+        session,
+        pk(c),
+        offered_by,
+        "offered",
         round=last_round + 1,
         expires_at=expires.isoformat(),
         experts=[
-            {"expert_id": cand.expert_id, "external_id": cand.external_id, "name": cand.full_name,
-             "score": cand.score, "reasons": cand.reasons}
+            {
+                "expert_id": cand.expert_id,
+                "external_id": cand.external_id,
+                "name": cand.full_name,
+                "score": cand.score,
+                "reasons": cand.reasons,
+            }
             for cand in candidates
         ],
     )
     effects.notify(
-        session, c, "offer", await effects.expert_members(session, [o.expert_id for o in offers]),
+        session,
+        c,
+        "offer",
+        await effects.expert_members(session, [o.expert_id for o in offers]),
         f"{effects.label(c)}: a consultation request is offered to you",
         f"A consultation request ({c.urgency}) is offered to you. Please accept or decline by "
         f"{expires:%Y-%m-%d %H:%M} UTC; the first expert to accept takes it.",
@@ -130,7 +147,9 @@ async def make_offers(
     return offers
 
 
-async def offer_next(session: AsyncSession, search: AsyncSearch, c: Consultation, *, count: int | None = None) -> list[Offer]:
+async def offer_next(
+    session: AsyncSession, search: AsyncSearch, c: Consultation, *, count: int | None = None
+) -> list[Offer]:
     """Top the open offers up to `count` (default: the request's offer width) with the next
     candidates. With no open offer and no candidate left, the request is escalated."""
     open_count = await repository.open_offer_count(session, pk(c))
@@ -150,7 +169,10 @@ async def _escalate(session: AsyncSession, c: Consultation) -> None:
     c.escalated_at = utcnow()
     effects.event(session, pk(c), None, "escalated", reason="no eligible candidate left")
     effects.notify(
-        session, c, "escalated", await repository.admin_ids(session, utcnow()),
+        session,
+        c,
+        "escalated",
+        await repository.admin_ids(session, utcnow()),
         f"{effects.label(c)}: escalated, no expert left to offer",
         "Every eligible expert has declined, let the offer expire, or none matches. "
         "Re-offer the request by hand to a chosen expert or to the next candidates.",
@@ -188,16 +210,37 @@ async def accept_offer(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consul
     outbox.emit(session, "index.expert", pk(expert))
     others = await repository.close_open_offers(session, offer.consultation_id, now)
     c = await repository.existing(session, offer.consultation_id)
-    effects.event(session, pk(c), pk(ctx.principal), "accepted", expert_id=pk(expert), external_id=expert.external_id, offer_id=pk(offer))
+    effects.event(
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "accepted",
+        expert_id=pk(expert),
+        external_id=expert.external_id,
+        offer_id=pk(offer),
+    )
     if others:
-        effects.event(session, pk(c), None, "offers_closed", expert_ids=[o.expert_id for o in others], reason="accepted by another expert")
+        effects.event(
+            session,
+            pk(c),
+            None,
+            "offers_closed",
+            expert_ids=[o.expert_id for o in others],
+            reason="accepted by another expert",
+        )
         effects.notify(
-            session, c, "offer_closed", await effects.expert_members(session, [o.expert_id for o in others]),
+            session,
+            c,
+            "offer_closed",
+            await effects.expert_members(session, [o.expert_id for o in others]),
             f"{effects.label(c)}: offer closed",
             "Another expert accepted this consultation first. Thank you; no action is needed.",
         )
     effects.notify(
-        session, c, "accepted", [c.requester_id],
+        session,
+        c,
+        "accepted",
+        [c.requester_id],
         f"{effects.label(c)}: an expert accepted",
         f"{ctx.principal.full_name} accepted your consultation request.",
     )
@@ -213,9 +256,20 @@ async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, of
     if not await repository.decline_offer(session, pk(offer), now, reason):
         raise Conflict("offer: no longer open (it expired, was accepted, declined or closed)")
     await effects.bump_experts(session, [pk(expert)], offers_answered=1)
-    effects.event(session, pk(c), pk(ctx.principal), "declined", expert_id=pk(expert), external_id=expert.external_id, reason=reason)
+    effects.event(
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "declined",
+        expert_id=pk(expert),
+        external_id=expert.external_id,
+        reason=reason,
+    )
     effects.notify(
-        session, c, "declined", [c.requester_id],
+        session,
+        c,
+        "declined",
+        [c.requester_id],
         f"{effects.label(c)}: an expert declined",
         "An expert declined the offer; the desk offers the request to the next candidate.",
     )
@@ -229,7 +283,9 @@ async def decline_offer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, of
 # --- admin re-offer, withdrawal -------------------------------------------------------------------
 
 
-async def reoffer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, data: ReofferIn) -> Consultation:
+async def reoffer(
+    session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, data: ReofferIn
+) -> Consultation:
     acc = await access(session, ctx, consultation_id, "reoffer", roles=(ADMIN,), for_update=True)
     c = acc.consultation
     if c.status not in SEEKING_STATUSES:
@@ -239,8 +295,12 @@ async def reoffer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consulta
         if await repository.has_open_offer(session, pk(c), data.expert_id):
             raise Conflict("expert_id: this expert already has an open offer on the request")
         candidate, problems = await routing.evaluate_expert(
-            session, routing_spec(c), data.expert_id, requester_id=requester.id,
-            requester_org=requester.organisation, requester_country=requester.country,
+            session,
+            routing_spec(c),
+            data.expert_id,
+            requester_id=requester.id,
+            requester_org=requester.organisation,
+            requester_country=requester.country,
         )
         if candidate is None:
             if problems == ["no such expert"]:
@@ -253,9 +313,14 @@ async def reoffer(session: AsyncSession, search: AsyncSearch, ctx: Ctx, consulta
             raise Conflict("consultation: no eligible candidate left; choose an expert by expert_id")
         offers = await make_offers(session, c, candidates, offered_by=ctx.principal.id)
     c.status = Status.offered
-    effects.event(session, pk(c), pk(ctx.principal), "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers])
+    effects.event(
+        session, pk(c), pk(ctx.principal), "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers]
+    )
     effects.notify(
-        session, c, "reoffered", [c.requester_id],
+        session,
+        c,
+        "reoffered",
+        [c.requester_id],
         f"{effects.label(c)}: re-offered by the secretariat",
         "The network secretariat offered your request to further experts.",
     )
@@ -278,7 +343,10 @@ async def withdraw(session: AsyncSession, ctx: Ctx, consultation_id: int, reason
     c.closed_at = now
     effects.event(session, pk(c), pk(ctx.principal), "withdrawn", reason=reason)
     effects.notify(
-        session, c, "withdrawn", await effects.expert_members(session, told),
+        session,
+        c,
+        "withdrawn",
+        await effects.expert_members(session, told),
         f"{effects.label(c)}: withdrawn",
         "The requesting official withdrew the consultation. No further action is needed.",
     )

@@ -6,6 +6,7 @@ offers is decided here (the requester and admins all of them, an expert only the
 read models are validated from the rows the repository's `*_view` queries return, with the
 related rows they need already loaded.
 """
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import repository
@@ -38,7 +39,9 @@ async def offer_out(session: AsyncSession, offer_id: int) -> OfferOut:
     return OfferOut.model_validate((await repository.offer_views(session, offer_id=offer_id))[0])
 
 
-async def consultation_out(session: AsyncSession, c: Consultation, acc_role: str, expert: Expert | None = None) -> ConsultationOut:
+async def consultation_out(
+    session: AsyncSession, c: Consultation, acc_role: str, expert: Expert | None = None
+) -> ConsultationOut:
     if acc_role in (REQUESTER, ADMIN):
         view = await repository.consultation_view(session, pk(c), all_offers=True)
     elif expert is not None:
@@ -107,7 +110,12 @@ async def list_visible(
     rows, total = await repository.visible_page(session, **scope, status=status, offset=offset, limit=limit)
     items = [ConsultationSummary.model_validate(c) for c in rows]
     await audit.record(
-        session, "consultation.list", actor_id=p.id, object_type="consultation", reason=ctx.reason, ip=ctx.ip,
+        session,
+        "consultation.list",
+        actor_id=p.id,
+        object_type="consultation",
+        reason=ctx.reason,
+        ip=ctx.ip,
         detail={"ids": [c.id for c in items], "status": status},
     )
     return items, total
@@ -117,9 +125,16 @@ async def expert_offers(session: AsyncSession, ctx: Ctx, status: str | None = Of
     expert = await own_expert(session, ctx.principal)
     if expert is None:
         return []
-    offers = [OfferOut.model_validate(o) for o in await repository.offer_views(session, expert_id=expert.id, status=status)]
+    offers = [
+        OfferOut.model_validate(o) for o in await repository.offer_views(session, expert_id=expert.id, status=status)
+    ]
     await audit.record(
-        session, "consultation.list", actor_id=ctx.principal.id, object_type="offer", reason=ctx.reason, ip=ctx.ip,
+        session,
+        "consultation.list",
+        actor_id=ctx.principal.id,
+        object_type="offer",
+        reason=ctx.reason,
+        ip=ctx.ip,
         detail={"offer_ids": [o.id for o in offers], "status": status},
     )
     return offers

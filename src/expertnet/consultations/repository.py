@@ -6,6 +6,7 @@ race into a Conflict); the lock order they serve is the services' (consultation 
 experts, see consultations.offers). The `*_view` queries load the relationships a read model
 needs in the same round trips (joined / select-in), never one query per row.
 """
+
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -47,7 +48,9 @@ def add_later(session: AsyncSession, *rows) -> None:
 
 async def get(session: AsyncSession, consultation_id: int, *, for_update: bool = False) -> Consultation | None:
     """The current row (never a stale copy from the identity map); `for_update` takes its lock."""
-    query = select(Consultation).where(col(Consultation.id) == consultation_id).execution_options(populate_existing=True)
+    query = (
+        select(Consultation).where(col(Consultation.id) == consultation_id).execution_options(populate_existing=True)
+    )
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -69,20 +72,28 @@ async def consultation_view(
     if all_offers:
         offers = selectinload(rel(Consultation.offers)).options(*_offer_people())
     elif offers_of_expert is not None:
-        offers = selectinload(rel(Consultation.offers).and_(col(Offer.expert_id) == offers_of_expert)).options(*_offer_people())
+        offers = selectinload(rel(Consultation.offers).and_(col(Offer.expert_id) == offers_of_expert)).options(
+            *_offer_people()
+        )
     else:
         offers = noload(rel(Consultation.offers))
     query = (
         select(Consultation)
         .where(col(Consultation.id) == consultation_id)
-        .options(joinedload(rel(Consultation.requester), innerjoin=True), joinedload(rel(Consultation.assigned_member)), offers)
+        .options(
+            joinedload(rel(Consultation.requester), innerjoin=True),
+            joinedload(rel(Consultation.assigned_member)),
+            offers,
+        )
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).unique().scalar_one()
 
 
 async def status_of(session: AsyncSession, consultation_id: int) -> str:
-    return (await session.execute(select(col(Consultation.status)).where(col(Consultation.id) == consultation_id))).scalar_one()
+    return (
+        await session.execute(select(col(Consultation.status)).where(col(Consultation.id) == consultation_id))
+    ).scalar_one()
 
 
 async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_id: int, now: datetime) -> bool:
@@ -92,7 +103,10 @@ async def claim_for_accept(session: AsyncSession, consultation_id: int, expert_i
         update(Consultation)
         .where(col(Consultation.id) == consultation_id, col(Consultation.status) == Status.offered)
         .values(
-            status=Status.accepted, assigned_expert_id=expert_id, accepted_at=now, updated_at=now,
+            status=Status.accepted,
+            assigned_expert_id=expert_id,
+            accepted_at=now,
+            updated_at=now,
             version=col(Consultation.version) + 1,
         )
         .execution_options(synchronize_session=False)
@@ -114,7 +128,9 @@ async def visible_page(
     query = select(Consultation)
     if expert_id is not None:
         open_offer = exists().where(
-            col(Offer.consultation_id) == col(Consultation.id), col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
+            col(Offer.consultation_id) == col(Consultation.id),
+            col(Offer.expert_id) == expert_id,
+            col(Offer.status) == OfferStatus.open,
         )
         query = query.where(or_(col(Consultation.assigned_expert_id) == expert_id, open_offer))
     elif requester_id is not None:
@@ -123,8 +139,16 @@ async def visible_page(
         query = query.where(col(Consultation.status) == status)
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     rows = (
-        await session.execute(query.order_by(col(Consultation.updated_at).desc(), col(Consultation.id).desc()).offset(offset).limit(limit))
-    ).scalars().all()
+        (
+            await session.execute(
+                query.order_by(col(Consultation.updated_at).desc(), col(Consultation.id).desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return list(rows), total
 
 
@@ -132,7 +156,11 @@ async def due_deadline_ids(session: AsyncSession, now: datetime, limit: int) -> 
     """Requests still waiting for an expert whose detention deadline has passed, oldest first."""
     rows = await session.execute(
         select(key_col(Consultation.id))
-        .where(col(Consultation.status).in_(list(SEEKING_STATUSES)), col(Consultation.deadline).is_not(None), col(Consultation.deadline) <= now)
+        .where(
+            col(Consultation.status).in_(list(SEEKING_STATUSES)),
+            col(Consultation.deadline).is_not(None),
+            col(Consultation.deadline) <= now,
+        )
         .order_by(col(Consultation.deadline))
         .limit(limit)
     )
@@ -160,7 +188,9 @@ async def open_offer(session: AsyncSession, consultation_id: int, expert_id: int
     return (
         await session.execute(
             select(Offer).where(
-                col(Offer.consultation_id) == consultation_id, col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
+                col(Offer.consultation_id) == consultation_id,
+                col(Offer.expert_id) == expert_id,
+                col(Offer.status) == OfferStatus.open,
             )
         )
     ).scalar_one_or_none()
@@ -170,9 +200,13 @@ async def has_open_offer(session: AsyncSession, consultation_id: int, expert_id:
     return bool(
         (
             await session.execute(
-                select(exists().where(
-                    col(Offer.consultation_id) == consultation_id, col(Offer.expert_id) == expert_id, col(Offer.status) == OfferStatus.open
-                ))
+                select(
+                    exists().where(
+                        col(Offer.consultation_id) == consultation_id,
+                        col(Offer.expert_id) == expert_id,
+                        col(Offer.status) == OfferStatus.open,
+                    )
+                )
             )
         ).scalar()
     )
@@ -188,9 +222,9 @@ async def open_offer_count(session: AsyncSession, consultation_id: int) -> int:
     return int(
         (
             await session.execute(
-                select(func.count()).select_from(Offer).where(
-                    col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open
-                )
+                select(func.count())
+                .select_from(Offer)
+                .where(col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open)
             )
         ).scalar_one()
     )
@@ -229,7 +263,9 @@ async def close_open_offers(session: AsyncSession, consultation_id: int, now: da
     rows = list(
         (
             await session.execute(
-                select(col(Offer.id), col(Offer.expert_id)).where(col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open)
+                select(col(Offer.id), col(Offer.expert_id)).where(
+                    col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open
+                )
             )
         ).all()
     )
@@ -249,7 +285,9 @@ async def expire_due_offers(session: AsyncSession, consultation_id: int, now: da
         (
             await session.execute(
                 select(col(Offer.id), col(Offer.expert_id)).where(
-                    col(Offer.consultation_id) == consultation_id, col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now
+                    col(Offer.consultation_id) == consultation_id,
+                    col(Offer.status) == OfferStatus.open,
+                    col(Offer.expires_at) <= now,
                 )
             )
         ).all()
@@ -257,7 +295,11 @@ async def expire_due_offers(session: AsyncSession, consultation_id: int, now: da
     if due:
         await session.execute(
             update(Offer)
-            .where(col(Offer.id).in_([o.id for o in due]), col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
+            .where(
+                col(Offer.id).in_([o.id for o in due]),
+                col(Offer.status) == OfferStatus.open,
+                col(Offer.expires_at) <= now,
+            )
             .values(status=OfferStatus.expired, responded_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -280,8 +322,9 @@ def _offer_people():
     return joinedload(rel(Offer.expert), innerjoin=True), joinedload(rel(Offer.expert_member), innerjoin=True)
 
 
-async def offer_views(session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None,
-                      status: str | None = None) -> list[Offer]:
+async def offer_views(
+    session: AsyncSession, *, offer_id: int | None = None, expert_id: int | None = None, status: str | None = None
+) -> list[Offer]:
     """Offers (one, or one expert's, optionally of one status) with their expert and member rows."""
     where = []
     if offer_id is not None:
@@ -291,7 +334,10 @@ async def offer_views(session: AsyncSession, *, offer_id: int | None = None, exp
     if status:
         where.append(col(Offer.status) == status)
     rows = await session.execute(
-        select(Offer).where(and_(*where)).options(*_offer_people()).order_by(col(Offer.id))
+        select(Offer)
+        .where(and_(*where))
+        .options(*_offer_people())
+        .order_by(col(Offer.id))
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars().unique())
@@ -362,10 +408,26 @@ async def release_capacity(session: AsyncSession, expert_id: int) -> None:
 
 # What routing needs of an expert, as plain column rows: no ORM entities on the hot path.
 CANDIDATE_COLUMNS = (
-    col(Expert.id), col(Expert.member_id), col(Expert.external_id), col(Expert.country), col(Expert.coverage_countries),
-    col(Expert.languages), col(Expert.categories), col(Expert.specialties), col(Expert.bio), col(Expert.available), col(Expert.away_until),
-    col(Expert.max_open_consultations), col(Expert.open_consultations), col(Expert.market_ties), col(Expert.conflicts),
-    col(Expert.offers_received), col(Expert.offers_answered), col(Member.full_name), col(Member.vetting_status), col(Member.vetted_until),
+    col(Expert.id),
+    col(Expert.member_id),
+    col(Expert.external_id),
+    col(Expert.country),
+    col(Expert.coverage_countries),
+    col(Expert.languages),
+    col(Expert.categories),
+    col(Expert.specialties),
+    col(Expert.bio),
+    col(Expert.available),
+    col(Expert.away_until),
+    col(Expert.max_open_consultations),
+    col(Expert.open_consultations),
+    col(Expert.market_ties),
+    col(Expert.conflicts),
+    col(Expert.offers_received),
+    col(Expert.offers_answered),
+    col(Member.full_name),
+    col(Member.vetting_status),
+    col(Member.vetted_until),
 )
 
 
@@ -395,7 +457,9 @@ async def timeline_view(session: AsyncSession, consultation_id: int) -> list[Con
     return list(rows.scalars().unique())
 
 
-async def message_views(session: AsyncSession, consultation_id: int | None = None, *, message_id: int | None = None) -> list[Message]:
+async def message_views(
+    session: AsyncSession, consultation_id: int | None = None, *, message_id: int | None = None
+) -> list[Message]:
     """A consultation's messages (or one message) in order, each with its author's member row."""
     where = col(Message.consultation_id) == consultation_id if message_id is None else col(Message.id) == message_id
     rows = await session.execute(
@@ -411,7 +475,10 @@ async def message_views(session: AsyncSession, consultation_id: int | None = Non
 async def latest_opinion(session: AsyncSession, consultation_id: int) -> Opinion | None:
     return (
         await session.execute(
-            select(Opinion).where(col(Opinion.consultation_id) == consultation_id).order_by(col(Opinion.id).desc()).limit(1)
+            select(Opinion)
+            .where(col(Opinion.consultation_id) == consultation_id)
+            .order_by(col(Opinion.id).desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
 
@@ -426,6 +493,8 @@ async def attachments(session: AsyncSession, consultation_id: int) -> list[Attac
 async def attachment(session: AsyncSession, consultation_id: int, attachment_id: int) -> Attachment | None:
     return (
         await session.execute(
-            select(Attachment).where(col(Attachment.id) == attachment_id, col(Attachment.consultation_id) == consultation_id)
+            select(Attachment).where(
+                col(Attachment.id) == attachment_id, col(Attachment.consultation_id) == consultation_id
+            )
         )
     ).scalar_one_or_none()

@@ -4,6 +4,7 @@ The outputs are read models: built with `model_validate` from the table rows and
 relationships the repository loaded (`from_attributes`); a value that lives on a related row
 names its path (`AliasPath("requester", "full_name")`).
 """
+
 from datetime import UTC, datetime
 from typing import Annotated
 

@@ -12,6 +12,7 @@ the view its caller gets back, so that a controller makes one call:
 Page handlers (expertnet.web.consultations) call those modules directly: after an action they
 redirect, so they need no view of the change.
 """
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import intake, offers, reads, tickets
@@ -104,7 +105,9 @@ async def accept(session: AsyncSession, ctx: Ctx, offer_id: int) -> Consultation
     return await reads.out_for(session, ctx, await offers.accept_offer(session, ctx, offer_id))
 
 
-async def decline(session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id: int, data: ReasonIn | None) -> OfferOut:
+async def decline(
+    session: AsyncSession, search: AsyncSearch, ctx: Ctx, offer_id: int, data: ReasonIn | None
+) -> OfferOut:
     offer = await offers.decline_offer(session, search, ctx, offer_id, data.reason if data else "")
     return await reads.offer_out(session, pk(offer))
 

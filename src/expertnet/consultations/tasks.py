@@ -5,6 +5,7 @@ deadline passed before anyone accepted expire. Each consultation is handled in i
 transaction, so one failure does not hold up the others, and every step is conditional (status
 and time re-checked under the row lock), so several workers may run the job at once.
 """
+
 import logging
 
 from expertnet.consultations import expiry

@@ -5,6 +5,7 @@ Services never commit; each change writes its timeline event, index announcement
 notification in the same transaction (consultations.effects), and locks the consultation row
 first (the desk's lock order: consultation -> offers -> experts).
 """
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import effects, repository
@@ -36,7 +37,14 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
         other = await effects.expert_members(session, [c.assigned_expert_id])
     else:
         other = [c.requester_id]
-    effects.notify(session, c, "message", other, f"{effects.label(c)}: new message", f"{ctx.principal.full_name} wrote on the ticket.")
+    effects.notify(
+        session,
+        c,
+        "message",
+        other,
+        f"{effects.label(c)}: new message",
+        f"{ctx.principal.full_name} wrote on the ticket.",
+    )
     effects.changed(session, c)
     return message
 
@@ -52,10 +60,21 @@ async def give_opinion(session: AsyncSession, ctx: Ctx, consultation_id: int, da
     if c.status == Status.accepted:
         c.status = Status.answered
         c.answered_at = utcnow()
-    effects.event(session, pk(c), pk(ctx.principal), "opinion", opinion_id=pk(opinion), revision=revision,
-                  authenticity=data.authenticity, confidence=data.confidence)
+    effects.event(
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "opinion",
+        opinion_id=pk(opinion),
+        revision=revision,
+        authenticity=data.authenticity,
+        confidence=data.confidence,
+    )
     effects.notify(
-        session, c, "opinion", [c.requester_id],
+        session,
+        c,
+        "opinion",
+        [c.requester_id],
         f"{effects.label(c)}: the expert's opinion",
         f"{ctx.principal.full_name} {'revised' if revision else 'gave'} a written opinion.",
     )
@@ -79,7 +98,10 @@ async def close(session: AsyncSession, ctx: Ctx, consultation_id: int, data: Clo
         await effects.release_expert(session, c.assigned_expert_id)
     effects.event(session, pk(c), pk(ctx.principal), "closed", outcome=data.outcome, rating=data.rating)
     effects.notify(
-        session, c, "closed", await effects.expert_members(session, [c.assigned_expert_id]),
+        session,
+        c,
+        "closed",
+        await effects.expert_members(session, [c.assigned_expert_id]),
         f"{effects.label(c)}: closed",
         f"The requesting official closed the consultation (outcome: {data.outcome}). Thank you.",
     )

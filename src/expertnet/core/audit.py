@@ -11,6 +11,7 @@ insider who holds the database.
   and to the log. `verify` checks the chain against the last checkpoint: fewer rows, or another
   row at the checkpoint's position, is a deletion or truncation.
 """
+
 import fcntl
 import hashlib
 import hmac
@@ -135,7 +136,9 @@ async def record(
         # (SQLite: every transaction takes the write lock when it begins; see db.py.)
         await session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
     last = (
-        await session.execute(select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1))
+        await session.execute(
+            select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1)
+        )
     ).first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,
@@ -220,12 +223,16 @@ def _last_checkpoint(fh) -> Checkpoint | None:
 
 async def _head(session: AsyncSession) -> tuple[int, str]:
     last = (
-        await session.execute(select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1))
+        await session.execute(
+            select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1)
+        )
     ).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
 
 
-async def checkpoint(session: AsyncSession, settings: Settings, *, min_age: timedelta | None = None) -> Checkpoint | None:
+async def checkpoint(
+    session: AsyncSession, settings: Settings, *, min_age: timedelta | None = None
+) -> Checkpoint | None:
     """Sign the chain's current length and head, after checking the rows added since the last
     checkpoint (a broken chain is never signed: that would launder the tampering). With `min_age`
     (the worker), nothing is written while the chain is unchanged or the last checkpoint is younger."""
@@ -247,7 +254,10 @@ async def checkpoint(session: AsyncSession, settings: Settings, *, min_age: time
         if not report.intact:
             raise ChainBroken(report.problems)
         cp = Checkpoint(
-            seq=(last.seq + 1) if last else 1, count=report.rows, head=report.head, at=utcnow().isoformat(),
+            seq=(last.seq + 1) if last else 1,
+            count=report.rows,
+            head=report.head,
+            at=utcnow().isoformat(),
             prev=last.mac if last else GENESIS,
         ).signed(key)
         fh.write(cp.line() + "\n")
@@ -289,8 +299,10 @@ class Report:
         if self.problems:
             return "audit log TAMPERED: " + "; ".join(self.problems)
         if self.checkpoint is None:
-            return (f"chain intact ({self.rows} rows), but no checkpoint to compare with: "
-                    "rows deleted from the end cannot be ruled out")
+            return (
+                f"chain intact ({self.rows} rows), but no checkpoint to compare with: "
+                "rows deleted from the end cannot be ruled out"
+            )
         cp = self.checkpoint
         return f"audit log intact: {self.rows} rows; matches checkpoint #{cp.seq} ({cp.count} rows, {cp.at})"
 
@@ -310,7 +322,9 @@ def _check_checkpoints(report: Report, key: bytes, checkpoints: list[Checkpoint]
             continue
         before = checkpoints[i - 1] if i else None
         if before is not None and (cp.seq != before.seq + 1 or cp.prev != before.mac or cp.count < before.count):
-            report.problem(f"checkpoint #{cp.seq}: does not follow checkpoint #{before.seq}; checkpoints removed or reordered")
+            report.problem(
+                f"checkpoint #{cp.seq}: does not follow checkpoint #{before.seq}; checkpoints removed or reordered"
+            )
         good = cp
     return good
 
@@ -332,7 +346,9 @@ async def verify(
         prev, expected, report.rows, report.head = since.head, since.count + 1, since.count, since.head
         query = query.where(col(AuditEntry.seq) > since.count)
         if since.count:
-            signed = (await session.execute(select(col(AuditEntry.hash)).where(col(AuditEntry.seq) == since.count))).scalar()
+            signed = (
+                await session.execute(select(col(AuditEntry.hash)).where(col(AuditEntry.seq) == since.count))
+            ).scalar()
             if signed != since.head:
                 report.problem(f"the row at position {since.count} is not the one checkpoint #{since.seq} signed")
     result = await session.stream(query.execution_options(yield_per=5000))
@@ -342,7 +358,9 @@ async def verify(
         if seq != expected:
             report.problem(f"{where}: positions {expected}..{seq - 1} are missing; rows were deleted", row_id)
         elif row["prev_hash"] != prev:
-            report.problem(f"{where}: does not follow the row before it; rows were deleted, inserted or reordered", row_id)
+            report.problem(
+                f"{where}: does not follow the row before it; rows were deleted, inserted or reordered", row_id
+            )
         if not hmac.compare_digest(row["hash"], mac(key, row)):
             report.problem(f"{where}: altered (its MAC does not match its content)", row_id)
         if row_id <= last_id:

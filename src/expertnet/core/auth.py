@@ -7,6 +7,7 @@ Every route declares who may call it in `opt={"access": ...}`; a route without i
 The kit knows the signed-in person only as a `Principal`; the `members` package loads it (app.py
 hands its loader to the middleware), so the kit imports no domain.
 """
+
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime

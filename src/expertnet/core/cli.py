@@ -1,5 +1,6 @@
 """What the commands of every package share: progress bars on standard error, and migrating the
 database to the latest schema."""
+
 from pathlib import Path
 
 from rich.console import Console

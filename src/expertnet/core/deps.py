@@ -1,4 +1,5 @@
 """Request-scoped dependencies: one session per request, committed when the handler succeeds."""
+
 from collections.abc import AsyncGenerator
 
 from litestar import Request

@@ -1,4 +1,5 @@
 """Domain errors carry their status code; one handler renders them (see app.py)."""
+
 from dataclasses import dataclass, field
 
 

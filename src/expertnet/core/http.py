@@ -1,4 +1,5 @@
 """Error rendering and security headers, on every response including 404 and 500."""
+
 import logging
 import re
 
@@ -66,7 +67,9 @@ def _render(request: Request, status: int, detail: str, errors: list[dict]) -> R
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
-    response = _render(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    response = _render(
+        request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    )
     if exc.status_code == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -121,8 +124,14 @@ def database_unavailable(exc: BaseException) -> bool:
         ):
             return True
         if type(current).__module__.startswith("asyncpg") and type(current).__name__ in {
-            "CannotConnectNowError", "AdminShutdownError", "CrashShutdownError", "ConnectionDoesNotExistError",
-            "ConnectionFailureError", "TooManyConnectionsError", "InterfaceError", "InternalClientError",
+            "CannotConnectNowError",
+            "AdminShutdownError",
+            "CrashShutdownError",
+            "ConnectionDoesNotExistError",
+            "ConnectionFailureError",
+            "TooManyConnectionsError",
+            "InterfaceError",
+            "InternalClientError",
         }:
             return True
         current = current.__cause__ or current.__context__

@@ -11,6 +11,7 @@ An ASGI middleware placed in front of authentication, CSRF and the handlers:
 The checks on a buffered body use C-level bytes operations (translate, count, one regex for
 strings), so a 512 KB body costs a few milliseconds whatever its shape.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -113,7 +114,10 @@ def _check_params(scope: Scope) -> None:
         if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
             raise NotFound("not found")
         if isinstance(value, str) and control_character(value):
-            raise BadRequest(f"{name}: must not contain control characters", [FieldError(name, "must not contain control characters")])
+            raise BadRequest(
+                f"{name}: must not contain control characters",
+                [FieldError(name, "must not contain control characters")],
+            )
     raw = scope.get("query_string") or b""
     if raw:
         if raw.count(b"&") >= MAX_QUERY_PARAMS:
@@ -121,7 +125,10 @@ def _check_params(scope: Scope) -> None:
         for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
             if control_character(name) or control_character(value):
                 label = name if not control_character(name) else "query"
-                raise BadRequest(f"{label}: must not contain control characters", [FieldError(label, "must not contain control characters")])
+                raise BadRequest(
+                    f"{label}: must not contain control characters",
+                    [FieldError(label, "must not contain control characters")],
+                )
 
 
 class LimitsMiddleware:

@@ -1,4 +1,5 @@
 """Tables of the shared kit: the transactional outbox and the audit log."""
+
 from datetime import datetime
 from typing import Protocol
 

@@ -13,6 +13,7 @@ by one (`current_claim().complete_in(session, ids)`) in the transaction that rec
 so what is done is never done again; and it checks `claim.check()` before an irreversible step,
 which fails once the lease may have passed to someone else.
 """
+
 import asyncio
 import contextvars
 import logging
@@ -56,8 +57,17 @@ async def emit_many(session: AsyncSession, topic: str, key: str, payloads: list[
         return []
     now = utcnow()
     rows = [
-        {"topic": topic, "key": key, "payload": payload, "created_at": now, "available_at": now,
-         "processed_at": None, "attempts": 0, "last_error": "", "claimed_by": ""}
+        {
+            "topic": topic,
+            "key": key,
+            "payload": payload,
+            "created_at": now,
+            "available_at": now,
+            "processed_at": None,
+            "attempts": 0,
+            "last_error": "",
+            "claimed_by": "",
+        }
         for payload in payloads
     ]
     result = await session.execute(insert(_table).returning(_table.c.id), rows)
@@ -131,10 +141,16 @@ class Claim:
             if affected(result) < len(ids):
                 # Fewer rows than asked: ours that just completed (committed, not yet counted here),
                 # or some another drainer took after our lease ran out.
-                taken = int(await session.scalar(
-                    select(func.count()).where(col(OutboxEvent.id).in_(ids), col(OutboxEvent.processed_at).is_(None),
-                                               col(OutboxEvent.claimed_by) != self.owner)
-                ) or 0)
+                taken = int(
+                    await session.scalar(
+                        select(func.count()).where(
+                            col(OutboxEvent.id).in_(ids),
+                            col(OutboxEvent.processed_at).is_(None),
+                            col(OutboxEvent.claimed_by) != self.owner,
+                        )
+                    )
+                    or 0
+                )
             await session.commit()
         if taken:
             self.lost = True
@@ -157,7 +173,9 @@ class Claim:
         if not ids:
             return
         await session.execute(
-            update(_table).where(_table.c.id.in_(ids)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
+            update(_table)
+            .where(_table.c.id.in_(ids))
+            .values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
         )
         session.info.setdefault("outbox_completed", []).append((self, ids))
 
@@ -179,8 +197,9 @@ def committed(session: AsyncSession) -> None:
         claim._committed(ids)
 
 
-async def _claim(db: Database, batch_size: int, lease_seconds: float, owner: str,
-                 skip_topics: frozenset[str] = frozenset()) -> Claim | None:
+async def _claim(
+    db: Database, batch_size: int, lease_seconds: float, owner: str, skip_topics: frozenset[str] = frozenset()
+) -> Claim | None:
     now = utcnow()
     async with db.sessionmaker() as session:
         query = (
@@ -231,12 +250,14 @@ async def _run_handlers(db: Database, claim: Claim) -> tuple[list[int], list[dic
                     if event.id in claim.done:
                         continue
                     attempts = event.attempts + 1
-                    failed.append({
-                        "b_id": event.id,
-                        "attempts": attempts,
-                        "last_error": error,
-                        "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
-                    })
+                    failed.append(
+                        {
+                            "b_id": event.id,
+                            "attempts": attempts,
+                            "last_error": error,
+                            "available_at": utcnow() + timedelta(seconds=min(300, 2 ** min(attempts, 8))),
+                        }
+                    )
             else:
                 done.extend(pk(event) for event in group if pk(event) not in claim.done)
     finally:
@@ -259,7 +280,10 @@ async def _release(db: Database, claim: Claim) -> None:
 
 
 async def drain_once(
-    db: Database, batch_size: int | None = None, lease_seconds: float | None = None, owner: str = WORKER_ID,
+    db: Database,
+    batch_size: int | None = None,
+    lease_seconds: float | None = None,
+    owner: str = WORKER_ID,
     skip_topics: frozenset[str] = frozenset(),
 ) -> int:
     """Claim one small batch, run the handlers with no transaction held, then record the outcome.
@@ -281,29 +305,38 @@ async def drain_once(
         try:
             await asyncio.shield(_release(db, claim))
         except Exception:  # noqa: BLE001 - the lease runs out by itself
-            log.warning("could not release %d outbox event(s); they are due again when the lease ends", len(claim.pending))
+            log.warning(
+                "could not release %d outbox event(s); they are due again when the lease ends", len(claim.pending)
+            )
         raise
     finally:
         renewer.cancel()
     async with db.sessionmaker() as session:
         if done:
             await session.execute(
-                update(_table).where(_table.c.id.in_(done)).values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
+                update(_table)
+                .where(_table.c.id.in_(done))
+                .values(processed_at=utcnow(), available_at=utcnow(), claimed_by="")
             )
         if failed:
             await session.execute(
                 update(_table)
                 .where(_table.c.id == bindparam("b_id"), _table.c.processed_at.is_(None))
-                .values(attempts=bindparam("attempts"), last_error=bindparam("last_error"),
-                        available_at=bindparam("available_at"), claimed_by=""),
+                .values(
+                    attempts=bindparam("attempts"),
+                    last_error=bindparam("last_error"),
+                    available_at=bindparam("available_at"),
+                    claimed_by="",
+                ),
                 failed,
             )
         await session.commit()
     return len(claim.events)
 
 
-async def drain(db: Database, batch_size: int | None = None, max_batches: int = 100_000,
-                skip_topics: frozenset[str] = frozenset()) -> int:
+async def drain(
+    db: Database, batch_size: int | None = None, max_batches: int = 100_000, skip_topics: frozenset[str] = frozenset()
+) -> int:
     """Drain until nothing is due (handlers may emit follow-up events, e.g. notify -> email.send);
     events of ``skip_topics`` are left to the worker."""
     total = 0
@@ -330,12 +363,16 @@ async def release_dead_claims(db: Database) -> int:
     with kill -9 and restarted); other hosts' claims run out with their lease."""
     async with db.sessionmaker() as session:
         owners = (
-            await session.execute(
-                select(col(OutboxEvent.claimed_by))
-                .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.claimed_by).like(f"{HOST}:%"))
-                .distinct()
+            (
+                await session.execute(
+                    select(col(OutboxEvent.claimed_by))
+                    .where(col(OutboxEvent.processed_at).is_(None), col(OutboxEvent.claimed_by).like(f"{HOST}:%"))
+                    .distinct()
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         dead = [o for o in owners if o.rpartition(":")[2].isdigit() and not _alive(int(o.rpartition(":")[2]))]
         if not dead:
             await session.rollback()

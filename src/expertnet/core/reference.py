@@ -7,6 +7,7 @@ Categories and regional groups are project data (``expertnet/data/*.json``).
 Everything used on hot paths (import lines, search filters) is a set or dict built once at
 import time, so the checks cost a hash lookup.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,6 +48,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- data files
+
 
 def _load_json(name: str):
     return json.loads(resources.files("expertnet").joinpath("data", name).read_text("utf-8"))
@@ -209,6 +211,7 @@ def languages(locale: str = "en") -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- categories, org types
 
+
 def is_category(slug: str) -> bool:
     return isinstance(slug, str) and slug in CATEGORIES
 
@@ -218,6 +221,7 @@ def is_org_type(value: str) -> bool:
 
 
 # --------------------------------------------------------------------------- validators
+
 
 def _clean_list(values: Iterable[str] | None, field: str, kind: str, upper: bool, valid) -> list[str]:
     if values is None:

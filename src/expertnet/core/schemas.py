@@ -1,4 +1,5 @@
 """Validation helpers shared by the input schemas of every domain."""
+
 import unicodedata
 from functools import lru_cache
 from typing import Annotated, Any, get_args

@@ -1,4 +1,5 @@
 """Passwords (argon2id) and tokens (python-jose, HS256, strict claims)."""
+
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ def use_hash_profile(settings: Settings) -> None:
     global _hasher
     settings.check_hash_profile()  # refuses the test profile outside EXPERTNET_ENV=test
     _hasher = HASH_PROFILES[settings.password_hash_profile]
+
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -94,12 +96,16 @@ def _key(settings: Settings) -> str:
 
 
 def issue_token(
-    settings: Settings, member_id: int, token_version: int, token_type: str = ACCESS, *, jti: str | None = None, family: str | None = None
+    settings: Settings,
+    member_id: int,
+    token_version: int,
+    token_type: str = ACCESS,
+    *,
+    jti: str | None = None,
+    family: str | None = None,
 ) -> str:
     now = int(time.time())
-    lifetime = (
-        settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
-    )
+    lifetime = settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
     claims = {
         "sub": str(member_id),
         "iss": settings.jwt_issuer,
@@ -170,8 +176,14 @@ TOTP_SETUP = "totp_setup"
 def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> str:
     now = int(time.time())
     claims = {
-        "sub": str(member_id), "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-        "iat": now, "exp": now + 600, "typ": TOTP_SETUP, "ver": 0, "totp": secret,
+        "sub": str(member_id),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+        "typ": TOTP_SETUP,
+        "ver": 0,
+        "totp": secret,
     }
     return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 

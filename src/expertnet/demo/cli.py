@@ -1,4 +1,5 @@
 """`expertnet demo` and `expertnet run`: the desk with a fictional network, in one command."""
+
 import asyncio
 import sys
 
@@ -15,7 +16,11 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     click.echo(f"  data directory: {settings.data_dir.resolve()}")
     click.echo("  demo logins:")
     for account in DEMO_ACCOUNTS:
-        label = account["role"] if account.get("vetting_status", "approved") == "approved" else f"{account['role']} (pending application)"
+        label = (
+            account["role"]
+            if account.get("vetting_status", "approved") == "approved"
+            else f"{account['role']} (pending application)"
+        )
         click.echo(f"    {label:32} {account['email']:40} {account['password']}")
     click.echo("")
 
@@ -70,4 +75,6 @@ def register(main: click.Group) -> None:
         else:
             click.echo(f"expertnet desk: http://{host}:{port}/")
         sys.stdout.flush()
-        uvicorn.run("expertnet.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(
+            "expertnet.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=False
+        )

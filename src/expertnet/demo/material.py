@@ -1,5 +1,6 @@
 """The demo's material, as data (data/*.json): names per culture, countries, expertise,
 organisations and the demo logins. Loaded once, at import."""
+
 import json
 from importlib import resources
 from typing import Any

@@ -1,6 +1,7 @@
 """People's names as the region writes them: given names and surnames per culture
 (data/names.json), female surname forms, Serbian in Cyrillic or Latin, transliteration of
 Georgian, Armenian and Cyrillic names, and the seeded draws every part of the generator uses."""
+
 import random
 from bisect import bisect_right
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from expertnet.demo import material
 # Hand-rolled draws: random.choices/choice cost several times more per call, and 100,000 experts
 # make about a million draws. Both depend only on rng.random(), so they are just as reproducible.
 
+
 def pick(rng: random.Random, seq, cum):
     """Weighted draw: ``cum`` are the cumulative weights of ``seq``."""
     return seq[min(bisect_right(cum, rng.random() * cum[-1]), len(seq) - 1)]
@@ -25,6 +27,7 @@ def one(rng: random.Random, seq):
 
 
 # =========================================================================== surname grammar
+
 
 def _fem_slavic_ru(s: str) -> str:  # Russian, Bulgarian, Macedonian, Kazakh, Kyrgyz, Tajik
     if s.endswith(("ский", "цкий")):
@@ -116,20 +119,38 @@ def _same(s: str) -> str:
 
 # names.json names these rules ("female_surnames"); a culture without one keeps the form.
 _FEMININE_SURNAMES: dict[str, Callable[[str], str]] = {
-    "slavic_ru": _fem_slavic_ru, "uk": _fem_uk, "be": _fem_be, "latin_ov": _fem_latin_ov, "cs": _fem_cs,
-    "pl": _fem_pl, "el": _fem_el, "lv": _fem_lv, "lt": _fem_lt, "is": _fem_is,
+    "slavic_ru": _fem_slavic_ru,
+    "uk": _fem_uk,
+    "be": _fem_be,
+    "latin_ov": _fem_latin_ov,
+    "cs": _fem_cs,
+    "pl": _fem_pl,
+    "el": _fem_el,
+    "lv": _fem_lv,
+    "lt": _fem_lt,
+    "is": _fem_is,
 }
 
 
 # =========================================================================== scripts
 
 _SR_CYR = {
-    "lj": "љ", "Lj": "Љ", "LJ": "Љ", "nj": "њ", "Nj": "Њ", "NJ": "Њ", "dž": "џ", "Dž": "Џ", "DŽ": "Џ",
+    "lj": "љ",
+    "Lj": "Љ",
+    "LJ": "Љ",
+    "nj": "њ",
+    "Nj": "Њ",
+    "NJ": "Њ",
+    "dž": "џ",
+    "Dž": "Џ",
+    "DŽ": "Џ",
 }
-_SR_CYR1 = dict(zip(
-    "abcčćdđefghijklmnoprsštuvzžABCČĆDĐEFGHIJKLMNOPRSŠTUVZŽ",
-    "абцчћдђефгхијклмнопрсштувзжАБЦЧЋДЂЕФГХИЈКЛМНОПРСШТУВЗЖ",
-))
+_SR_CYR1 = dict(
+    zip(
+        "abcčćdđefghijklmnoprsštuvzžABCČĆDĐEFGHIJKLMNOPRSŠTUVZŽ",
+        "абцчћдђефгхијклмнопрсштувзжАБЦЧЋДЂЕФГХИЈКЛМНОПРСШТУВЗЖ",
+    )
+)
 
 
 @lru_cache(maxsize=4096)
@@ -137,7 +158,7 @@ def _serbian_cyrillic(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(text):
-        pair = text[i:i + 2]
+        pair = text[i : i + 2]
         if pair in _SR_CYR:
             out.append(_SR_CYR[pair])
             i += 2
@@ -147,18 +168,51 @@ def _serbian_cyrillic(text: str) -> str:
     return "".join(out)
 
 
-_KA_LAT = dict(zip(
-    "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
-    ["a", "b", "g", "d", "e", "v", "z", "t", "i", "k", "l", "m", "n", "o", "p", "zh", "r", "s",
-     "t", "u", "p", "k", "gh", "q", "sh", "ch", "ts", "dz", "ts", "ch", "kh", "j", "h"],
-))
+_KA_LAT = dict(
+    zip(
+        "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
+        [
+            "a",
+            "b",
+            "g",
+            "d",
+            "e",
+            "v",
+            "z",
+            "t",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "zh",
+            "r",
+            "s",
+            "t",
+            "u",
+            "p",
+            "k",
+            "gh",
+            "q",
+            "sh",
+            "ch",
+            "ts",
+            "dz",
+            "ts",
+            "ch",
+            "kh",
+            "j",
+            "h",
+        ],
+    )
+)
 
 
 @lru_cache(maxsize=4096)
 def _georgian_latin(text: str) -> str:
-    return " ".join(
-        "".join(_KA_LAT.get(ch, ch) for ch in word).capitalize() for word in text.split(" ")
-    )
+    return " ".join("".join(_KA_LAT.get(ch, ch) for ch in word).capitalize() for word in text.split(" "))
 
 
 @lru_cache(maxsize=4096)
@@ -200,6 +254,7 @@ def firm_name(family: str) -> str:
 
 
 # =========================================================================== name cultures
+
 
 class Culture:
     """Native language, given names, surnames, the female surname rule, name order."""

@@ -9,6 +9,7 @@ Countries (with their name cultures, scripts, languages and cities), categories,
 organisations are data (data/countries.json, expertise.json, organisations.json); names come from
 `names`. Organisations are plausible but invented; e-mail domains end in ``.example``.
 """
+
 import random
 from collections.abc import Iterator
 from functools import lru_cache
@@ -21,12 +22,12 @@ from expertnet.demo.names import capitalise, email_part, firm_name, one, person,
 
 # =========================================================================== countries
 
+
 class _Country:
     """A country's share of the network, its name cultures (weighted), how often names are written
     in another script, the languages its experts speak besides their own, and its cities."""
 
-    __slots__ = ("code", "weight", "cultures", "culture_cum", "sr_cyr", "latin", "also",
-                 "foreign", "cities", "name")
+    __slots__ = ("code", "weight", "cultures", "culture_cum", "sr_cyr", "latin", "also", "foreign", "cities", "name")
 
     def __init__(self, row: dict, foreign: dict[str, list], display: dict[str, str]) -> None:
         self.code: str = row["code"]
@@ -53,7 +54,8 @@ _COUNTRY_CUM = tuple(accumulate(c.weight for c in COUNTRIES))
 # territory it covers). Text is written as it reads mid-sentence.
 
 SPECIALTIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    slug: tuple((row["text"], tuple(row["countries"])) for row in rows) for slug, rows in material.EXPERTISE["specialties"].items()
+    slug: tuple((row["text"], tuple(row["countries"])) for row in rows)
+    for slug, rows in material.EXPERTISE["specialties"].items()
 }
 
 
@@ -80,7 +82,8 @@ _RELATED_T = {k: tuple(v) for k, v in material.EXPERTISE["related_categories"].i
 
 # Organisation types likely for an expert whose main category is the key.
 _ORG_FOR_CATEGORY_T = {
-    k: (tuple(t for t, _ in v), tuple(accumulate(w for _, w in v))) for k, v in material.ORGANISATIONS["types_by_category"].items()
+    k: (tuple(t for t, _ in v), tuple(accumulate(w for _, w in v)))
+    for k, v in material.ORGANISATIONS["types_by_category"].items()
 }
 _MUSEUM_BY_CATEGORY = {k: tuple(v) for k, v in material.ORGANISATIONS["museums_by_category"].items()}
 _ACADEMIA_BY_CATEGORY = {k: tuple(v) for k, v in material.ORGANISATIONS["academia_by_category"].items()}
@@ -105,6 +108,7 @@ def _domain(organisation: str, country: str) -> str:
 
 
 # =========================================================================== one expert
+
 
 def _pick_categories(rng: random.Random) -> list[str]:
     primary = pick(rng, _CATEGORY_LIST, _CATEGORY_CUM)
@@ -131,8 +135,7 @@ def _pick_specialties(rng: random.Random, cats: list[str], country: str) -> tupl
     while len(chosen) < count and attempts < 30:
         attempts += 1
         # the main category provides most of the specialties
-        cat = cats[0] if (len(chosen) == 0 or len(cats) == 1 or rng.random() < 0.55) \
-            else one(rng, cats[1:])
+        cat = cats[0] if (len(chosen) == 0 or len(cats) == 1 or rng.random() < 0.55) else one(rng, cats[1:])
         pool = SPECIALTIES[cat]
         text, aff = pick(rng, pool, _specialty_cum(cat, country))
         if text in chosen:
@@ -153,8 +156,7 @@ def _pick_languages(rng: random.Random, country: _Country, native: str) -> list[
     return langs
 
 
-def _organisation(rng: random.Random, org_type: str, primary: str, country: _Country,
-                  family: str) -> tuple[str, bool]:
+def _organisation(rng: random.Random, org_type: str, primary: str, country: _Country, family: str) -> tuple[str, bool]:
     """(organisation name, whether English puts "the" before it)."""
     city = one(rng, country.cities)
     if org_type == "museum" and primary in _MUSEUM_BY_CATEGORY and rng.random() < 0.7:
@@ -189,8 +191,9 @@ def _neighbours(country: str) -> tuple[str, ...]:
     return tuple(sorted({c for slug in slugs for c in reference.REGIONS[slug].countries} - {country}))
 
 
-def _bio(rng: random.Random, org_type: str, organisation: str, article: bool,
-         specialties: list[str], langs: list[str]) -> str:
+def _bio(
+    rng: random.Random, org_type: str, organisation: str, article: bool, specialties: list[str], langs: list[str]
+) -> str:
     role = one(rng, _ROLES[org_type])
     if len(specialties) == 1:
         focus = specialties[0]
@@ -220,7 +223,9 @@ def _bio(rng: random.Random, org_type: str, organisation: str, article: bool,
 def _expert(i: int, seed: int) -> dict:
     rng = random.Random(seed * 1_000_003 + i)
     country = pick(rng, COUNTRIES, _COUNTRY_CUM)
-    full_name, given, family, culture = person(rng, country.cultures, country.culture_cum, cyrillic=country.sr_cyr, latin=country.latin)
+    full_name, given, family, culture = person(
+        rng, country.cultures, country.culture_cum, cyrillic=country.sr_cyr, latin=country.latin
+    )
     cats = _pick_categories(rng)
     specialties, affinity = _pick_specialties(rng, cats, country.code)
     org_types, org_cum = _ORG_FOR_CATEGORY_T[cats[0]]

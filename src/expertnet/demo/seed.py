@@ -1,5 +1,6 @@
 """A demo installation: the fixed logins (one per role, data/accounts.json) and a generated
 network, loaded into an empty database."""
+
 from datetime import timedelta
 
 import click
@@ -31,12 +32,16 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
             if await member_rows.count(session):
                 return {"seeded": False}
             admin_account = next(a for a in DEMO_ACCOUNTS if a["role"] == "admin")
-            admin = await service.create_admin(session, admin_account["email"], admin_account["password"], admin_account["full_name"])
+            admin = await service.create_admin(
+                session, admin_account["email"], admin_account["password"], admin_account["full_name"]
+            )
             records = [(n, ImportRecord.model_validate(r)) for n, r in enumerate(generate_experts(experts, seed), 1)]
             fields = set(ImportRecord.model_fields)
             expert_accounts = [a for a in DEMO_ACCOUNTS if a["role"] == "expert"]
             for account in expert_accounts:
-                records.append((len(records) + 1, ImportRecord.model_validate({k: v for k, v in account.items() if k in fields})))
+                records.append(
+                    (len(records) + 1, ImportRecord.model_validate({k: v for k, v in account.items() if k in fields}))
+                )
             result = await importer.apply(session, settings, records, actor_id=admin.id)
             if result.errors:
                 raise click.ClickException("; ".join(result.errors[:5]))
@@ -65,7 +70,11 @@ async def seed_demo(settings: Settings, experts: int, seed: int) -> dict:
                 )
                 session.add(member)
                 await session.flush()
-                session.add(VettingDecision(member_id=pk(member), admin_id=pk(admin), decision=member.vetting_status, reason="demo account"))
+                session.add(
+                    VettingDecision(
+                        member_id=pk(member), admin_id=pk(admin), decision=member.vetting_status, reason="demo account"
+                    )
+                )
             count = await expert_rows.count(session)
         register_handlers(settings)
         await outbox.drain(db)

@@ -1,4 +1,5 @@
 """`expertnet experts import`: the interchange format of DESIGN.md, all or nothing."""
+
 import asyncio
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ def register(main: click.Group) -> None:
 
     @experts.command("import")
     @click.argument("source", type=click.Path(allow_dash=True))
-    @click.option("--wait-vectors", is_flag=True,
-                  help="Also compute the dense vectors before returning (otherwise the worker does).")
+    @click.option(
+        "--wait-vectors",
+        is_flag=True,
+        help="Also compute the dense vectors before returning (otherwise the worker does).",
+    )
     def experts_import(source: str, wait_vectors: bool) -> None:
         """Import experts from a JSON Lines file (or - for standard input). All or nothing.
         Returns when they are searchable by words and concepts; their dense vectors (search and
@@ -44,8 +48,11 @@ def register(main: click.Group) -> None:
                 err=True,
             )
         elif result.vectors_pending:
-            click.echo("searchable by words and concepts now; their dense vectors are computed by the worker "
-                       "(`expertnet worker`, or the running desk), or pass --wait-vectors", err=True)
+            click.echo(
+                "searchable by words and concepts now; their dense vectors are computed by the worker "
+                "(`expertnet worker`, or the running desk), or pass --wait-vectors",
+                err=True,
+            )
 
 
 async def _import(lines: list[str], wait_vectors: bool = False):
@@ -75,8 +82,9 @@ async def _import(lines: list[str], wait_vectors: bool = False):
         # contract is lexical searchability.
         skip = frozenset() if wait_vectors else frozenset({VECTORS_TOPIC})
         with progress_bar("indexing", None):
-            result.unindexed = await importer.wait_until_indexed(db, result.event_ids, settings.import_wait_seconds,
-                                                                 skip_topics=skip)
+            result.unindexed = await importer.wait_until_indexed(
+                db, result.event_ids, settings.import_wait_seconds, skip_topics=skip
+            )
             if wait_vectors and not result.unindexed:
                 await outbox.drain(db)  # the vectors the index events announced
         result.vectors_pending = bool(skip) and await _pending(db, VECTORS_TOPIC)
@@ -93,7 +101,9 @@ async def _pending(db, topic: str) -> bool:
 
     async with db.read_sessionmaker() as session:
         found = await session.scalar(
-            select(col(OutboxEvent.id)).where(col(OutboxEvent.topic) == topic, col(OutboxEvent.processed_at).is_(None)).limit(1)
+            select(col(OutboxEvent.id))
+            .where(col(OutboxEvent.topic) == topic, col(OutboxEvent.processed_at).is_(None))
+            .limit(1)
         )
         await session.rollback()
     return found is not None

@@ -15,7 +15,9 @@ class ExpertProfileController(Controller):
         return await service.get_own(db_session, principal)
 
     @put("/me", opt=access(APPLICANT))
-    async def update_own_profile(self, db_session: AsyncSession, principal: Principal, data: ExpertProfileUpdate) -> ExpertOut:
+    async def update_own_profile(
+        self, db_session: AsyncSession, principal: Principal, data: ExpertProfileUpdate
+    ) -> ExpertOut:
         """Edit your own profile and availability; send the `version` you read (a stale edit gets 409)."""
         return await service.update_own(db_session, principal, data)
 

@@ -4,6 +4,7 @@ Validation runs over the whole file first; any bad line means nothing is written
 line is reported as `line N: field: reason`. Writes are set-based (a few statements per chunk of
 1,000 lines), never a round trip per row.
 """
+
 import asyncio
 import json
 import time
@@ -66,7 +67,7 @@ def _reason(err: ErrorDetails) -> str:
     message = err.get("msg", "invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
-            message = message[len(prefix):]
+            message = message[len(prefix) :]
     if err.get("type") == "extra_forbidden":
         message = "unknown field"
     return message
@@ -128,8 +129,14 @@ class _Run:
         return self.vetted_until if status == "approved" else None
 
     def decision(self, member_id: int, reason: str, vetted_until: datetime | None) -> dict:
-        return {"member_id": member_id, "admin_id": self.actor_id, "decision": "imported", "reason": reason,
-                "vetted_until": vetted_until, "created_at": self.now}
+        return {
+            "member_id": member_id,
+            "admin_id": self.actor_id,
+            "decision": "imported",
+            "reason": reason,
+            "vetted_until": vetted_until,
+            "created_at": self.now,
+        }
 
 
 async def apply(
@@ -162,7 +169,9 @@ async def apply(
     return result
 
 
-async def _email_conflicts(session: AsyncSession, chunk: Lines, existing: dict[str, tuple[Expert, Member]]) -> list[str]:
+async def _email_conflicts(
+    session: AsyncSession, chunk: Lines, existing: dict[str, tuple[Expert, Member]]
+) -> list[str]:
     """An address may be re-imported only for the member who already has it."""
     owners = await members.ids_by_email(session, [r.email.lower() for _, r in chunk])
     errors = []
@@ -177,35 +186,76 @@ async def _email_conflicts(session: AsyncSession, chunk: Lines, existing: dict[s
 async def _create(session: AsyncSession, records: list[ImportRecord], run: _Run) -> list[int]:
     """New experts: their members, profiles and vetting decisions, one executemany each."""
     member_defaults = {
-        "password_hash": None, "role": Role.expert.value, "position": "", "application_statement": "", "referee": "",
-        "application_submitted_at": None, "ui_language": "en", "token_version": 0, "totp_secret": None,
-        "totp_last_step": None, "created_at": run.now, "updated_at": run.now, "version": 1,
+        "password_hash": None,
+        "role": Role.expert.value,
+        "position": "",
+        "application_statement": "",
+        "referee": "",
+        "application_submitted_at": None,
+        "ui_language": "en",
+        "token_version": 0,
+        "totp_secret": None,
+        "totp_last_step": None,
+        "created_at": run.now,
+        "updated_at": run.now,
+        "version": 1,
     }
-    member_ids = await members.insert_many(session, [
-        {**member_defaults, "email": r.email.lower(), "full_name": r.full_name, "vetting_status": r.vetting_status,
-         "vetted_until": run.until(r.vetting_status), "organisation": r.organisation, "country": r.country,
-         "languages": r.languages}
-        for r in records
-    ])
+    member_ids = await members.insert_many(
+        session,
+        [
+            {
+                **member_defaults,
+                "email": r.email.lower(),
+                "full_name": r.full_name,
+                "vetting_status": r.vetting_status,
+                "vetted_until": run.until(r.vetting_status),
+                "organisation": r.organisation,
+                "country": r.country,
+                "languages": r.languages,
+            }
+            for r in records
+        ],
+    )
     ids = [member_ids[r.email.lower()] for r in records]
     expert_defaults: dict[str, Any] = {
-        "away_until": None, "open_consultations": 0, "market_ties_detail": "", "conflicts": [], "offers_received": 0,
-        "offers_answered": 0, "created_at": run.now, "updated_at": run.now, "version": 1,
+        "away_until": None,
+        "open_consultations": 0,
+        "market_ties_detail": "",
+        "conflicts": [],
+        "offers_received": 0,
+        "offers_answered": 0,
+        "created_at": run.now,
+        "updated_at": run.now,
+        "version": 1,
     }
-    expert_ids = await experts.insert_many(session, [
-        {**expert_defaults, "member_id": member_id, "external_id": r.external_id,
-         **{name: getattr(r, name) for name in PROFILE_FIELDS}}
-        for member_id, r in zip(ids, records, strict=True)
-    ])
-    await members.insert_decisions(session, [
-        run.decision(member_id, f"imported with status {r.vetting_status}", run.until(r.vetting_status))
-        for member_id, r in zip(ids, records, strict=True)
-    ])
+    expert_ids = await experts.insert_many(
+        session,
+        [
+            {
+                **expert_defaults,
+                "member_id": member_id,
+                "external_id": r.external_id,
+                **{name: getattr(r, name) for name in PROFILE_FIELDS},
+            }
+            for member_id, r in zip(ids, records, strict=True)
+        ],
+    )
+    await members.insert_decisions(
+        session,
+        [
+            run.decision(member_id, f"imported with status {r.vetting_status}", run.until(r.vetting_status))
+            for member_id, r in zip(ids, records, strict=True)
+        ],
+    )
     return expert_ids
 
 
 async def _update(
-    session: AsyncSession, records: list[ImportRecord], existing: dict[str, tuple[Expert, Member]], run: _Run, result: ImportResult
+    session: AsyncSession,
+    records: list[ImportRecord],
+    existing: dict[str, tuple[Expert, Member]],
+    run: _Run,
+    result: ImportResult,
 ) -> None:
     """Known experts: only what changed, one bulk UPDATE per table."""
     expert_rows, member_rows, decisions = [], [], []
@@ -219,9 +269,13 @@ async def _update(
             result.unchanged += 1
             continue
         if expert_changes:
-            expert_rows.append({"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": run.now})
+            expert_rows.append(
+                {"id": expert.id, **expert_changes, "version": expert.version + 1, "updated_at": run.now}
+            )
         if member_changes:
-            member_rows.append({"id": member.id, **member_changes, "version": member.version + 1, "updated_at": run.now})
+            member_rows.append(
+                {"id": member.id, **member_changes, "version": member.version + 1, "updated_at": run.now}
+            )
         result.expert_ids.append(pk(expert))
         result.updated += 1
     if expert_rows:
@@ -264,8 +318,9 @@ async def _announce(session: AsyncSession, result: ImportResult, actor_id: int |
     )
 
 
-async def wait_until_indexed(db: Database, event_ids: list[int], timeout: float, poll: float = 0.2,
-                             skip_topics: frozenset[str] = frozenset()) -> int:
+async def wait_until_indexed(
+    db: Database, event_ids: list[int], timeout: float, poll: float = 0.2, skip_topics: frozenset[str] = frozenset()
+) -> int:
     """Drain, then wait until this import's own events are processed, by this process or by a
     worker that holds them (its lease is renewed while it works; a dead worker's lease runs out and
     the drain here takes them). Returns how many are still unprocessed when `timeout` ran out."""

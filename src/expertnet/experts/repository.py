@@ -1,5 +1,6 @@
 """The queries of expert profiles. A profile is read with its member (name, e-mail, vetting).
 Nothing here commits."""
+
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -28,15 +29,21 @@ async def count(session: AsyncSession) -> int:
 
 
 async def id_of_member(session: AsyncSession, member_id: int) -> int | None:
-    return (await session.execute(select(key_col(Expert.id)).where(col(Expert.member_id) == member_id))).scalar_one_or_none()
+    return (
+        await session.execute(select(key_col(Expert.id)).where(col(Expert.member_id) == member_id))
+    ).scalar_one_or_none()
 
 
 # --- bulk paths (the import): one statement per table and chunk, never one per row -------------
 
 
-async def with_members_by_external_id(session: AsyncSession, external_ids: Iterable[str]) -> dict[str, tuple[Expert, Member]]:
+async def with_members_by_external_id(
+    session: AsyncSession, external_ids: Iterable[str]
+) -> dict[str, tuple[Expert, Member]]:
     rows = await session.execute(
-        select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.external_id).in_(list(external_ids)))
+        select(Expert, Member)
+        .join(Member, col(Member.id) == col(Expert.member_id))
+        .where(col(Expert.external_id).in_(list(external_ids)))
     )
     return {expert.external_id: (expert, member) for expert, member in rows.all()}
 
@@ -45,7 +52,9 @@ async def insert_many(session: AsyncSession, rows: list[dict]) -> list[int]:
     """Insert profiles (complete column dicts) with a plain executemany; returns their ids."""
     await session.execute(insert(table_of(Expert)), rows)
     external_ids = [row["external_id"] for row in rows]
-    return list((await session.execute(select(key_col(Expert.id)).where(col(Expert.external_id).in_(external_ids)))).scalars())
+    return list(
+        (await session.execute(select(key_col(Expert.id)).where(col(Expert.external_id).in_(external_ids)))).scalars()
+    )
 
 
 async def update_many(session: AsyncSession, rows: list[dict]) -> None:
@@ -57,7 +66,9 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 
 async def with_members(session: AsyncSession, ids: list[int]) -> list[tuple[Expert, Member]]:
-    rows = await session.execute(select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.id).in_(ids)))
+    rows = await session.execute(
+        select(Expert, Member).join(Member, col(Member.id) == col(Expert.member_id)).where(col(Expert.id).in_(ids))
+    )
     return [(expert, member) for expert, member in rows.all()]
 
 

@@ -1,5 +1,6 @@
 """Expert profiles: reading them as members may, editing one's own, and the profile side of an
 expert member's account (`PROFILES`, handed to members in app.py)."""
+
 from uuid import uuid4
 
 from sqlalchemy import ColumnElement
@@ -32,7 +33,9 @@ def to_out(expert: Expert, member: Member) -> ExpertOut:
     return ExpertOut.model_validate(expert.model_dump() | person)
 
 
-async def _load(session: AsyncSession, where: ColumnElement[bool], *, for_update: bool = False) -> tuple[Expert, Member]:
+async def _load(
+    session: AsyncSession, where: ColumnElement[bool], *, for_update: bool = False
+) -> tuple[Expert, Member]:
     found = await repository.with_member(session, where, for_update=for_update)
     if found is None:
         raise NotFound("expert not found")

@@ -2,40 +2,166 @@
 "17. Jahrhundert", "siglo XVII", "XVI–XVII вв."), and BC markers that make them antiquity. The
 matching methods are a mixin of :class:`expertnet.matching.vocabulary.Vocabulary`, which holds
 ``_centuries`` (century -> period concept) and ``_antiquity``."""
+
 from __future__ import annotations
 
 from expertnet.matching.concepts import Concept
 
 _ROMAN = {
-    r: n for n, r in enumerate(
-        "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx xxi".split(), 1)
+    r: n for n, r in enumerate("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx xxi".split(), 1)
 }
-_ORDINAL_SUFFIXES = ("st", "nd", "rd", "th", "e", "eme", "ieme", "er", "os", "ou", "o", "oy", "a",
-                     "i", "ti", "ta", "go", "yy", "iy", "y", "lea", "te", "ci")
+_ORDINAL_SUFFIXES = (
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "e",
+    "eme",
+    "ieme",
+    "er",
+    "os",
+    "ou",
+    "o",
+    "oy",
+    "a",
+    "i",
+    "ti",
+    "ta",
+    "go",
+    "yy",
+    "iy",
+    "y",
+    "lea",
+    "te",
+    "ci",
+)
 # century words, folded; True = prefix match, False = whole token
 _CENTURY_WORDS: tuple[tuple[str, bool], ...] = (
-    ("centur", True), ("cent", False), ("siecl", True), ("jahrhundert", True), ("jahrhunderts", True),
-    ("secol", True), ("siglo", True), ("vek", True), ("stolje", True), ("stolj", False),
-    ("stoleti", True), ("stolit", True), ("yuzyil", True), ("asir", True), ("shekull", True),
-    ("aion", True), ("wiek", True), ("eeuw", True), ("szazad", True), ("stoletj", True),
-    ("vik", False), ("viku", False), ("viky", False), ("vikiv", False),
+    ("centur", True),
+    ("cent", False),
+    ("siecl", True),
+    ("jahrhundert", True),
+    ("jahrhunderts", True),
+    ("secol", True),
+    ("siglo", True),
+    ("vek", True),
+    ("stolje", True),
+    ("stolj", False),
+    ("stoleti", True),
+    ("stolit", True),
+    ("yuzyil", True),
+    ("asir", True),
+    ("shekull", True),
+    ("aion", True),
+    ("wiek", True),
+    ("eeuw", True),
+    ("szazad", True),
+    ("stoletj", True),
+    ("vik", False),
+    ("viku", False),
+    ("viky", False),
+    ("vikiv", False),
 )
 # abbreviations accepted only next to a Roman numeral or an ordinal ("XVII в.", "17th c.", "XVIIe s.")
-_CENTURY_ABBREVIATIONS = frozenset({"c", "v", "vv", "st", "jh", "jhd", "jhs", "s", "ss", "sec",
-                                    "yy", "shek", "sh", "ai", "w", "e", "stol"})
-_PARTICLES = frozenset({"al", "i", "e", "te", "del", "du", "go", "ogo", "y", "iy", "ti", "ta",
-                        "to", "lea", "mu", "oho", "ho", "ij", "ye", "oe", "ve", "de", "th", "ci",
-                        "os", "ou", "oy"})
+_CENTURY_ABBREVIATIONS = frozenset(
+    {"c", "v", "vv", "st", "jh", "jhd", "jhs", "s", "ss", "sec", "yy", "shek", "sh", "ai", "w", "e", "stol"}
+)
+_PARTICLES = frozenset(
+    {
+        "al",
+        "i",
+        "e",
+        "te",
+        "del",
+        "du",
+        "go",
+        "ogo",
+        "y",
+        "iy",
+        "ti",
+        "ta",
+        "to",
+        "lea",
+        "mu",
+        "oho",
+        "ho",
+        "ij",
+        "ye",
+        "oe",
+        "ve",
+        "de",
+        "th",
+        "ci",
+        "os",
+        "ou",
+        "oy",
+    }
+)
 # words joining the two numerals of a century range ("XIX i XX", "16th to 18th", "XVI до XVIII")
-_CONNECTORS = frozenset({"i", "and", "und", "et", "e", "y", "ve", "si", "dhe", "or", "ou", "oder", "o",
-                         "ili", "to", "do", "bis", "a", "al", "till", "until", "od", "ta", "ja"})
+_CONNECTORS = frozenset(
+    {
+        "i",
+        "and",
+        "und",
+        "et",
+        "e",
+        "y",
+        "ve",
+        "si",
+        "dhe",
+        "or",
+        "ou",
+        "oder",
+        "o",
+        "ili",
+        "to",
+        "do",
+        "bis",
+        "a",
+        "al",
+        "till",
+        "until",
+        "od",
+        "ta",
+        "ja",
+    }
+)
 _BC_MARKERS: tuple[tuple[str, ...], ...] = (
-    ("bc",), ("bce",), ("b", "c"), ("b", "c", "e"), ("av", "j", "c"), ("avant", "j", "c"),
-    ("av", "jc"), ("v", "chr"), ("vor", "christus"), ("v", "u", "z"), ("a", "c"), ("a", "de", "c"),
-    ("ac",), ("do", "n", "e"), ("do", "ne"), ("p", "n", "e"), ("pne",), ("pr", "n", "e"),
-    ("pr", "khr"), ("pr", "hr"), ("pre", "nove", "ere"), ("pre", "hrista"), ("mo",), ("m", "o"),
-    ("i", "hr"), ("ih",), ("p", "ch"), ("p", "kh"), ("pk",), ("p", "e", "s"), ("pes",),
-    ("pr", "kr"), ("do", "r", "kh"), ("do", "nashoi", "eri"), ("do", "nashei", "ery"),
+    ("bc",),
+    ("bce",),
+    ("b", "c"),
+    ("b", "c", "e"),
+    ("av", "j", "c"),
+    ("avant", "j", "c"),
+    ("av", "jc"),
+    ("v", "chr"),
+    ("vor", "christus"),
+    ("v", "u", "z"),
+    ("a", "c"),
+    ("a", "de", "c"),
+    ("ac",),
+    ("do", "n", "e"),
+    ("do", "ne"),
+    ("p", "n", "e"),
+    ("pne",),
+    ("pr", "n", "e"),
+    ("pr", "khr"),
+    ("pr", "hr"),
+    ("pre", "nove", "ere"),
+    ("pre", "hrista"),
+    ("mo",),
+    ("m", "o"),
+    ("i", "hr"),
+    ("ih",),
+    ("p", "ch"),
+    ("p", "kh"),
+    ("pk",),
+    ("p", "e", "s"),
+    ("pes",),
+    ("pr", "kr"),
+    ("do", "r", "kh"),
+    ("do", "nashoi", "eri"),
+    ("do", "nashei", "ery"),
 )
 
 
@@ -46,7 +172,7 @@ def _century_number(tok: str) -> tuple[int, bool] | None:
         return n, True
     if tok[:1].isdigit():
         digits = tok.rstrip("abcdefghijklmnopqrstuvwxyz")
-        suffix = tok[len(digits):]
+        suffix = tok[len(digits) :]
         if digits.isdigit() and 1 <= int(digits) <= 21 and (not suffix or suffix in _ORDINAL_SUFFIXES):
             return int(digits), bool(suffix)
         return None
@@ -68,7 +194,7 @@ def _may_be_century(tok: str) -> bool:
 
 def _is_century_word(tok: str, strong: bool) -> bool:
     for word, prefix in _CENTURY_WORDS:
-        if (tok.startswith(word) if prefix else tok == word):
+        if tok.startswith(word) if prefix else tok == word:
             return True
     return strong and tok in _CENTURY_ABBREVIATIONS
 
@@ -122,8 +248,9 @@ class _CenturyMatching:
                 j += 1
             if j < n:
                 # after an abbreviation ("s. XVII", "sec. XVII") only a Roman numeral will do
-                if toks[j] in _ROMAN or (word and (number := _century_number(toks[j])) is not None
-                                          and (toks[j].isdigit() or number[1])):
+                if toks[j] in _ROMAN or (
+                    word and (number := _century_number(toks[j])) is not None and (toks[j].isdigit() or number[1])
+                ):
                     numbers, end = self._numerals(toks, j)
                     if end < n and toks[end] in _PARTICLES:
                         end += 1
@@ -132,7 +259,7 @@ class _CenturyMatching:
 
     def _century_hit(self, toks, start, end, centuries):
         for marker in _BC_MARKERS:  # before the common era: antiquity, not the n-th century AD
-            if toks[end: end + len(marker)] == list(marker):
+            if toks[end : end + len(marker)] == list(marker):
                 if self._antiquity is None:
                     return None
                 stop = end + len(marker)

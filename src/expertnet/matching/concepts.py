@@ -1,5 +1,6 @@
 """The vocabulary's model: concepts, their facets, and the weight of each facet as evidence for a
 category (see :mod:`expertnet.matching.vocabulary`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ FACET_WEIGHTS: dict[str, float] = {
 #: Category concepts of the seven skill categories name the service asked for ("scientific analysis",
 #: "money laundering", "how to pack"): when a request names one, that is what it is about, whatever
 #: object it mentions, so they weigh more than an object class.
-SKILL_CATEGORIES = frozenset({"provenance", "authentication", "legal", "customs", "online_markets",
-                              "financial", "conservation"})
+SKILL_CATEGORIES = frozenset(
+    {"provenance", "authentication", "legal", "customs", "online_markets", "financial", "conservation"}
+)
 SKILL_CATEGORY_BOOST = 1.5
 
 

@@ -27,6 +27,7 @@ of a profile is the forward pass of its *new* specialty phrases, about 7 tokens 
 digest of exactly the text that produced the vector and the model name: a stored vector needs
 recomputing only when it changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,16 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Embedder", "EmbedderUnavailable", "ProfileText", "ProfileVector", "UseEmbedder",
-    "embed_query", "get_embedder", "profile_source_hash", "profile_text", "profile_vectors",
+    "Embedder",
+    "EmbedderUnavailable",
+    "ProfileText",
+    "ProfileVector",
+    "UseEmbedder",
+    "embed_query",
+    "get_embedder",
+    "profile_source_hash",
+    "profile_text",
+    "profile_vectors",
     "reset_embedder",
 ]
 
@@ -105,7 +114,9 @@ class _OneBlasThread:
                     counts = {lib.num_threads for lib in self._controller.select(user_api="blas").lib_controllers}
                     if counts - {1}:
                         self._warned = True
-                        log.warning("BLAS could not be held to one thread (%s): sentence embedding will be slow", counts)
+                        log.warning(
+                            "BLAS could not be held to one thread (%s): sentence embedding will be slow", counts
+                        )
                 yield
 
 
@@ -353,8 +364,9 @@ def profile_text(specialties: Iterable[str], bio: str, categories: Iterable[str]
     return ProfileText(tuple(phrases), tuple(round(w, 6) for w in weights))
 
 
-def profile_source_hash(specialties: Iterable[str], bio: str, categories: Iterable[str], *,
-                        model: str | None = None) -> str:
+def profile_source_hash(
+    specialties: Iterable[str], bio: str, categories: Iterable[str], *, model: str | None = None
+) -> str:
     """Digest of the text a profile vector is made from, and of the model (None: the current one).
     Compare it with a stored vector's hash before recomputing."""
     if model is None:
@@ -367,8 +379,9 @@ def _digest(model: str, text: ProfileText) -> str:
     return hashlib.blake2b(f"{model}\n{text.canonical()}".encode(), digest_size=16).hexdigest()
 
 
-def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]] | ProfileText], *,
-                    embedder: Embedder | None = None) -> list[ProfileVector] | None:
+def profile_vectors(
+    profiles: Sequence[tuple[Sequence[str], str, Sequence[str]] | ProfileText], *, embedder: Embedder | None = None
+) -> list[ProfileVector] | None:
     """Vectors of many profiles given as ``(specialties, bio, categories)`` (or their
     :func:`profile_text`, when the caller made it already), encoded in one batch (each distinct
     phrase once). None when embeddings are off or unavailable."""
@@ -380,7 +393,7 @@ def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]] 
     distinct = list(dict.fromkeys(p for t in texts for p in t.phrases))
     try:
         # in slices, so that a query's encode waits for one slice of a bulk job, not for all of it
-        parts = [embedder.encode(distinct[i:i + PROFILE_CHUNK]) for i in range(0, len(distinct), PROFILE_CHUNK)]
+        parts = [embedder.encode(distinct[i : i + PROFILE_CHUNK]) for i in range(0, len(distinct), PROFILE_CHUNK)]
         matrix = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
     except EmbedderUnavailable:
         _disable()
@@ -398,8 +411,9 @@ def profile_vectors(profiles: Sequence[tuple[Sequence[str], str, Sequence[str]] 
     return out
 
 
-def profile_vector(specialties: Sequence[str], bio: str, categories: Sequence[str], *,
-                   embedder: Embedder | None = None) -> ProfileVector | None:
+def profile_vector(
+    specialties: Sequence[str], bio: str, categories: Sequence[str], *, embedder: Embedder | None = None
+) -> ProfileVector | None:
     """The vector of one expert profile (see :func:`profile_vectors`), or None."""
     out = profile_vectors([(specialties, bio, categories)], embedder=embedder)
     return None if out is None else out[0]

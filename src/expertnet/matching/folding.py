@@ -1,6 +1,7 @@
 """Folding text and terms for the vocabulary's matcher: :func:`expertnet.core.text.tokens` with the
 fixes some scripts need (signs, vowel points, apostrophes, the Arabic article, unspaced scripts),
 phrase boundaries, and the Cyrillic/Latin transliteration of Serbian-style terms."""
+
 from __future__ import annotations
 
 import re
@@ -33,11 +34,27 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # is dropped ("qo'lyozma" is one word); the modifier letters ʻ and ʼ are read as apostrophes.
 _ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _APOSTROPHE_SCRIPTS = _ARABIC_RANGES + ((0x0590, 0x05FF), (0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x0530, 0x058F))
-_VOWEL_POINTS = [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E9),
-                 *range(0x06EA, 0x06EE), *range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4,
-                 0x05C5, 0x05C7, 0x0640, 0x200D, 0x200E, 0x200F]
-_DROP = str.maketrans({**{ch: None for ch in _SIGNS}, **{cp: None for cp in _VOWEL_POINTS},
-                       "\u200c": " ", "ʻ": "'", "ʼ": "'", "‘": "'"})
+_VOWEL_POINTS = [
+    *range(0x064B, 0x0660),
+    0x0670,
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E9),
+    *range(0x06EA, 0x06EE),
+    *range(0x0591, 0x05BE),
+    0x05BF,
+    0x05C1,
+    0x05C2,
+    0x05C4,
+    0x05C5,
+    0x05C7,
+    0x0640,
+    0x200D,
+    0x200E,
+    0x200F,
+]
+_DROP = str.maketrans(
+    {**{ch: None for ch in _SIGNS}, **{cp: None for cp in _VOWEL_POINTS}, "\u200c": " ", "ʻ": "'", "ʼ": "'", "‘": "'"}
+)
 
 
 def _letter_fixes() -> dict[int, str]:
@@ -59,35 +76,94 @@ _LETTER_FIX = str.maketrans(_letter_fixes())
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 _ARABIC_ARTICLE = re.compile(
     "(?<![\\w\u0600-\u06ff])(?:[\u0648\u0641]?(?:[\u0628\u0643]?\u0627\u0644|\u0644\u0644))"
-    "(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]{2})")
+    "(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]{2})"
+)
 _OG_APOSTROPHE = re.compile(r"(?<=[oOgG])['’`](?=[^\W\d_])")
 _UNSPACED = re.compile(
     "[\u0e00-\u0e7f\u1780-\u17ff\u19e0-\u19ff\u3041-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
 
 
 # anything _prep does more than dropping signs for: the scripts above, ZWNJ/ZWJ/marks, apostrophes
 _SPECIAL = re.compile(
     "[\u0530-\u058f\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-    "\u10a0-\u10ff\u1c90-\u1cbf\u200c-\u200f'’‘`ʻʼ]|" + _UNSPACED.pattern)
+    "\u10a0-\u10ff\u1c90-\u1cbf\u200c-\u200f'’‘`ʻʼ]|" + _UNSPACED.pattern
+)
 
 
 def _code_token(match: re.Match) -> str:
     return f" q{ord(match.group()):05x} "
 
+
 # Languages written in both Cyrillic and Latin script with a one-to-one letter mapping.
 _BISCRIPT = frozenset({"sr", "hr", "bs", "me", "cnr", "mk"})
 _CYR_TO_LAT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž", "з": "z",
-    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f", "х": "h", "ц": "c",
-    "ч": "č", "џ": "dž", "ш": "š", "ѓ": "gj", "ќ": "kj", "ѕ": "dz", "ѐ": "e", "ѝ": "i",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ђ": "đ",
+    "е": "e",
+    "ж": "ž",
+    "з": "z",
+    "и": "i",
+    "ј": "j",
+    "к": "k",
+    "л": "l",
+    "љ": "lj",
+    "м": "m",
+    "н": "n",
+    "њ": "nj",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ћ": "ć",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "č",
+    "џ": "dž",
+    "ш": "š",
+    "ѓ": "gj",
+    "ќ": "kj",
+    "ѕ": "dz",
+    "ѐ": "e",
+    "ѝ": "i",
 }
 _LAT_TO_CYR_DIGRAPHS = (("dž", "џ"), ("lj", "љ"), ("nj", "њ"), ("dj", "ђ"))
 _LAT_TO_CYR = {
-    "a": "а", "b": "б", "v": "в", "g": "г", "d": "д", "đ": "ђ", "e": "е", "ž": "ж", "z": "з",
-    "i": "и", "j": "ј", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р",
-    "s": "с", "t": "т", "ć": "ћ", "u": "у", "f": "ф", "h": "х", "c": "ц", "č": "ч", "š": "ш",
+    "a": "а",
+    "b": "б",
+    "v": "в",
+    "g": "г",
+    "d": "д",
+    "đ": "ђ",
+    "e": "е",
+    "ž": "ж",
+    "z": "з",
+    "i": "и",
+    "j": "ј",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "ć": "ћ",
+    "u": "у",
+    "f": "ф",
+    "h": "х",
+    "c": "ц",
+    "č": "ч",
+    "š": "ш",
 }
 
 

@@ -1,5 +1,6 @@
 """Known words of many languages, read from the sentence encoder's sentencepiece model: a word
 found there is a real word, not a typo (see :mod:`expertnet.matching.typos`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,7 @@ import numpy as np
 
 from expertnet.core.text import tokens
 from expertnet.matching.typos import FUZZY_MIN_LEN, _script
+
 
 @lru_cache(maxsize=1)
 def _known_words() -> "_WordSet":
@@ -88,7 +90,7 @@ def _sentencepiece_pieces(data: bytes) -> Iterable[str]:
                     itag, inner = _varint(data, inner)
                     if itag == 0x0A:
                         ilen, inner = _varint(data, inner)
-                        yield data[inner:inner + ilen].decode("utf-8", "replace")
+                        yield data[inner : inner + ilen].decode("utf-8", "replace")
                         break
                     if itag & 7 == 0:
                         _, inner = _varint(data, inner)

@@ -47,6 +47,7 @@ The query-understanding step removes each kept scope from the text before it rea
 concepts, and excludes a negated concept only when the rest of the text does not name it too
 ("не римская монета, а византийская": coin stays, roman is excluded).
 """
+
 from __future__ import annotations
 
 import re
@@ -54,9 +55,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from expertnet.matching.negation_cues import (  # noqa: F401 -- re-exported under their old module path
-    _AFTER, _BOTH_WAYS, _BREAK, _CONTRAST, _CONTRAST_AFTER_NOT, _CONTRAST_PHRASES, _DETERMINERS, _EXCEPT, _HEDGES,
-    _LETTER, _MARKS, _NOT, _QUESTION, _SHORT_FORMS, _TIES, _TURKIC_PRIVATIVE, _UNSPACED_CHARS, _WITHOUT,
-    _WITHOUT_END, _WORD, _lst, _norm, _Phrases, _phrases,
+    _AFTER,
+    _BOTH_WAYS,
+    _BREAK,
+    _CONTRAST,
+    _CONTRAST_AFTER_NOT,
+    _CONTRAST_PHRASES,
+    _DETERMINERS,
+    _EXCEPT,
+    _HEDGES,
+    _LETTER,
+    _MARKS,
+    _NOT,
+    _QUESTION,
+    _SHORT_FORMS,
+    _TIES,
+    _TURKIC_PRIVATIVE,
+    _UNSPACED_CHARS,
+    _WITHOUT,
+    _WITHOUT_END,
+    _WORD,
+    _lst,
+    _norm,
+    _Phrases,
+    _phrases,
 )
 from expertnet.matching.vocabulary import SKILL_CATEGORIES, ConceptHit, Vocabulary
 
@@ -129,8 +151,11 @@ def _match_phrase(words: list[_Word], i: int, phrases: _Phrases) -> int:
     (good) is not Albanian "jo" (no), English "an" is not Icelandic "án" (without)."""
     for phrase in phrases.get(words[i].norm, ()):
         n = len(phrase)
-        if i + n <= len(words) and all(words[i + k].norm == phrase[k] for k in range(1, n)) \
-                and words[i].segment == words[i + n - 1].segment:
+        if (
+            i + n <= len(words)
+            and all(words[i + k].norm == phrase[k] for k in range(1, n))
+            and words[i].segment == words[i + n - 1].segment
+        ):
             if n == 1 and len(phrase[0]) <= 2 and words[i].text.casefold() not in _SHORT_FORMS.get(phrase[0], ()):
                 continue
             return n
@@ -169,8 +194,13 @@ def scopes(text: str) -> list[Scope]:
     # (otherwise "without") is the contrast word
     kept = []
     for k, (start, length, kind) in enumerate(cues):
-        if (kind == "without" and words[start].norm in _CONTRAST_AFTER_NOT and k > 0
-                and cues[k - 1][2] == "not" and words[cues[k - 1][0]].segment == words[start].segment):
+        if (
+            kind == "without"
+            and words[start].norm in _CONTRAST_AFTER_NOT
+            and k > 0
+            and cues[k - 1][2] == "not"
+            and words[cues[k - 1][0]].segment == words[start].segment
+        ):
             continue
         kept.append((start, length, kind))
     cues = kept
@@ -179,7 +209,7 @@ def scopes(text: str) -> list[Scope]:
     out: list[Scope] = []
     for start, length, kind in cues:
         first, last = words[start], words[start + length - 1]
-        cue = text[first.start:last.end]
+        cue = text[first.start : last.end]
         if kind == "after":
             span = _before(words, start, cue_words)
         else:
@@ -201,8 +231,17 @@ def scopes(text: str) -> list[Scope]:
                 out.append(Scope(cue, "ties", ties[0].start, ties[-1].end, first.start, last.end, ties[-1].end))
             continue
         head = _head(span, from_end=kind == "after")
-        out.append(Scope(cue, kind, span[0].start, span[-1].end, first.start, last.end,
-                         head[0].start if kind == "after" else head[-1].end))
+        out.append(
+            Scope(
+                cue,
+                kind,
+                span[0].start,
+                span[-1].end,
+                first.start,
+                last.end,
+                head[0].start if kind == "after" else head[-1].end,
+            )
+        )
     for k, w in enumerate(words):  # the Turkic privative suffix: "kapaksız", "ikon kaplamasız"
         if k in cue_words:
             continue
@@ -213,7 +252,7 @@ def scopes(text: str) -> list[Scope]:
                 start = before[0].start if before else w.start
                 # head_end marks where the stem's word starts: the words before it only complete a
                 # term ("ikon kaplama*"), a concept they name on their own is not negated
-                out.append(Scope(w.text[-len(suffix):], "suffix", start, stem_end, stem_end, w.end, w.start))
+                out.append(Scope(w.text[-len(suffix) :], "suffix", start, stem_end, stem_end, w.end, w.start))
                 break
     out.sort(key=lambda s: s.cue_start)
     return out
@@ -317,19 +356,19 @@ def analyse(text: str, vocab: Vocabulary) -> tuple[list[Negation], list[Scope]]:
             ties.append(scope)
             continue
         if scope.kind == "suffix":
-            own = {h.concept.id for h in _extract(vocab, text[scope.start:scope.head_end])}
-            body = text[scope.start:scope.end]
+            own = {h.concept.id for h in _extract(vocab, text[scope.start : scope.head_end])}
+            body = text[scope.start : scope.end]
             hits = tuple(h for h in _extract(vocab, body) if is_excludable(h, "suffix") and h.concept.id not in own)
             if hits:
                 out.append(Negation(scope, body, hits, _drop(text, scope, hits, vocab)))
             continue
         if scope.kind == "after":
-            head_text = text[scope.head_end:scope.end]
+            head_text = text[scope.head_end : scope.end]
         else:
-            head_text = text[scope.start:scope.head_end]
+            head_text = text[scope.start : scope.head_end]
         if not any(is_excludable(h, scope.kind) for h in _extract(vocab, head_text)):
             continue
-        body = text[scope.start:scope.end]
+        body = text[scope.start : scope.end]
         hits = tuple(h for h in _extract(vocab, body) if is_excludable(h, scope.kind))
         if hits:
             out.append(Negation(scope, body, hits, _drop(text, scope, hits, vocab)))
@@ -340,11 +379,11 @@ def _drop(text: str, scope: Scope, hits: tuple[ConceptHit, ...], vocab: Vocabula
     """The cue and the fewest governed words (next to it) that still name every negated concept:
     in "без оклада XVII века" that is "без оклада", and the century stays part of the object."""
     want = {h.concept.id for h in hits}
-    spans = [(a + scope.start, b + scope.start) for _w, a, b in word_spans(text[scope.start:scope.end])]
+    spans = [(a + scope.start, b + scope.start) for _w, a, b in word_spans(text[scope.start : scope.end])]
     from_end = scope.kind in ("after", "suffix")
     for k in range(1, len(spans) + 1):
         part = spans[-k:] if from_end else spans[:k]
-        if want <= {h.concept.id for h in _extract(vocab, text[part[0][0]:part[-1][1]])}:
+        if want <= {h.concept.id for h in _extract(vocab, text[part[0][0] : part[-1][1]])}:
             if from_end:
                 return part[0][0], scope.cue_end
             return scope.cue_start, part[-1][1]

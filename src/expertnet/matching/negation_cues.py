@@ -1,10 +1,12 @@
 """The negation cues of :mod:`expertnet.matching.negation`, per language, in native script, and how
 a text is split into the words they are compared with (case-folded, without diacritics)."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+
 
 @lru_cache(maxsize=65536)
 def _norm(word: str) -> str:
@@ -18,8 +20,9 @@ def _norm(word: str) -> str:
 # inner apostrophes ("isn't", "n'est", "yo'q"); each Chinese, Japanese, Thai or Khmer character is a
 # word of its own, as these scripts are written without spaces. The Persian zero-width non-joiner
 # separates words ("بی‌قاب" = without + frame).
-_UNSPACED_CHARS = ("\u0e00-\u0e7f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-                   "\uf900-\ufaff\uff66-\uff9f")
+_UNSPACED_CHARS = (
+    "\u0e00-\u0e7f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+)
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0dff"
 _LETTER = f"[^\\W_{_UNSPACED_CHARS}]|[{_MARKS}]"
 _WORD = re.compile(f"[{_UNSPACED_CHARS}]|(?:{_LETTER})+(?:['’ʼ](?:{_LETTER})+)*")

@@ -1,5 +1,6 @@
 """Term syntax (see :mod:`expertnet.matching.vocabulary`): parsing one term into folded words,
 the variants with Hebrew and Arabic particles fused to them, and the function-word check."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -67,8 +68,15 @@ def _clitic_terms(lang: str, value: str, base: _Term) -> list[_Term]:
         word = folded + first
         prefix = (len(word) >= MIN_PREFIX or (multi and stemmed and len(word) >= 2)) and not exact
         words = ((word, prefix), *rest)
-        out.append(_Term(words=words, text=" ".join(w for w, _ in words), concept_id=base.concept_id,
-                         is_word=False, consume=base.consume))
+        out.append(
+            _Term(
+                words=words,
+                text=" ".join(w for w, _ in words),
+                concept_id=base.concept_id,
+                is_word=False,
+                consume=base.consume,
+            )
+        )
     return out
 
 
@@ -112,8 +120,13 @@ def _parse_term(raw: str, concept_id: str, *, where: str) -> _Term:
             words.append((tok, long_enough and not exact))
     text = " ".join(w for w, _ in words)
     is_word = len(words) == 1 and not stem and engine_word
-    return _Term(words=tuple(words), text=text, concept_id=concept_id, is_word=is_word,
-                 consume=consume if consume is not None else len(words))
+    return _Term(
+        words=tuple(words),
+        text=text,
+        concept_id=concept_id,
+        is_word=is_word,
+        consume=consume if consume is not None else len(words),
+    )
 
 
 _STOPWORDS_BY_KEY: dict[str, tuple[str, ...]] = {}

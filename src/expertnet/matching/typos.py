@@ -22,6 +22,7 @@ The index and the distance are here; the known words are read in
 :mod:`expertnet.matching.known_words`, and the check against the vocabulary is
 ``Understander._correct`` (:mod:`expertnet.matching.understanding`).
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,7 +42,7 @@ def _deletions(word: str, depth: int) -> set[str]:
     out = {word}
     frontier = {word}
     for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
 
@@ -218,7 +219,6 @@ class _TypoIndex:
             for d, word in self._near(part, stems, lambda w: 1, keyboard):
                 cands.append((d, 1, -len(word), word + token[cut:]))
         return [c[3] for c in sorted(set(cands)) if not _end_only(token, c[3])]
-
 
 
 def _vocabulary_words(rows: list) -> Iterable[tuple[str, str, bool]]:

@@ -33,6 +33,7 @@ Cyrillic or Greek script, is corrected towards the words of the vocabulary's ter
 the vocabulary find a concept it did not find before; the rules are in
 :mod:`expertnet.matching.typos`.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,19 +47,44 @@ import numpy as np
 
 from expertnet.matching import vocabulary as vocabulary_module
 from expertnet.matching.known_words import (  # noqa: F401
-    _hash64, _known_words, _sentencepiece_pieces, _varint, _WordSet,
+    _hash64,
+    _known_words,
+    _sentencepiece_pieces,
+    _varint,
+    _WordSet,
 )
 from expertnet.matching.negation import Negation, analyse, word_spans
 from expertnet.matching.typos import (  # noqa: F401 -- re-exported under their old module path
-    _BISCRIPT, _NEAR_KEYS, _SCRIPT_BITS, _SIGNS, FUZZY_MIN_LEN, FUZZY_STEM_LEN, FUZZY_SUBSTITUTION_LEN,
-    FUZZY_TWO_FROM, _allowed, _deletions, _distance, _end_only, _fold_word, _folded, _keyboard_pairs, _script,
-    _TypoIndex, _vocabulary_words,
+    _BISCRIPT,
+    _NEAR_KEYS,
+    _SCRIPT_BITS,
+    _SIGNS,
+    FUZZY_MIN_LEN,
+    FUZZY_STEM_LEN,
+    FUZZY_SUBSTITUTION_LEN,
+    FUZZY_TWO_FROM,
+    _allowed,
+    _deletions,
+    _distance,
+    _end_only,
+    _fold_word,
+    _folded,
+    _keyboard_pairs,
+    _script,
+    _TypoIndex,
+    _vocabulary_words,
 )
 from expertnet.matching.vocabulary import FACET_WEIGHTS, SKILL_CATEGORIES, SKILL_CATEGORY_BOOST, ConceptHit, Vocabulary
 
 __all__ = [
-    "BROADER_WEIGHT", "ConceptMatch", "FUZZY_WEIGHT", "HINT_WEIGHT", "Understanding", "Understander",
-    "get_understander", "understand",
+    "BROADER_WEIGHT",
+    "ConceptMatch",
+    "FUZZY_WEIGHT",
+    "HINT_WEIGHT",
+    "Understanding",
+    "Understander",
+    "get_understander",
+    "understand",
 ]
 
 HINT_WEIGHT = 4.0  # the official's category: worth the text naming that category once
@@ -125,9 +151,29 @@ class Understanding:
 
 # "Independent expert only", "perito independiente", "unabhängiger Gutachter", "независимый
 # эксперт": the official asks for an expert without market ties (folded word starts).
-_INDEPENDENT = ("independ", "indipendent", "unabhangig", "nezavisim", "nezalezn", "nezavisn", "bagimsiz",
-                "pavarur", "anexartit", "niezalezn", "nezavisl", "fuggetlen", "onafhankelijk", "oberoende",
-                "uafhaengig", "uavhengig", "riippumat", "neodvis", "nepriklausom", "neatkarig", "soltumatu")
+_INDEPENDENT = (
+    "independ",
+    "indipendent",
+    "unabhangig",
+    "nezavisim",
+    "nezalezn",
+    "nezavisn",
+    "bagimsiz",
+    "pavarur",
+    "anexartit",
+    "niezalezn",
+    "nezavisl",
+    "fuggetlen",
+    "onafhankelijk",
+    "oberoende",
+    "uafhaengig",
+    "uavhengig",
+    "riippumat",
+    "neodvis",
+    "nepriklausom",
+    "neatkarig",
+    "soltumatu",
+)
 _SEPARATOR = " ; "  # replaces a negated part: a phrase boundary for the vocabulary's matcher
 
 
@@ -146,9 +192,14 @@ class Understander:
             rows = _data_rows("vocabulary.json") + _data_rows("category_names.json")
             entries = list(_vocabulary_words(rows))
         else:  # a vocabulary built elsewhere: its folded words, in every script
-            entries = [(w, script, True) for source in (self.vocab, self.names) for cid in source.concepts()
-                       for term in source.terms(cid) for w in term.split()
-                       for script in ("LATIN", "CYRILLIC", "GREEK", "OTHER")]
+            entries = [
+                (w, script, True)
+                for source in (self.vocab, self.names)
+                for cid in source.concepts()
+                for term in source.terms(cid)
+                for w in term.split()
+                for script in ("LATIN", "CYRILLIC", "GREEK", "OTHER")
+            ]
         self._typos = _TypoIndex((w, script, stem) for w, script, stem in entries if w not in self._stopwords)
         self._known = _known_words()
         self._corrections: dict[tuple[str, str], list[str]] = {}
@@ -193,8 +244,13 @@ class Understander:
             if len(toks) != 1:
                 continue
             tok = toks[0]
-            if (len(tok) < FUZZY_MIN_LEN or not tok.isalpha() or tok in self._stopwords
-                    or tok in self._known or self._understood(tok, term_words, prefixes)):
+            if (
+                len(tok) < FUZZY_MIN_LEN
+                or not tok.isalpha()
+                or tok in self._stopwords
+                or tok in self._known
+                or self._understood(tok, term_words, prefixes)
+            ):
                 continue
             script = _script(word)
             if script == "OTHER":  # Latin, Cyrillic and Greek only: the known-word guard covers those
@@ -226,13 +282,19 @@ class Understander:
         prefixes = tuple(w for w in term_words if len(w) >= 4)
         out: list[str] = []
         for tok in (t for word, _s, _e in word_spans(text) for t in _fold_word(word)):
-            if (len(tok) >= MIN_WORD and not tok.isdigit() and tok not in self._stopwords
-                    and not self._understood(tok, term_words, prefixes) and tok not in out):
+            if (
+                len(tok) >= MIN_WORD
+                and not tok.isdigit()
+                and tok not in self._stopwords
+                and not self._understood(tok, term_words, prefixes)
+                and tok not in out
+            ):
                 out.append(tok)
         return out
 
-    def _text_categories(self, text: str, hits: list[ConceptHit], name_hits: list[ConceptHit]
-                         ) -> tuple[dict[str, float], float]:
+    def _text_categories(
+        self, text: str, hits: list[ConceptHit], name_hits: list[ConceptHit]
+    ) -> tuple[dict[str, float], float]:
         """Absolute evidence per category slug: the vocabulary's relative ranking, scaled by the
         evidence of its top category (one stretch of text counts once, as the vocabulary counts it),
         plus the category names the vocabulary lacks."""
@@ -288,8 +350,9 @@ class Understander:
             c = h.concept
             fuzzy = bool(fixes) and c.id not in exact_ids
             weight = BROADER_WEIGHT if h.inferred else (FUZZY_WEIGHT if fuzzy else 1.0)
-            concepts.append(ConceptMatch(c.id, c.facet, c.label, weight, h.term, h.inferred, fuzzy and not h.inferred,
-                                         c.categories))
+            concepts.append(
+                ConceptMatch(c.id, c.facet, c.label, weight, h.term, h.inferred, fuzzy and not h.inferred, c.categories)
+            )
         # a concept named outside every negation stays positive; one only implied by a positive
         # concept ("не икона, а оклад": the cover implies an icon) is excluded all the same
         direct_ids = {c.id for c in concepts if not c.inferred}

@@ -10,6 +10,7 @@ Readers (routing, the search engines' vector leg) call :func:`vectors_for`: floa
 only rows made by the current model. An expert without a vector yet is simply absent from the
 answer; every caller must then rank it on words and concepts alone (never an error).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,13 @@ from expertnet.matching.embedder import Embedder, get_embedder, profile_text, pr
 from expertnet.matching.embedder import _digest as _profile_digest
 
 __all__ = [
-    "ExpertVector", "FillStats", "decode", "encode", "fill_vectors", "stored_vectors", "vectors_for",
+    "ExpertVector",
+    "FillStats",
+    "decode",
+    "encode",
+    "fill_vectors",
+    "stored_vectors",
+    "vectors_for",
 ]
 
 STORE_DTYPE = np.float16
@@ -110,8 +117,9 @@ class FillStats:
         return f"FillStats(computed={len(self.computed)}, unchanged={self.unchanged}, deleted={len(self.deleted)})"
 
 
-async def fill_vectors(session: AsyncSession, expert_ids: Sequence[int], *,
-                       embedder: Embedder | None = None) -> FillStats | None:
+async def fill_vectors(
+    session: AsyncSession, expert_ids: Sequence[int], *, embedder: Embedder | None = None
+) -> FillStats | None:
     """Bring the stored vectors of ``expert_ids`` up to date in this session (the caller commits).
 
     Recomputes only the experts whose source hash changed (or whose vector was made by another
@@ -126,12 +134,16 @@ async def fill_vectors(session: AsyncSession, expert_ids: Sequence[int], *,
         part = ids[start : start + FILL_CHUNK]
         profiles = (
             await session.execute(
-                select(col(Expert.id), col(Expert.specialties), col(Expert.bio), col(Expert.categories)).where(col(Expert.id).in_(part))
+                select(col(Expert.id), col(Expert.specialties), col(Expert.bio), col(Expert.categories)).where(
+                    col(Expert.id).in_(part)
+                )
             )
         ).all()
         existing = {
             int(r.expert_id): r
-            for r in (await session.execute(select(ExpertVector).where(col(ExpertVector.expert_id).in_(part)))).scalars()
+            for r in (
+                await session.execute(select(ExpertVector).where(col(ExpertVector.expert_id).in_(part)))
+            ).scalars()
         }
         present = {int(p.id) for p in profiles}
         gone = [i for i in part if i not in present]
@@ -142,7 +154,11 @@ async def fill_vectors(session: AsyncSession, expert_ids: Sequence[int], *,
         for p in profiles:
             text = profile_text(p.specialties or [], p.bio or "", p.categories or [])  # made once per expert
             row = existing.get(int(p.id))
-            if row is not None and row.source_hash == _profile_digest(embedder.name, text) and row.model == embedder.name:
+            if (
+                row is not None
+                and row.source_hash == _profile_digest(embedder.name, text)
+                and row.model == embedder.name
+            ):
                 stats.unchanged += 1
                 continue
             todo.append((int(p.id), text))

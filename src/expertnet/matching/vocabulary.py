@@ -60,6 +60,7 @@ synonyms); the rest is in :mod:`~expertnet.matching.concepts` (concepts, facets,
 blocking phrases), :mod:`~expertnet.matching.centuries` (century expressions) and
 :mod:`~expertnet.matching.vocabulary_loading` (reading and validating the file).
 """
+
 from __future__ import annotations
 
 import json
@@ -70,22 +71,57 @@ from pathlib import Path
 # The pieces live in the modules below; the private names are re-exported here under their old
 # module path (callers and tests import them from this module).
 from expertnet.matching.centuries import (  # noqa: F401
-    _BC_MARKERS, _CENTURY_ABBREVIATIONS, _CENTURY_STARTS, _CENTURY_WORDS, _CONNECTORS, _ORDINAL_SUFFIXES,
-    _PARTICLES, _ROMAN, _century_number, _CenturyMatching, _is_century_word, _may_be_century,
+    _BC_MARKERS,
+    _CENTURY_ABBREVIATIONS,
+    _CENTURY_STARTS,
+    _CENTURY_WORDS,
+    _CONNECTORS,
+    _ORDINAL_SUFFIXES,
+    _PARTICLES,
+    _ROMAN,
+    _century_number,
+    _CenturyMatching,
+    _is_century_word,
+    _may_be_century,
 )
 from expertnet.matching.concepts import (  # noqa: F401
-    FACET_WEIGHTS, FACETS, SKILL_CATEGORIES, SKILL_CATEGORY_BOOST, Concept, ConceptHit,
+    FACET_WEIGHTS,
+    FACETS,
+    SKILL_CATEGORIES,
+    SKILL_CATEGORY_BOOST,
+    Concept,
+    ConceptHit,
 )
 from expertnet.matching.folding import (  # noqa: F401
-    _BISCRIPT, _BOUNDARY, _CYRILLIC, _SEP, _SIGNS, _UNSPACED, _fold_tokens, _prep, _script_variants, _text_tokens,
+    _BISCRIPT,
+    _BOUNDARY,
+    _CYRILLIC,
+    _SEP,
+    _SIGNS,
+    _UNSPACED,
+    _fold_tokens,
+    _prep,
+    _script_variants,
+    _text_tokens,
     _tokens,
 )
 from expertnet.matching.stopwords import (  # noqa: F401
-    _BLOCKING_PHRASES, _STOP_SEQUENCES, _STOPWORDS, _STOPWORDS_NATIVE, _STOPWORDS_UNSPACED,
+    _BLOCKING_PHRASES,
+    _STOP_SEQUENCES,
+    _STOPWORDS,
+    _STOPWORDS_NATIVE,
+    _STOPWORDS_UNSPACED,
 )
 from expertnet.matching.terms import (  # noqa: F401
-    _CLITIC_FOLDED, _PROCLITICS, _STOPWORDS_BY_KEY, MIN_PREFIX, _check_stopwords, _clitic_terms, _clitic_variants,
-    _parse_term, _Term,
+    _CLITIC_FOLDED,
+    _PROCLITICS,
+    _STOPWORDS_BY_KEY,
+    MIN_PREFIX,
+    _check_stopwords,
+    _clitic_terms,
+    _clitic_variants,
+    _parse_term,
+    _Term,
 )
 from expertnet.matching.vocabulary_loading import _category_slugs, _check_cycles, _Raw, _validate  # noqa: F401
 
@@ -102,7 +138,8 @@ class Vocabulary(_CenturyMatching):
         # concept -> (whole words, prefixes) that veto a match of one of its terms
         self._excludes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
             r.concept.id: (frozenset(w for w, p in r.exclude if not p), tuple(w for w, p in r.exclude if p))
-            for r in raws if r.exclude
+            for r in raws
+            if r.exclude
         }
         self._weights = {r.concept.id: r.weight for r in raws}
         # candidate index: first word of a term -> terms. A token looks up its own prefixes
@@ -132,13 +169,9 @@ class Vocabulary(_CenturyMatching):
         self._max_prefix = max(lengths, default=MIN_PREFIX)
         # token -> candidate terms whose first word matches it (tokens repeat a lot across texts)
         self._candidates: dict[str, tuple[_Term, ...]] = {}
-        self._centuries: dict[int, Concept] = {
-            r.century: r.concept for r in raws if r.century is not None
-        }
+        self._centuries: dict[int, Concept] = {r.century: r.concept for r in raws if r.century is not None}
         self._antiquity = self._concepts.get("period:antiquity")
-        self._closure: dict[str, tuple[str, ...]] = {
-            cid: self._broader_closure(cid) for cid in self._concepts
-        }
+        self._closure: dict[str, tuple[str, ...]] = {cid: self._broader_closure(cid) for cid in self._concepts}
         self._synonyms: dict[str, list[str]] | None = None
 
     # ------------------------------------------------------------------ loading and validation
@@ -250,7 +283,7 @@ class Vocabulary(_CenturyMatching):
             ex = excludes.get(term.concept_id)
             if ex is not None:
                 whole, prefixes = ex
-                if any(t in whole or t.startswith(prefixes) for t in toks[i: i + length]):
+                if any(t in whole or t.startswith(prefixes) for t in toks[i : i + length]):
                     continue
             if length > best_len:
                 best_len, best = length, [term]

@@ -1,6 +1,7 @@
 """Reading the vocabulary file: each row validated (facet, category slugs, broader ids and cycles,
 terms, weight, century) and parsed into its terms; a bad row raises ``ValueError`` naming the
 concept."""
+
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from importlib import resources
 from expertnet.matching.concepts import FACETS, Concept
 from expertnet.matching.folding import _BISCRIPT, _script_variants
 from expertnet.matching.terms import _PROCLITICS, _check_stopwords, _clitic_terms, _parse_term, _Term
+
 
 @dataclass
 class _Raw:

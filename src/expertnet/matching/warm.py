@@ -1,4 +1,5 @@
 """Load what query understanding needs ahead of use (app and worker start-up)."""
+
 import logging
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """Signing in: the principal of a token, login with throttling and a second factor, token pairs,
 revocation, password change. Services never commit: the request or the job owns the transaction."""
+
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -71,7 +72,11 @@ async def issue_pair(session: AsyncSession, settings: Settings, member: Member, 
     now = utcnow()
     jti, family = secrets.token_hex(16), family or secrets.token_hex(16)
     await repository.forget_expired_refresh_tokens(session, pk(member), now)
-    session.add(RefreshToken(jti=jti, member_id=pk(member), family=family, expires_at=now + timedelta(days=settings.refresh_token_days)))
+    session.add(
+        RefreshToken(
+            jti=jti, member_id=pk(member), family=family, expires_at=now + timedelta(days=settings.refresh_token_days)
+        )
+    )
     return TokenOut(
         access_token=issue_access(settings, member),
         refresh_token=issue_token(settings, pk(member), member.token_version, REFRESH, jti=jti, family=family),
@@ -177,7 +182,9 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
 
             async def end_family(s: AsyncSession) -> None:
                 await repository.revoke_family(s, family, member_id, now)
-                await audit.record(s, "member.refresh_reuse", actor_id=member_id, object_type="member", object_id=member_id)
+                await audit.record(
+                    s, "member.refresh_reuse", actor_id=member_id, object_type="member", object_id=member_id
+                )
 
             await keep(session, end_family)
         raise Unauthorized("refresh_token: revoked")
@@ -203,10 +210,14 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     member.password_hash = await _hash(new)
     member.token_version += 1  # every older token stops working
     member.updated_at = utcnow()
-    await audit.record(session, "member.password_change", actor_id=pk(member), object_type="member", object_id=pk(member))
+    await audit.record(
+        session, "member.password_change", actor_id=pk(member), object_type="member", object_id=pk(member)
+    )
 
 
-async def reauthenticate(session: AsyncSession, settings: Settings, member: Member, password: str | None, code: str | None, ip: str) -> None:
+async def reauthenticate(
+    session: AsyncSession, settings: Settings, member: Member, password: str | None, code: str | None, ip: str
+) -> None:
     """Prove it is the member, not just their (possibly stolen) access token: the password, or the
     current second-factor code. Failures count towards the account's sign-in delay."""
     await _throttle(session, settings, member.email, ip)
@@ -215,21 +226,32 @@ async def reauthenticate(session: AsyncSession, settings: Settings, member: Memb
     if password and (await _verify(member.password_hash, password))[0]:
         return
     await _attempt(session, member.email, ip, success=False)
-    raise field_error("password", "re-enter your password (or a current second-factor code) to change the second factor")
+    raise field_error(
+        "password", "re-enter your password (or a current second-factor code) to change the second factor"
+    )
 
 
 async def totp_setup(
-    session: AsyncSession, settings: Settings, principal: Principal, password: str | None, code: str | None, ip: str = ""
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    password: str | None,
+    code: str | None,
+    ip: str = "",
 ) -> TotpSetupOut:
     """A new secret for an authenticator app; it takes effect only once a code from it is shown."""
     member = await get_member(session, principal.id)
     await reauthenticate(session, settings, member, password, code, ip)
     secret = pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
-    return TotpSetupOut(secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret))
+    return TotpSetupOut(
+        secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret)
+    )
 
 
-async def totp_enable(session: AsyncSession, settings: Settings, principal: Principal, setup_token: str, code: str) -> None:
+async def totp_enable(
+    session: AsyncSession, settings: Settings, principal: Principal, setup_token: str, code: str
+) -> None:
     try:
         secret = decode_totp_setup_token(settings, setup_token, principal.id)
     except InvalidToken:
@@ -245,7 +267,12 @@ async def totp_enable(session: AsyncSession, settings: Settings, principal: Prin
 
 
 async def totp_disable(
-    session: AsyncSession, settings: Settings, principal: Principal, password: str | None, code: str | None, ip: str = ""
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    password: str | None,
+    code: str | None,
+    ip: str = "",
 ) -> None:
     member = await get_member(session, principal.id, for_update=True)
     if not member.totp_secret:
@@ -255,4 +282,6 @@ async def totp_disable(
     member.totp_last_step = None
     member.token_version += 1
     member.updated_at = utcnow()
-    await audit.record(session, "member.totp_disabled", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip)
+    await audit.record(
+        session, "member.totp_disabled", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip
+    )

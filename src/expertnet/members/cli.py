@@ -1,4 +1,5 @@
 """`expertnet users ...`: accounts the operator creates."""
+
 import asyncio
 
 import click
@@ -14,7 +15,9 @@ def register(main: click.Group) -> None:
     @users.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--full-name", required=True)
-    @click.option("--password", envvar="EXPERTNET_ADMIN_PASSWORD", help="or set EXPERTNET_ADMIN_PASSWORD; prompted otherwise")
+    @click.option(
+        "--password", envvar="EXPERTNET_ADMIN_PASSWORD", help="or set EXPERTNET_ADMIN_PASSWORD; prompted otherwise"
+    )
     def create_admin(email: str, full_name: str, password: str | None) -> None:
         """Create a vetted admin account."""
         from expertnet.core.errors import AppError

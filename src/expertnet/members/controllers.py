@@ -33,7 +33,9 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", opt=access(PUBLIC), status_code=202)
-    async def register(self, request: Request, db_session: AsyncSession, settings: Settings, data: RegisterIn) -> RegisteredOut:
+    async def register(
+        self, request: Request, db_session: AsyncSession, settings: Settings, data: RegisterIn
+    ) -> RegisteredOut:
         """Apply for membership as an LE official or an expert. The account stays pending until vetted;
         sign in with the address and password to follow the application. The answer is the same
         whether or not the address already has an account."""
@@ -42,7 +44,9 @@ class AuthController(Controller):
 
     @post("/login", opt=access(PUBLIC), status_code=200)
     async def login(self, request: Request, db_session: AsyncSession, settings: Settings, data: LoginIn) -> TokenOut:
-        tokens, _ = await auth.login(db_session, settings, data.email, data.password, data.totp_code, client_ip(request))
+        tokens, _ = await auth.login(
+            db_session, settings, data.email, data.password, data.totp_code, client_ip(request)
+        )
         return tokens
 
     @post("/refresh", opt=access(PUBLIC), status_code=200)
@@ -55,18 +59,24 @@ class AuthController(Controller):
         await auth.revoke_tokens(db_session, principal.id)
 
     @post("/totp/setup", opt=access(APPLICANT), status_code=200)
-    async def totp_setup(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn) -> TotpSetupOut:
+    async def totp_setup(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn
+    ) -> TotpSetupOut:
         """Start two-factor set-up (or change the device) after re-entering the password or a current
         code: add the secret to an authenticator app, then confirm a code."""
         return await auth.totp_setup(db_session, settings, principal, data.password, data.code, client_ip(request))
 
     @post("/totp/disable", opt=access(APPLICANT), status_code=204)
-    async def totp_disable(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn) -> None:
+    async def totp_disable(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn
+    ) -> None:
         """Turn two-factor login off, after re-entering the password or a current code."""
         await auth.totp_disable(db_session, settings, principal, data.password, data.code, client_ip(request))
 
     @post("/totp/enable", opt=access(APPLICANT), status_code=204)
-    async def totp_enable(self, db_session: AsyncSession, settings: Settings, principal: Principal, data: TotpEnableIn) -> None:
+    async def totp_enable(
+        self, db_session: AsyncSession, settings: Settings, principal: Principal, data: TotpEnableIn
+    ) -> None:
         """Turn two-factor login on. Every older token of the account stops working."""
         await auth.totp_enable(db_session, settings, principal, data.setup_token, data.code)
 
@@ -114,18 +124,32 @@ class VettingController(Controller):
         return await service.decisions(db_session, member_id)
 
     @post("/{member_id:int}/approve", opt=access(ADMIN), status_code=200)
-    async def approve(self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int, data: ApproveIn) -> MemberOut:
+    async def approve(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        settings: Settings,
+        principal: Principal,
+        member_id: int,
+        data: ApproveIn,
+    ) -> MemberOut:
         return await service.approve(db_session, settings, principal, member_id, data, client_ip(request))
 
     @post("/{member_id:int}/reject", opt=access(ADMIN), status_code=200)
-    async def reject(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
+    async def reject(
+        self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn
+    ) -> MemberOut:
         return await service.reject(db_session, principal, member_id, data.reason, client_ip(request))
 
     @post("/{member_id:int}/suspend", opt=access(ADMIN), status_code=200)
-    async def suspend(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn) -> MemberOut:
+    async def suspend(
+        self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn
+    ) -> MemberOut:
         return await service.suspend(db_session, principal, member_id, data.reason, client_ip(request))
 
     @post("/{member_id:int}/revet", opt=access(ADMIN), status_code=200)
-    async def revet(self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: RevetIn) -> MemberOut:
+    async def revet(
+        self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: RevetIn
+    ) -> MemberOut:
         """Set the date by which the member must be re-vetted; past that, the member counts as not approved."""
         return await service.set_revet_date(db_session, principal, member_id, data, client_ip(request))

@@ -1,11 +1,19 @@
 """The queries of accounts, sign-in attempts and vetting decisions. Nothing here commits."""
+
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expertnet.members.models import LoginAttempt, Member, RefreshToken, RegistrationAttempt, VettingDecision, VettingStatus
+from expertnet.members.models import (
+    LoginAttempt,
+    Member,
+    RefreshToken,
+    RegistrationAttempt,
+    VettingDecision,
+    VettingStatus,
+)
 from sqlmodel import col
 from expertnet.db import affected, key_col, table_of
 
@@ -26,7 +34,9 @@ async def by_email(session: AsyncSession, email: str) -> Member | None:
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    return (await session.execute(select(key_col(Member.id)).where(col(Member.email) == email))).scalar_one_or_none() is not None
+    return (
+        await session.execute(select(key_col(Member.id)).where(col(Member.email) == email))
+    ).scalar_one_or_none() is not None
 
 
 async def failed_logins_since(
@@ -34,7 +44,11 @@ async def failed_logins_since(
 ) -> int:
     """Failed sign-ins since `since`, for one account (email) or one address (ip)."""
     key = col(LoginAttempt.email) == email if email is not None else col(LoginAttempt.ip) == ip
-    query = select(func.count()).select_from(LoginAttempt).where(key, col(LoginAttempt.success).is_(False), col(LoginAttempt.at) >= since)
+    query = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(key, col(LoginAttempt.success).is_(False), col(LoginAttempt.at) >= since)
+    )
     return int((await session.execute(query)).scalar_one())
 
 
@@ -48,12 +62,18 @@ async def failures_of(session: AsyncSession, email: str, since: datetime) -> tup
 
 
 async def registrations_since(session: AsyncSession, ip: str, since: datetime) -> int:
-    query = select(func.count()).select_from(RegistrationAttempt).where(col(RegistrationAttempt.ip) == ip, col(RegistrationAttempt.at) >= since)
+    query = (
+        select(func.count())
+        .select_from(RegistrationAttempt)
+        .where(col(RegistrationAttempt.ip) == ip, col(RegistrationAttempt.at) >= since)
+    )
     return int((await session.execute(query)).scalar_one())
 
 
 async def refresh_token(session: AsyncSession, jti: str) -> RefreshToken | None:
-    return (await session.execute(select(RefreshToken).where(col(RefreshToken.jti) == jti).with_for_update())).scalar_one_or_none()
+    return (
+        await session.execute(select(RefreshToken).where(col(RefreshToken.jti) == jti).with_for_update())
+    ).scalar_one_or_none()
 
 
 async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) -> bool:
@@ -61,7 +81,9 @@ async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) ->
     so two refreshes racing with the same token cannot both win)."""
     result = await session.execute(
         update(RefreshToken)
-        .where(col(RefreshToken.jti) == jti, col(RefreshToken.used_at).is_(None), col(RefreshToken.revoked_at).is_(None))
+        .where(
+            col(RefreshToken.jti) == jti, col(RefreshToken.used_at).is_(None), col(RefreshToken.revoked_at).is_(None)
+        )
         .values(used_at=now)
     )
     return affected(result) == 1
@@ -69,13 +91,19 @@ async def spend_refresh_token(session: AsyncSession, jti: str, now: datetime) ->
 
 async def revoke_family(session: AsyncSession, family: str, member_id: int, now: datetime) -> None:
     await session.execute(
-        update(RefreshToken).where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None)).values(revoked_at=now)
+        update(RefreshToken)
+        .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
     )
-    await session.execute(update(Member).where(col(Member.id) == member_id).values(token_version=col(Member.token_version) + 1))
+    await session.execute(
+        update(Member).where(col(Member.id) == member_id).values(token_version=col(Member.token_version) + 1)
+    )
 
 
 async def forget_expired_refresh_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
-    await session.execute(delete(RefreshToken).where(col(RefreshToken.member_id) == member_id, col(RefreshToken.expires_at) < now))
+    await session.execute(
+        delete(RefreshToken).where(col(RefreshToken.member_id) == member_id, col(RefreshToken.expires_at) < now)
+    )
 
 
 async def page(
@@ -104,7 +132,9 @@ async def decisions_of(session: AsyncSession, member_id: int) -> list[VettingDec
 
 def vetting_current(now: datetime) -> ColumnElement[bool]:
     """SQL for Member.vetting_current: approved, and not past the re-vetting date."""
-    return (col(Member.vetting_status) == VettingStatus.approved) & or_(col(Member.vetted_until).is_(None), col(Member.vetted_until) > now)
+    return (col(Member.vetting_status) == VettingStatus.approved) & or_(
+        col(Member.vetted_until).is_(None), col(Member.vetted_until) > now
+    )
 
 
 async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int = 1000) -> dict[int, Row]:
@@ -114,7 +144,9 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
     found: dict[int, Row] = {}
     for start in range(0, len(ordered), chunk):
         rows = await session.execute(
-            select(key_col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(col(Member.id).in_(ordered[start : start + chunk]))
+            select(key_col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(
+                col(Member.id).in_(ordered[start : start + chunk])
+            )
         )
         found.update({row.id: row for row in rows})
     return found
@@ -124,7 +156,13 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
 
 
 async def ids_by_email(session: AsyncSession, emails: Iterable[str]) -> dict[str, int]:
-    return dict((await session.execute(select(col(Member.email), key_col(Member.id)).where(col(Member.email).in_(list(emails))))).all())
+    return dict(
+        (
+            await session.execute(
+                select(col(Member.email), key_col(Member.id)).where(col(Member.email).in_(list(emails)))
+            )
+        ).all()
+    )
 
 
 async def insert_many(session: AsyncSession, rows: list[dict]) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 Services never commit: the request or the job owns the transaction.
 """
+
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -82,10 +83,20 @@ def check_password(password: str, email: str, field: str = "password") -> None:
 
 
 # What an applicant gives about themselves, and may change only while the application is pending.
-APPLICATION_FIELDS = {"full_name", "organisation", "position", "country", "languages", "application_statement", "referee"}
+APPLICATION_FIELDS = {
+    "full_name",
+    "organisation",
+    "position",
+    "country",
+    "languages",
+    "application_statement",
+    "referee",
+}
 
 
-REGISTERED = "Application received. Sign in with this e-mail address and password to follow it; the secretariat will review it."
+REGISTERED = (
+    "Application received. Sign in with this e-mail address and password to follow it; the secretariat will review it."
+)
 
 
 async def register(session: AsyncSession, settings: Settings, data: RegisterIn, *, ip: str = "") -> MemberOut | None:
@@ -120,7 +131,9 @@ async def register(session: AsyncSession, settings: Settings, data: RegisterIn, 
     expert_id = None
     if data.expert is not None and data.role == Role.expert:
         expert_id = await _expert_profiles().open(session, member, data.expert)
-    await audit.record(session, "member.register", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip)
+    await audit.record(
+        session, "member.register", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip
+    )
     return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
 
 
@@ -201,38 +214,64 @@ async def _decide(
     return await member_out(session, member)
 
 
-async def approve(session: AsyncSession, settings: Settings, admin: Principal, member_id: int, data: ApproveIn, ip="") -> MemberOut:
+async def approve(
+    session: AsyncSession, settings: Settings, admin: Principal, member_id: int, data: ApproveIn, ip=""
+) -> MemberOut:
     until = data.vetted_until or (utcnow() + timedelta(days=30 * settings.default_vetting_months))
     if until <= utcnow():
         raise field_error("vetted_until", "must be in the future")
     return await _decide(
-        session, admin, member_id, "approved", data.reason,
+        session,
+        admin,
+        member_id,
+        "approved",
+        data.reason,
         allowed_from={VettingStatus.pending, VettingStatus.suspended, VettingStatus.rejected, VettingStatus.approved},
-        new_status=VettingStatus.approved, vetted_until=until, ip=ip,
+        new_status=VettingStatus.approved,
+        vetted_until=until,
+        ip=ip,
     )
 
 
 async def reject(session: AsyncSession, admin: Principal, member_id: int, reason: str, ip="") -> MemberOut:
     return await _decide(
-        session, admin, member_id, "rejected", reason,
+        session,
+        admin,
+        member_id,
+        "rejected",
+        reason,
         allowed_from={VettingStatus.pending, VettingStatus.approved, VettingStatus.suspended},
-        new_status=VettingStatus.rejected, revoke=True, ip=ip,
+        new_status=VettingStatus.rejected,
+        revoke=True,
+        ip=ip,
     )
 
 
 async def suspend(session: AsyncSession, admin: Principal, member_id: int, reason: str, ip="") -> MemberOut:
     return await _decide(
-        session, admin, member_id, "suspended", reason,
+        session,
+        admin,
+        member_id,
+        "suspended",
+        reason,
         allowed_from={VettingStatus.approved, VettingStatus.pending},
-        new_status=VettingStatus.suspended, revoke=True, ip=ip,
+        new_status=VettingStatus.suspended,
+        revoke=True,
+        ip=ip,
     )
 
 
 async def set_revet_date(session: AsyncSession, admin: Principal, member_id: int, data: RevetIn, ip="") -> MemberOut:
     return await _decide(
-        session, admin, member_id, "revet_date", data.reason,
+        session,
+        admin,
+        member_id,
+        "revet_date",
+        data.reason,
         allowed_from={VettingStatus.approved, VettingStatus.pending, VettingStatus.suspended},
-        new_status=None, vetted_until=data.vetted_until, ip=ip,
+        new_status=None,
+        vetted_until=data.vetted_until,
+        ip=ip,
     )
 
 

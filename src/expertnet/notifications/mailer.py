@@ -3,6 +3,7 @@
 Case material never leaves by e-mail. The mail says what kind of thing happened and links to the
 desk, where the member signs in to read it; the producer's subject and body stay in the app.
 """
+
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,20 +23,53 @@ SMTP_TIMEOUT_SECONDS = 10
 
 # kind -> (subject line, what happened). "{request}" becomes "A consultation request (urgent)".
 _TEXTS: dict[str, tuple[str, str]] = {
-    "offer": ("New request offered to you", "{request} is offered to you. Open the desk to read it and accept or decline"),
-    "offer_closed": ("Offer closed", "A consultation request offered to you is no longer open to you. Nothing more is needed from you"),
+    "offer": (
+        "New request offered to you",
+        "{request} is offered to you. Open the desk to read it and accept or decline",
+    ),
+    "offer_closed": (
+        "Offer closed",
+        "A consultation request offered to you is no longer open to you. Nothing more is needed from you",
+    ),
     "accepted": ("Request accepted by an expert", "An expert has accepted {request_lower}. Open the desk to follow it"),
-    "declined": ("Offer declined", "An expert has declined an offer of {request_lower}. Open the desk to see where it stands"),
-    "expired": ("Offer expired", "An offer of {request_lower} expired without an answer. Open the desk to see where it stands"),
+    "declined": (
+        "Offer declined",
+        "An expert has declined an offer of {request_lower}. Open the desk to see where it stands",
+    ),
+    "expired": (
+        "Offer expired",
+        "An offer of {request_lower} expired without an answer. Open the desk to see where it stands",
+    ),
     "message": ("New message", "There is a new message in a consultation you take part in. Open the desk to read it"),
-    "opinion": ("Expert opinion given", "An expert has given a written opinion in a consultation you take part in. Open the desk to read it"),
-    "closed": ("Consultation closed", "A consultation you take part in has been closed. Open the desk to see the outcome"),
+    "opinion": (
+        "Expert opinion given",
+        "An expert has given a written opinion in a consultation you take part in. Open the desk to read it",
+    ),
+    "closed": (
+        "Consultation closed",
+        "A consultation you take part in has been closed. Open the desk to see the outcome",
+    ),
     "withdrawn": ("Request withdrawn", "{request} you were involved in has been withdrawn by the requester"),
-    "escalated": ("Request needs attention", "{request} needs attention from the secretariat. Open the desk to act on it"),
-    "reoffered": ("Request offered to further experts", "{request} has been offered to further experts. Open the desk to follow it"),
-    "vetting_approved": ("Membership approved", "Your membership of the expert network has been approved. Sign in to the desk"),
-    "vetting_rejected": ("Application not approved", "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details"),
-    "vetting_suspended": ("Membership suspended", "Your membership of the expert network has been suspended. Contact the secretariat for details"),
+    "escalated": (
+        "Request needs attention",
+        "{request} needs attention from the secretariat. Open the desk to act on it",
+    ),
+    "reoffered": (
+        "Request offered to further experts",
+        "{request} has been offered to further experts. Open the desk to follow it",
+    ),
+    "vetting_approved": (
+        "Membership approved",
+        "Your membership of the expert network has been approved. Sign in to the desk",
+    ),
+    "vetting_rejected": (
+        "Application not approved",
+        "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details",
+    ),
+    "vetting_suspended": (
+        "Membership suspended",
+        "Your membership of the expert network has been suspended. Contact the secretariat for details",
+    ),
 }
 _FALLBACK = ("News on the desk", "There is news for you on the desk. Open the desk to read it")
 _FOOTER = (
@@ -49,7 +83,9 @@ def desk_link(settings: Settings, url: str) -> str:
     return settings.base_url.rstrip("/") + (url if url.startswith("/") else "/" + url)
 
 
-def compose(settings: Settings, kind: str, url: str, consultation_id: int | None = None, urgency: str | None = None) -> tuple[str, str]:
+def compose(
+    settings: Settings, kind: str, url: str, consultation_id: int | None = None, urgency: str | None = None
+) -> tuple[str, str]:
     """The e-mail subject and text for a notification: what happened and a link, nothing of the case."""
     title, sentence = _TEXTS.get(kind, _FALLBACK)
     request = f"A consultation request ({urgency})" if urgency else "A consultation request"
@@ -109,7 +145,11 @@ Recorder = Callable[[int, str | None], Awaitable[None]]
 
 
 async def send_batch(
-    settings: Settings, batch: list[Outgoing], *, before: Callable[[], None] | None = None, record: Recorder | None = None
+    settings: Settings,
+    batch: list[Outgoing],
+    *,
+    before: Callable[[], None] | None = None,
+    record: Recorder | None = None,
 ) -> BatchResult:
     """Send over one SMTP connection. Stops at the first transient failure and reports it.
 

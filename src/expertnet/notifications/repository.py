@@ -1,4 +1,5 @@
 """The queries of notifications. Nothing here commits."""
+
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -38,7 +39,9 @@ async def unread_count(session: AsyncSession, member_id: int, kinds: Iterable[st
     return int((await session.execute(select(func.count()).select_from(Notification).where(*conditions))).scalar_one())
 
 
-async def own(session: AsyncSession, member_id: int, notification_id: int, kinds: Iterable[str] | None) -> Notification | None:
+async def own(
+    session: AsyncSession, member_id: int, notification_id: int, kinds: Iterable[str] | None
+) -> Notification | None:
     query = select(Notification).where(col(Notification.id) == notification_id, *_own(member_id, kinds))
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -56,7 +59,9 @@ async def mark_all_read(session: AsyncSession, member_id: int, kinds: Iterable[s
 async def delivered_pairs(session: AsyncSession, event_ids: list[int]) -> set[tuple[int, int]]:
     """(event, member) pairs that already have their notification: a replayed event skips them."""
     rows = await session.execute(
-        select(col(Notification.source_event_id), col(Notification.member_id)).where(col(Notification.source_event_id).in_(event_ids))
+        select(col(Notification.source_event_id), col(Notification.member_id)).where(
+            col(Notification.source_event_id).in_(event_ids)
+        )
     )
     return {(row.source_event_id, row.member_id) for row in rows}
 

@@ -2,6 +2,7 @@
 
 Services never commit: the request, or the outbox handler, owns the transaction.
 """
+
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ EMAIL_SEND = "email.send"
 
 # --- producers --------------------------------------------------------------------------------
 
+
 async def notify(
     session: AsyncSession,
     member_ids: Iterable[int],
@@ -63,10 +65,13 @@ async def notify(
     )
     if key is None:
         key = consultation_id if consultation_id is not None else kind
-    return outbox.emit(session, NOTIFY, key, payload.model_dump(exclude_none=True) | {"consultation_id": consultation_id})
+    return outbox.emit(
+        session, NOTIFY, key, payload.model_dump(exclude_none=True) | {"consultation_id": consultation_id}
+    )
 
 
 # --- delivery (run by the outbox handlers in tasks.py) -------------------------------------------
+
 
 def _may_receive(member: Row, kind: str, now: datetime) -> bool:
     """Case news goes only to currently vetted members; vetting news goes to its subject whatever
@@ -182,6 +187,7 @@ async def record_email_result(session: AsyncSession, job: EmailJob, reason: str 
 
 # --- reads --------------------------------------------------------------------------------------
 
+
 def visible_kinds(principal: Principal) -> tuple[str, ...] | None:
     """An unvetted account sees nothing of cases, only the news about its own membership."""
     return None if principal.is_vetted else VETTING_KINDS
@@ -191,10 +197,14 @@ async def unread_count(session: AsyncSession, member_id: int, kinds: Iterable[st
     return await repository.unread_count(session, member_id, kinds)
 
 
-async def page(session: AsyncSession, principal: Principal, *, unread_only: bool, offset: int, limit: int) -> NotificationPage:
+async def page(
+    session: AsyncSession, principal: Principal, *, unread_only: bool, offset: int, limit: int
+) -> NotificationPage:
     """A member's own notifications, newest first, with the unread count for the badge."""
     kinds = visible_kinds(principal)
-    rows, total = await repository.page(session, principal.id, kinds, unread_only=unread_only, offset=offset, limit=limit)
+    rows, total = await repository.page(
+        session, principal.id, kinds, unread_only=unread_only, offset=offset, limit=limit
+    )
     unread = total if unread_only else await unread_count(session, principal.id, kinds)
     items = [NotificationOut.model_validate(n) for n in rows]
     return NotificationPage(items=items, total=total, unread=unread, offset=offset, limit=limit)

@@ -6,6 +6,7 @@ and each answer of the server is recorded at once in its own (the notification's
 the event's completion commit together). A mail is resent only if the drainer dies between the
 server's "accepted" and that commit, and then with the same Message-ID (built from the
 notification id), so the receiving side can tell it is the same mail."""
+
 import logging
 
 from expertnet.core import outbox

@@ -1,4 +1,5 @@
 """`expertnet retention run [--dry-run]` and `expertnet retention due`."""
+
 import asyncio
 
 import click
@@ -33,6 +34,7 @@ def _with_db(fn):
 @click.option("--dry-run", is_flag=True, help="list what would be flagged or erased; change nothing")
 def run_command(dry_run: bool) -> None:
     """Flag or erase (EXPERTNET_RETENTION_ACTION) the closed consultations past their review date."""
+
     async def go(db):
         out = await service.run(db, dry_run=dry_run)
         await outbox.drain(db)  # the search index drops the erased text before the command returns
@@ -60,4 +62,6 @@ def due_command() -> None:
     click.echo(f"{page.total} consultation(s) due; action: {page.action}")
     for item in page.items:
         flagged = f", flagged {item.flagged_at:%Y-%m-%d}" if item.flagged_at else ""
-        click.echo(f"#{item.consultation_id}\t{item.rule}\tclosed {item.closed_at:%Y-%m-%d}\tdue {item.due_at:%Y-%m-%d}{flagged}")
+        click.echo(
+            f"#{item.consultation_id}\t{item.rule}\tclosed {item.closed_at:%Y-%m-%d}\tdue {item.due_at:%Y-%m-%d}{flagged}"
+        )

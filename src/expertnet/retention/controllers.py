@@ -1,4 +1,5 @@
 """Retention API for the secretariat: what is due, and erasing a due consultation."""
+
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -19,7 +20,9 @@ class RetentionController(Controller):
 
     @get("/", opt=access(ADMIN))
     async def due(
-        self, db_session: AsyncSession, settings: Settings,
+        self,
+        db_session: AsyncSession,
+        settings: Settings,
         offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> DuePage:

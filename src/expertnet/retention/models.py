@@ -2,6 +2,7 @@
 
 Flagged rows wait for an admin's review; an erased row is the tombstone of the erased case
 material (the consultation row stays, stripped to what statistics need)."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Column

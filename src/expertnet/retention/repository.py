@@ -1,4 +1,5 @@
 """Queries of the retention job: what is due, and the erasure of one consultation's case material."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -30,10 +31,21 @@ def _due_condition(rules: dict[str, int], now: datetime):
         if rule in STATUS_RULES:
             ended.append(and_(col(Consultation.status) == rule, col(Consultation.closed_at) <= cutoff))
         elif rule == "other":
-            ended.append(and_(col(Consultation.status) == Status.closed, or_(col(Consultation.outcome) == rule, col(Consultation.outcome).is_(None)),
-                              col(Consultation.closed_at) <= cutoff))
+            ended.append(
+                and_(
+                    col(Consultation.status) == Status.closed,
+                    or_(col(Consultation.outcome) == rule, col(Consultation.outcome).is_(None)),
+                    col(Consultation.closed_at) <= cutoff,
+                )
+            )
         else:
-            ended.append(and_(col(Consultation.status) == Status.closed, col(Consultation.outcome) == rule, col(Consultation.closed_at) <= cutoff))
+            ended.append(
+                and_(
+                    col(Consultation.status) == Status.closed,
+                    col(Consultation.outcome) == rule,
+                    col(Consultation.closed_at) <= cutoff,
+                )
+            )
     return or_(*ended)
 
 
@@ -41,13 +53,19 @@ def _due_query(rules: dict[str, int], now: datetime):
     return (
         select(Consultation, RetentionReview)
         .outerjoin(RetentionReview, col(RetentionReview.consultation_id) == col(Consultation.id))
-        .where(col(Consultation.closed_at).is_not(None), col(RetentionReview.erased_at).is_(None), _due_condition(rules, now))
+        .where(
+            col(Consultation.closed_at).is_not(None),
+            col(RetentionReview.erased_at).is_(None),
+            _due_condition(rules, now),
+        )
     )
 
 
 async def due(session: AsyncSession, rules: dict[str, int], now: datetime, *, offset: int = 0, limit: int = 500):
     """(consultation, its review row or None) past their review date and not erased, oldest first."""
-    query = _due_query(rules, now).order_by(col(Consultation.closed_at), col(Consultation.id)).offset(offset).limit(limit)
+    query = (
+        _due_query(rules, now).order_by(col(Consultation.closed_at), col(Consultation.id)).offset(offset).limit(limit)
+    )
     return [(c, r) for c, r in (await session.execute(query)).all()]
 
 

@@ -13,6 +13,7 @@ went, and the consultation row with its numbers, dates, category, countries, sta
 for statistics). Both write an audit entry. Each consultation is handled in its own transaction
 and re-checked under its row lock, so several workers may run the job at once.
 """
+
 import logging
 import re
 from datetime import datetime, timedelta
@@ -53,19 +54,28 @@ def due_at(c: Consultation, settings: Settings) -> datetime:
 
 def _item(c: Consultation, review: RetentionReview | None, settings: Settings) -> DueItem:
     return DueItem(
-        consultation_id=c.id, rule=rule_of(c), status=c.status, outcome=c.outcome, category=c.category or c.inferred_category,
-        closed_at=c.closed_at, due_at=due_at(c, settings), flagged_at=review.flagged_at if review else None,
+        consultation_id=c.id,
+        rule=rule_of(c),
+        status=c.status,
+        outcome=c.outcome,
+        category=c.category or c.inferred_category,
+        closed_at=c.closed_at,
+        due_at=due_at(c, settings),
+        flagged_at=review.flagged_at if review else None,
     )
 
 
-async def due_page(session: AsyncSession, settings: Settings, *, offset: int = 0, limit: int = 50,
-                   now: datetime | None = None) -> DuePage:
+async def due_page(
+    session: AsyncSession, settings: Settings, *, offset: int = 0, limit: int = 50, now: datetime | None = None
+) -> DuePage:
     """What is past its review date and not erased yet, oldest first."""
     now = now or utcnow()
     rows = await repository.due(session, rules(settings), now, offset=offset, limit=limit)
     return DuePage(
-        items=[_item(c, r, settings) for c, r in rows], total=await repository.due_count(session, rules(settings), now),
-        action=settings.retention_action, rules=[RuleOut(rule=k, days=v) for k, v in settings.retention_days],
+        items=[_item(c, r, settings) for c, r in rows],
+        total=await repository.due_count(session, rules(settings), now),
+        action=settings.retention_action,
+        rules=[RuleOut(rule=k, days=v) for k, v in settings.retention_days],
     )
 
 
@@ -89,14 +99,26 @@ async def flag(session: AsyncSession, settings: Settings, consultation_id: int, 
     review.flagged_at = now
     session.add(review)
     await audit.record(
-        session, "retention.flagged", actor_id=None, object_type="consultation", object_id=c.id,
-        reason="retention review date passed", detail={"rule": review.rule, "due_at": review.due_at.isoformat()},
+        session,
+        "retention.flagged",
+        actor_id=None,
+        object_type="consultation",
+        object_id=c.id,
+        reason="retention review date passed",
+        detail={"rule": review.rule, "due_at": review.due_at.isoformat()},
     )
     return True
 
 
-async def erase(session: AsyncSession, settings: Settings, consultation_id: int, now: datetime, *,
-                actor_id: int | None = None, ip: str = "") -> list[str]:
+async def erase(
+    session: AsyncSession,
+    settings: Settings,
+    consultation_id: int,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    ip: str = "",
+) -> list[str]:
     """Erase one due consultation's case material; returns the stored file names to delete once
     the transaction has committed (a rollback must not lose files whose rows remain)."""
     c, review = await _due_locked(session, settings, consultation_id, now)
@@ -109,7 +131,12 @@ async def erase(session: AsyncSession, settings: Settings, consultation_id: int,
     review.erased_at, review.erased_by, review.erased = now, actor_id, {**counts, "files": len(files)}
     session.add(review)
     await audit.record(
-        session, "retention.erased", actor_id=actor_id, object_type="consultation", object_id=c.id, ip=ip,
+        session,
+        "retention.erased",
+        actor_id=actor_id,
+        object_type="consultation",
+        object_id=c.id,
+        ip=ip,
         reason="retention review date passed",
         detail={"rule": review.rule, "due_at": review.due_at.isoformat(), **review.erased},
     )
@@ -145,8 +172,10 @@ async def run(db: Database, *, dry_run: bool = False, now: datetime | None = Non
     """One pass of the job over what is due (at most BATCH consultations)."""
     settings, now = db.settings, now or utcnow()
     async with db.sessionmaker() as session:
-        rows = [(c.id, r is not None and r.flagged_at is not None)
-                for c, r in await repository.due(session, rules(settings), now, limit=BATCH)]
+        rows = [
+            (c.id, r is not None and r.flagged_at is not None)
+            for c, r in await repository.due(session, rules(settings), now, limit=BATCH)
+        ]
         await session.rollback()
     action = settings.retention_action
     out = RunOut(dry_run=dry_run, action=action, due=len(rows), flagged=[], erased=[], failed=[])

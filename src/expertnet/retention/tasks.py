@@ -1,5 +1,6 @@
 """The worker's retention job (expertnet.worker JOB_MODULES): one pass every
 EXPERTNET_RETENTION_INTERVAL_MINUTES per process; the pass itself is safe to run anywhere at once."""
+
 import logging
 from datetime import datetime, timedelta
 

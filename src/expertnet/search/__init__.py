@@ -30,8 +30,13 @@ __all__ = [
 ]
 
 
-def make_backend(data_dir: Path, meili_url: str | None, meili_key: str | None,
-                 synonyms: dict[str, list[str]] | None = None, meili_index_prefix: str = "") -> SearchBackend:
+def make_backend(
+    data_dir: Path,
+    meili_url: str | None,
+    meili_key: str | None,
+    synonyms: dict[str, list[str]] | None = None,
+    meili_index_prefix: str = "",
+) -> SearchBackend:
     """Meilisearch when a URL is configured, else the embedded Tantivy index under data_dir."""
     if meili_url:
         from expertnet.search.meili_backend import MeiliBackend

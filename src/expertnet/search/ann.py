@@ -16,6 +16,7 @@ matches count as held.
 Persisted as ``vectors.ann.npz`` beside ``vectors.log`` (one file, written to a temporary name and
 renamed, so a reader never sees half of it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,7 +52,9 @@ def digests(rows: np.ndarray) -> np.ndarray:
         rows = np.pad(rows, ((0, 0), (0, 4 - rows.shape[1] % 4)))
     words = rows.view(np.uint64)
     if _MULT is None or _MULT.shape[0] < words.shape[1]:
-        _MULT = np.random.default_rng(20261201).integers(1, 2**63, size=max(words.shape[1], 256), dtype=np.uint64) | np.uint64(1)
+        _MULT = np.random.default_rng(20261201).integers(
+            1, 2**63, size=max(words.shape[1], 256), dtype=np.uint64
+        ) | np.uint64(1)
     with np.errstate(over="ignore"):
         return (words * _MULT[: words.shape[1]]).sum(axis=1, dtype=np.uint64)
 
@@ -64,9 +67,17 @@ class AnnGraph:
         from usearch.index import Index
 
         self.dim = dim
-        self.index = index if index is not None else Index(
-            ndim=dim, metric="cos", dtype=SCALAR, connectivity=CONNECTIVITY,
-            expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH,
+        self.index = (
+            index
+            if index is not None
+            else Index(
+                ndim=dim,
+                metric="cos",
+                dtype=SCALAR,
+                connectivity=CONNECTIVITY,
+                expansion_add=EXPANSION_ADD,
+                expansion_search=EXPANSION_SEARCH,
+            )
         )
         self.held: dict[int, int] = held if held is not None else {}
         self.lock = threading.Lock()
@@ -107,7 +118,9 @@ class AnnGraph:
         with self.lock:
             matches = self.index.search(np.asarray(query, dtype=np.float32), count, threads=1)
         if hasattr(matches, "keys"):
-            return np.asarray(matches.keys[: matches.count] if hasattr(matches, "count") else matches.keys, dtype=np.uint64)
+            return np.asarray(
+                matches.keys[: matches.count] if hasattr(matches, "count") else matches.keys, dtype=np.uint64
+            )
         return np.zeros(0, dtype=np.uint64)
 
     # -- persistence

@@ -60,9 +60,7 @@ class SearchBackend(Protocol):
 
     def search(self, name: str, q: SearchQuery) -> SearchResult: ...
 
-    def rebuild(
-        self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None
-    ) -> int: ...
+    def rebuild(self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int: ...
 
     def count(self, name: str) -> int: ...
 
@@ -103,9 +101,7 @@ class AsyncSearch:
     async def search(self, name: str, q: SearchQuery) -> SearchResult:
         return await self._run(self.backend.search, name, q)
 
-    async def rebuild(
-        self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None
-    ) -> int:
+    async def rebuild(self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         return await self._run(self.backend.rebuild, name, docs, progress)
 
     async def count(self, name: str) -> int:
@@ -114,7 +110,9 @@ class AsyncSearch:
     async def set_vectors(self, name: str, vectors: dict) -> None:
         await self._run(self.backend.set_vectors, name, vectors)
 
-    async def vector_search(self, name: str, q: SearchQuery, vector: Any, k: int, min_similarity: float) -> SearchResult:
+    async def vector_search(
+        self, name: str, q: SearchQuery, vector: Any, k: int, min_similarity: float
+    ) -> SearchResult:
         return await self._run(self.backend.vector_search, name, q, vector, k, min_similarity)
 
     async def health(self) -> dict:

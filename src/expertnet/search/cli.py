@@ -1,4 +1,5 @@
 """`expertnet search ...`: the operator's view of the indexes."""
+
 import asyncio
 import json
 
@@ -27,7 +28,14 @@ def register(main: click.Group) -> None:
         from expertnet.search.schemas import ExpertSearchIn
 
         try:
-            params = parse_params(ExpertSearchIn, q=text, categories=list(categories), languages=list(languages), countries=list(countries), limit=limit)
+            params = parse_params(
+                ExpertSearchIn,
+                q=text,
+                categories=list(categories),
+                languages=list(languages),
+                countries=list(countries),
+                limit=limit,
+            )
             page = asyncio.run(service.search_experts(get_search(get_settings()), None, params, system=True))
         except AppError as exc:
             raise click.ClickException(exc.detail) from None
@@ -37,7 +45,9 @@ def register(main: click.Group) -> None:
             return
         click.echo(f"{page.total} expert(s)")
         for hit in page.items:
-            click.echo(f"{hit.external_id:12} {hit.full_name:32} {hit.country}  {', '.join(hit.categories)}  [{', '.join(hit.languages)}]  {hit.vetting_status}")
+            click.echo(
+                f"{hit.external_id:12} {hit.full_name:32} {hit.country}  {', '.join(hit.categories)}  [{', '.join(hit.languages)}]  {hit.vetting_status}"
+            )
 
     @search.command("reindex")
     def reindex() -> None:
@@ -56,7 +66,9 @@ def register(main: click.Group) -> None:
                     counts["experts"] = await indexer.rebuild_experts(db, lambda n: bar.update(task, completed=n))
                 with progress_bar("consultations", None) as bar:
                     task = bar.tasks[0].id
-                    counts["consultations"] = await indexer.rebuild_consultations(db, lambda n: bar.update(task, completed=n))
+                    counts["consultations"] = await indexer.rebuild_consultations(
+                        db, lambda n: bar.update(task, completed=n)
+                    )
                 return counts
             finally:
                 await db.dispose()

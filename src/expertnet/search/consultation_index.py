@@ -2,6 +2,7 @@
 
 The acl mirrors the object-level rule of consultations.service.access: the requester, the
 assigned expert, experts holding an open offer, and admins."""
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,31 +41,46 @@ async def consultation_documents(session: AsyncSession, ids: list[int]) -> list[
     ).all()
     for consultation_id, member_id in offer_rows:
         viewers[consultation_id].add(member_id)
-    assigned_members = dict(
-        (await session.execute(select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(assigned)))).all()
-    ) if assigned else {}
+    assigned_members = (
+        dict(
+            (
+                await session.execute(
+                    select(key_col(Expert.id), col(Expert.member_id)).where(col(Expert.id).in_(assigned))
+                )
+            ).all()
+        )
+        if assigned
+        else {}
+    )
     docs = []
     for c in consultations:
         members = {c.requester_id, *viewers[pk(c)]}
         if c.assigned_expert_id:
             members.add(assigned_members[c.assigned_expert_id])
-        docs.append({
-            "id": str(c.id),
-            "title": c.title,
-            "description": c.description,
-            "category": c.category or c.inferred_category or "",
-            "location_country": c.location_country,
-            "origin_country": c.object_origin_country or "",
-            "languages": list(c.languages),
-            "status": c.status,
-            "urgency": c.urgency,
-            "requester_id": c.requester_id,
-            "created_at": epoch(c.created_at),
-            "acl": ["role:admin", *(f"member:{m}" for m in sorted(members))],
-        })
+        docs.append(
+            {
+                "id": str(c.id),
+                "title": c.title,
+                "description": c.description,
+                "category": c.category or c.inferred_category or "",
+                "location_country": c.location_country,
+                "origin_country": c.object_origin_country or "",
+                "languages": list(c.languages),
+                "status": c.status,
+                "urgency": c.urgency,
+                "requester_id": c.requester_id,
+                "created_at": epoch(c.created_at),
+                "acl": ["role:admin", *(f"member:{m}" for m in sorted(members))],
+            }
+        )
     return docs
 
 
 async def ids_after(session: AsyncSession, after_id: int, limit: int) -> list[int]:
-    query = select(key_col(Consultation.id)).where(col(Consultation.id) > after_id).order_by(col(Consultation.id)).limit(limit)
+    query = (
+        select(key_col(Consultation.id))
+        .where(col(Consultation.id) > after_id)
+        .order_by(col(Consultation.id))
+        .limit(limit)
+    )
     return list((await session.execute(query)).scalars().all())

@@ -17,7 +17,12 @@ def parse_params(schema, **raw):
     try:
         return schema.model_validate({k: v for k, v in raw.items() if v is not None})
     except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        errors = [
+            FieldError(
+                ".".join(str(p) for p in e["loc"] if not isinstance(p, int)), e["msg"].removeprefix("Value error, ")
+            )
+            for e in exc.errors()
+        ]
         raise BadRequest("; ".join(f"{e.field}: {e.reason}" for e in errors), errors) from None
 
 
@@ -39,8 +44,15 @@ async def search_experts(
     counts and highlighted matches. Officials see approved experts with current vetting only."""
     params = parse_params(
         ExpertSearchIn,
-        q=q, categories=category, languages=language, countries=country, regions=region,
-        org_types=org_type, available=available, offset=offset, limit=limit,
+        q=q,
+        categories=category,
+        languages=language,
+        countries=country,
+        regions=region,
+        org_types=org_type,
+        available=available,
+        offset=offset,
+        limit=limit,
     )
     return await service.search_experts(search, principal, params, locale=principal.ui_language)
 

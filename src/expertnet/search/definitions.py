@@ -87,9 +87,7 @@ def _definitions_dir(directory: Path | None) -> Path:
     cwd_candidate = Path.cwd() / "search"
     if (cwd_candidate / "experts.json").is_file():
         return cwd_candidate
-    raise DefinitionError(
-        "cannot find the search/ definitions folder; pass its directory explicitly"
-    )
+    raise DefinitionError("cannot find the search/ definitions folder; pass its directory explicitly")
 
 
 def _filterable_names(spec: Any) -> list[str]:
@@ -120,8 +118,10 @@ def parse_definition(name: str, raw: dict[str, Any]) -> IndexDefinition:
         fields[fname] = FieldDef(fname, ftype, bool(spec.get("multi", False)), bool(spec.get("stored", True)))
 
     pk = raw.get("primaryKey", "id")
-    need(pk in fields and fields[pk].type == "keyword" and not fields[pk].multi,
-         "primaryKey must be a single keyword field")
+    need(
+        pk in fields and fields[pk].type == "keyword" and not fields[pk].multi,
+        "primaryKey must be a single keyword field",
+    )
     meili = raw.get("meili", {})
 
     searchable = tuple(raw.get("searchable") or meili.get("searchableAttributes") or ())
@@ -129,15 +129,16 @@ def parse_definition(name: str, raw: dict[str, Any]) -> IndexDefinition:
     for f in searchable:
         need(f in fields and fields[f].type == "text", f"searchable field {f!r} must be a text field")
     if "searchableAttributes" in meili:
-        need(tuple(meili["searchableAttributes"]) == searchable,
-             "meili.searchableAttributes must list the searchable fields in the same order")
+        need(
+            tuple(meili["searchableAttributes"]) == searchable,
+            "meili.searchableAttributes must list the searchable fields in the same order",
+        )
 
     weights = {f: float(raw.get("weights", {}).get(f, 1.0)) for f in searchable}
 
     acl_field = raw.get("acl_field")
     if acl_field is not None:
-        need(acl_field in fields and fields[acl_field].type == "keyword",
-             "acl_field must be a keyword field")
+        need(acl_field in fields and fields[acl_field].type == "keyword", "acl_field must be a keyword field")
 
     all_filterable = _filterable_names(meili.get("filterableAttributes"))
     for f in all_filterable:

@@ -1,5 +1,6 @@
 """Search documents derived from database rows. The index is derived data: these functions are
 the only definition of what an indexed expert or consultation looks like."""
+
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 

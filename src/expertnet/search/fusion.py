@@ -11,6 +11,7 @@ two legs outranks one found near the top of one leg only, and no leg's score sca
 keep the order of the legs as given, then each leg's own order. Both engines use this function:
 the fusion never depends on the engine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

@@ -17,6 +17,7 @@ clause, so no leg can show what the others may not. The lists are fused by
 :func:`expertnet.search.fusion.fuse` (weighted reciprocal-rank fusion, K = 60), the same on both
 engines. Browsing (no text) and explicit sorts are plain engine searches.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -61,8 +62,11 @@ def expansion(u: Understanding) -> Expansion:
     for c in u.concepts:  # 1.0 named, less after a typo fix or when only implied (broader)
         if c.id not in excluded:
             weights[c.id] = max(weights.get(c.id, 0.0), c.weight)
-    categories = [slug for slug, score in u.text_categories if score * u.text_strength >= MIN_CATEGORY_EVIDENCE
-                  and f"category:{slug}" not in excluded]
+    categories = [
+        slug
+        for slug, score in u.text_categories
+        if score * u.text_strength >= MIN_CATEGORY_EVIDENCE and f"category:{slug}" not in excluded
+    ]
     for slug, score in u.text_categories:
         if slug in categories:
             weights[f"category:{slug}"] = max(weights.get(f"category:{slug}", 0.0), score)
@@ -74,6 +78,7 @@ def rank_by_concepts(exp: Expansion, result: SearchResult) -> SearchResult:
     breaks ties): the same order on both engines, whatever their boosting can do."""
     order = sorted(range(len(result.hits)), key=lambda i: (-exp.score(result.hits[i].document), i))
     return replace(result, hits=[result.hits[i] for i in order])
+
 
 async def understand_query(text: str) -> Understanding:
     from expertnet.matching.understanding import understand
@@ -100,15 +105,18 @@ async def _pages(search: AsyncSearch, index: str, query: SearchQuery, want: int)
     first = await search.search(index, replace(query, offset=0, limit=min(want, MAX_LIMIT)))
     hits = list(first.hits)
     while len(hits) < min(want, first.total) and len(hits) % MAX_LIMIT == 0:
-        more = await search.search(index, replace(query, offset=len(hits), limit=min(want - len(hits), MAX_LIMIT), facets=[]))
+        more = await search.search(
+            index, replace(query, offset=len(hits), limit=min(want - len(hits), MAX_LIMIT), facets=[])
+        )
         if not more.hits:
             break
         hits += more.hits
     return SearchResult(hits=hits, total=first.total, facets=first.facets)
 
 
-async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
-                        understanding: Understanding | None = None) -> SearchResult:
+async def hybrid_search(
+    search: AsyncSearch, index: str, query: SearchQuery, understanding: Understanding | None = None
+) -> SearchResult:
     if not query.text.strip() or query.sort:
         return await search.search(index, query)
     u = understanding if understanding is not None else await understand_query(query.text)
@@ -120,7 +128,9 @@ async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
         jobs.append(("lexical", LEXICAL_WEIGHT, lambda: _pages(search, index, replace(query, text=lexical_text), want)))
     if exp.concepts:
         concept_query = replace(
-            query, text="", highlight=False,
+            query,
+            text="",
+            highlight=False,
             filters={**query.filters, "concepts": list(exp.concepts)},
             boost={"concepts": list(exp.concepts), **({"categories": list(exp.categories)} if exp.categories else {})},
         )
@@ -164,8 +174,9 @@ async def hybrid_search(search: AsyncSearch, index: str, query: SearchQuery,
         for hit in result.hits:
             hits_by_id.setdefault(hit.id, hit)  # the lexical leg's hit (with highlights) first
     fused = fuse(Leg(name, weight, [h.id for h in result.hits]) for name, weight, result in legs)
-    page = [replace(hits_by_id[doc_id], score=score)
-            for doc_id, score in fused[query.offset : query.offset + query.limit]]
+    page = [
+        replace(hits_by_id[doc_id], score=score) for doc_id, score in fused[query.offset : query.offset + query.limit]
+    ]
     complete = all(len(result.hits) >= result.total for _, _, result in legs)
     total = len(fused) if complete else max([len(fused)] + [r.total for _, _, r in legs])
     counted = [r for name, _, r in legs if name != "vector"]

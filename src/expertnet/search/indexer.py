@@ -3,6 +3,7 @@
 Events carry only ids; the handler reads the current rows, so replaying an event, or handling an
 old one after a newer one, always writes the newest state (idempotent, never stale).
 """
+
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -40,8 +41,9 @@ IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]
 
 @lru_cache(maxsize=8)
 def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None, meili_prefix: str = "") -> AsyncSearch:
-    backend = make_backend(Path(data_dir), meili_url, meili_key, synonyms=get_vocabulary().synonyms(),
-                           meili_index_prefix=meili_prefix)
+    backend = make_backend(
+        Path(data_dir), meili_url, meili_key, synonyms=get_vocabulary().synonyms(), meili_index_prefix=meili_prefix
+    )
     for name in (EXPERTS, CONSULTATIONS):
         backend.ensure_index(name)
     return AsyncSearch(backend)
@@ -49,8 +51,9 @@ def _search_for(data_dir: str, meili_url: str | None, meili_key: str | None, mei
 
 def get_search(settings: Settings) -> AsyncSearch:
     """One search client per process and configuration (the app hands it to handlers as `search`)."""
-    return _search_for(str(settings.data_dir.resolve()), settings.meili_url, settings.meili_key,
-                       settings.meili_index_prefix)
+    return _search_for(
+        str(settings.data_dir.resolve()), settings.meili_url, settings.meili_key, settings.meili_index_prefix
+    )
 
 
 def register() -> None:
@@ -110,9 +113,12 @@ async def announce_vectors(db: Database, ids: list[int]) -> None:
     if not ids or get_embedder(db.settings) is None:
         return
     async with db.sessionmaker() as session:
-        await outbox.emit_many(session, VECTORS_TOPIC, "bulk", [
-            {"ids": ids[start : start + vectors.FILL_CHUNK]} for start in range(0, len(ids), vectors.FILL_CHUNK)
-        ])
+        await outbox.emit_many(
+            session,
+            VECTORS_TOPIC,
+            "bulk",
+            [{"ids": ids[start : start + vectors.FILL_CHUNK]} for start in range(0, len(ids), vectors.FILL_CHUNK)],
+        )
         await session.commit()
 
 
@@ -134,11 +140,18 @@ async def index_vectors(db: Database, events: list[OutboxEvent]) -> None:
 
 
 async def index_consultations(db: Database, events: list[OutboxEvent]) -> None:
-    await sync_documents(db, CONSULTATIONS, event_ids(events), consultation_index.consultation_documents, consultation_index.CHUNK)
+    await sync_documents(
+        db, CONSULTATIONS, event_ids(events), consultation_index.consultation_documents, consultation_index.CHUNK
+    )
 
 
 async def _rebuild(
-    db: Database, index: str, ids_after: IdsAfter, load: LoadDocuments, chunk: int, progress: Callable[[int], None] | None
+    db: Database,
+    index: str,
+    ids_after: IdsAfter,
+    load: LoadDocuments,
+    chunk: int,
+    progress: Callable[[int], None] | None,
 ) -> int:
     """Fill a new generation of `index` from the table, a chunk at a time, and switch to it at the
     end: searches see the old generation until then, never an empty index."""
@@ -176,5 +189,10 @@ async def rebuild_experts(db: Database, progress: Callable[[int], None] | None =
 
 async def rebuild_consultations(db: Database, progress: Callable[[int], None] | None = None) -> int:
     return await _rebuild(
-        db, CONSULTATIONS, consultation_index.ids_after, consultation_index.consultation_documents, consultation_index.CHUNK, progress
+        db,
+        CONSULTATIONS,
+        consultation_index.ids_after,
+        consultation_index.consultation_documents,
+        consultation_index.CHUNK,
+        progress,
     )

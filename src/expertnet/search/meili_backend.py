@@ -159,8 +159,9 @@ def params_for(defn: IndexDefinition, pq: PreparedQuery) -> dict[str, Any]:
     return params
 
 
-def build_search_params(defn: IndexDefinition, q: SearchQuery,
-                        synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def build_search_params(
+    defn: IndexDefinition, q: SearchQuery, synonyms: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """The search request body (``q`` included) for ``q``."""
     return params_for(defn, prepare_query(defn, q, Synonyms(synonyms)))
 
@@ -194,8 +195,7 @@ def _restore_tags(text: str) -> str:
     return html.escape(text).replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
 
 
-def highlights_from(defn: IndexDefinition, doc: dict, formatted: dict,
-                    matcher: WordMatcher) -> dict[str, str]:
+def highlights_from(defn: IndexDefinition, doc: dict, formatted: dict, matcher: WordMatcher) -> dict[str, str]:
     """Meilisearch's _formatted, escaped, tags restored. Where it marked nothing (the match was in
     a folded copy, e.g. a Cyrillic name) the shared highlighter marks the original text."""
     out: dict[str, str] = {}
@@ -229,9 +229,16 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class MeiliBackend(MeiliVectors):
-    def __init__(self, url: str, key: str | None = None,
-                 synonyms: dict[str, list[str]] | None = None, *,
-                 index_prefix: str = "", definitions_dir=None, timeout: int = 10):
+    def __init__(
+        self,
+        url: str,
+        key: str | None = None,
+        synonyms: dict[str, list[str]] | None = None,
+        *,
+        index_prefix: str = "",
+        definitions_dir=None,
+        timeout: int = 10,
+    ):
         self.url = url
         self._key = key
         self._timeout = timeout
@@ -271,8 +278,9 @@ class MeiliBackend(MeiliVectors):
 
     def _create(self, uid: str, defn: IndexDefinition) -> None:
         client = self._client()
-        task = client.wait_for_task(client.create_index(uid, {"primaryKey": defn.primary_key}).task_uid,
-                                    timeout_in_ms=WRITE_TIMEOUT_MS)
+        task = client.wait_for_task(
+            client.create_index(uid, {"primaryKey": defn.primary_key}).task_uid, timeout_in_ms=WRITE_TIMEOUT_MS
+        )
         if task.status != "succeeded" and (task.error or {}).get("code") != "index_already_exists":
             raise MeiliTaskError(f"creating {uid}: {task.error}")
         settings = settings_for_meili(defn, self.synonyms_raw)
@@ -322,8 +330,10 @@ class MeiliBackend(MeiliVectors):
             offset += len(page.results)
             if not page.results or offset >= page.total:
                 break
-        tasks = [client.index(new).add_documents(chunk, primary_key=defn.primary_key).task_uid
-                 for chunk in _chunks(upserts, BATCH)]
+        tasks = [
+            client.index(new).add_documents(chunk, primary_key=defn.primary_key).task_uid
+            for chunk in _chunks(upserts, BATCH)
+        ]
         for chunk in _chunks(deletes, 500):
             expr = f"{defn.primary_key} IN [" + ", ".join(escape_value(i) for i in chunk) + "]"
             tasks.append(client.index(new).delete_documents(filter=expr).task_uid)
@@ -369,19 +379,20 @@ class MeiliBackend(MeiliVectors):
         hits = []
         for raw in res.get("hits", [])[skip:]:
             doc = {k: v for k, v in raw.items() if k in defn.fields}
-            hits.append(Hit(
-                id=str(doc[defn.primary_key]),
-                score=float(raw.get("_rankingScore", 0.0)),
-                document=doc,
-                highlights=highlights_from(defn, doc, raw.get("_formatted", {}), matcher) if matcher else {},
-            ))
+            hits.append(
+                Hit(
+                    id=str(doc[defn.primary_key]),
+                    score=float(raw.get("_rankingScore", 0.0)),
+                    document=doc,
+                    highlights=highlights_from(defn, doc, raw.get("_formatted", {}), matcher) if matcher else {},
+                )
+            )
         distribution = res.get("facetDistribution", {}) or {}
         facets = {f: {str(k): int(v) for k, v in distribution.get(f, {}).items()} for f in pq.facets}
         total = res.get("totalHits", res.get("estimatedTotalHits", len(hits)))
         return SearchResult(hits=hits, total=int(total), facets=facets)
 
-    def rebuild(self, name: str, docs: Iterable[dict],
-                progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Fill ``<uid>__new``, replay the changes journaled meanwhile, swap it with the live index
         (atomic), delete the old one."""
         defn = self._defn(name)

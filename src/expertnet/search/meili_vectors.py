@@ -34,8 +34,9 @@ def meili_vectors(defn: IndexDefinition, vector: Any) -> dict[str, Any]:
     return {"_vectors": {n: values for n in names}}
 
 
-def vector_params(defn: IndexDefinition, pq: PreparedQuery, embedder: str, vector: Any, k: int,
-                  min_similarity: float) -> dict[str, Any]:
+def vector_params(
+    defn: IndexDefinition, pq: PreparedQuery, embedder: str, vector: Any, k: int, min_similarity: float
+) -> dict[str, Any]:
     """The request body of the vector leg: our query vector, semanticRatio 1, the same filter."""
     return {
         "vector": [float(x) for x in np.asarray(vector, dtype=np.float32).ravel()],
@@ -77,16 +78,20 @@ class MeiliVectors:
         client = self._client()
         existing: set[str] = set()
         ids = list(vectors)
-        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             expr = f"{defn.primary_key} IN [" + ", ".join(_escape(i) for i in chunk) + "]"
             page = client.index(self.uid(name)).get_documents(
-                {"filter": expr, "fields": [defn.primary_key], "limit": len(chunk)})
+                {"filter": expr, "fields": [defn.primary_key], "limit": len(chunk)}
+            )
             existing.update(str(dict(d)[defn.primary_key]) for d in page.results)
         payload = [{defn.primary_key: i, **meili_vectors(defn, v)} for i, v in vectors.items() if i in existing]
         if not payload:
             return
-        tasks = [client.index(t).update_documents(chunk, primary_key=defn.primary_key).task_uid
-                 for t in targets for chunk in (payload[i:i + BATCH] for i in range(0, len(payload), BATCH))]
+        tasks = [
+            client.index(t).update_documents(chunk, primary_key=defn.primary_key).task_uid
+            for t in targets
+            for chunk in (payload[i : i + BATCH] for i in range(0, len(payload), BATCH))
+        ]
         for task_uid in tasks:
             self._wait(task_uid)
 

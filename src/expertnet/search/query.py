@@ -69,8 +69,6 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
 
 
-
-
 # --- query validation -------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
 """Directory search. The authorization filter is built here, from the user's identity only."""
+
 import time
 from dataclasses import replace
 from weakref import WeakKeyDictionary
@@ -123,7 +124,12 @@ def build_query(params: ExpertSearchIn, principal: Principal | None, *, system: 
 
 
 async def search_experts(
-    search: AsyncSearch, principal: Principal | None, params: ExpertSearchIn, *, system: bool = False, locale: str = "en"
+    search: AsyncSearch,
+    principal: Principal | None,
+    params: ExpertSearchIn,
+    *,
+    system: bool = False,
+    locale: str = "en",
 ) -> ExpertSearchPage:
     if not system and principal is None:
         raise BadRequest("search needs a signed-in member")
@@ -159,8 +165,13 @@ CONSULTATION_FACETS = ("status", "category", "urgency", "location_country")
 
 
 async def search_consultations(
-    session: AsyncSession, search: AsyncSearch, principal: Principal, params: ConsultationSearchIn, *,
-    locale: str = "en", ip: str = "",
+    session: AsyncSession,
+    search: AsyncSearch,
+    principal: Principal,
+    params: ConsultationSearchIn,
+    *,
+    locale: str = "en",
+    ip: str = "",
 ) -> ConsultationSearchPage:
     """Only consultations the user may read: the acl comes from the identity, never from the client.
     Hits show case data (titles, highlights), so every search is audited: who, the query, the hits."""
@@ -170,25 +181,47 @@ async def search_consultations(
     if params.category:
         filters["category"] = params.category
     query = SearchQuery(
-        text=params.q, filters=filters, acl=principals(principal), facets=list(CONSULTATION_FACETS),
-        offset=params.offset, limit=params.limit, sort=[] if params.q else [("created_at", "desc")],
+        text=params.q,
+        filters=filters,
+        acl=principals(principal),
+        facets=list(CONSULTATION_FACETS),
+        offset=params.offset,
+        limit=params.limit,
+        sort=[] if params.q else [("created_at", "desc")],
     )
     result = await search.search(CONSULTATIONS, query)
     items = [
         ConsultationHit(
-            id=int(hit.id), title=hit.document["title"], category=hit.document.get("category", ""),
-            location_country=hit.document.get("location_country", ""), origin_country=hit.document.get("origin_country", ""),
-            languages=hit.document.get("languages", []), status=hit.document["status"], urgency=hit.document["urgency"],
-            created_at=hit.document.get("created_at", 0), score=hit.score, highlights=hit.highlights,
+            id=int(hit.id),
+            title=hit.document["title"],
+            category=hit.document.get("category", ""),
+            location_country=hit.document.get("location_country", ""),
+            origin_country=hit.document.get("origin_country", ""),
+            languages=hit.document.get("languages", []),
+            status=hit.document["status"],
+            urgency=hit.document["urgency"],
+            created_at=hit.document.get("created_at", 0),
+            score=hit.score,
+            highlights=hit.highlights,
         )
         for hit in result.hits
     ]
     facets = _facet_values(result.facets, locale)
     await audit.record(
-        session, "consultation.search", actor_id=principal.id, object_type="consultation", ip=ip,
+        session,
+        "consultation.search",
+        actor_id=principal.id,
+        object_type="consultation",
+        ip=ip,
         detail={
-            "q": params.q, "filters": {"status": list(params.status or []), "category": list(params.category or [])},
-            "offset": params.offset, "limit": params.limit, "hits": result.total, "ids": [item.id for item in items],
+            "q": params.q,
+            "filters": {"status": list(params.status or []), "category": list(params.category or [])},
+            "offset": params.offset,
+            "limit": params.limit,
+            "hits": result.total,
+            "ids": [item.id for item in items],
         },
     )
-    return ConsultationSearchPage(items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets)
+    return ConsultationSearchPage(
+        items=items, total=result.total, offset=params.offset, limit=params.limit, facets=facets
+    )

@@ -141,8 +141,9 @@ class _Live:
 
 
 class TantivyBackend:
-    def __init__(self, data_dir: Path, synonyms: dict[str, list[str]] | None = None,
-                 *, definitions_dir: Path | None = None):
+    def __init__(
+        self, data_dir: Path, synonyms: dict[str, list[str]] | None = None, *, definitions_dir: Path | None = None
+    ):
         self.root = Path(data_dir) / "search"
         self.synonyms = Synonyms(synonyms)
         self._definitions_dir = definitions_dir
@@ -327,8 +328,11 @@ class TantivyBackend:
                 want *= 4
         nearest = nearest[:k]
         docs = self._documents(defn, live, pq, [doc_id for doc_id, _ in nearest])
-        hits = [Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
-                for doc_id, score in nearest if doc_id in docs]
+        hits = [
+            Hit(id=doc_id, score=score, document=docs[doc_id], highlights={})
+            for doc_id, score in nearest
+            if doc_id in docs
+        ]
         return SearchResult(hits=hits, total=len(hits), facets={})
 
     def _passing(self, defn: IndexDefinition, live: _Live, pq, ids: list[str]) -> set[str]:
@@ -385,17 +389,18 @@ class TantivyBackend:
         hits = []
         for key, address in res.hits[:limit]:
             doc = stored_source(searcher.doc(address))
-            hits.append(Hit(
-                id=doc[defn.primary_key],
-                score=float(key) if pq.sort is None else 0.0,
-                document=doc,
-                highlights=highlight_document(defn, doc, matcher) if matcher else {},
-            ))
+            hits.append(
+                Hit(
+                    id=doc[defn.primary_key],
+                    score=float(key) if pq.sort is None else 0.0,
+                    document=doc,
+                    highlights=highlight_document(defn, doc, matcher) if matcher else {},
+                )
+            )
         facets = _facet_counts(facet_job.result(), pq.facets) if facet_job is not None else {}
         return SearchResult(hits=hits, total=int(res.count), facets=facets)  # type: ignore[attr-defined]  # tantivy.pyi omits count
 
-    def rebuild(self, name: str, docs: Iterable[dict],
-                progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, name: str, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Build a new generation beside the live one, replay what changed meanwhile, switch
         CURRENT atomically, then drop old generations. Searches never see an empty index."""
         defn = self._defn(name)
@@ -446,8 +451,9 @@ class TantivyBackend:
         return count
 
     @staticmethod
-    def _bulk_load(index: tantivy.Index, defn: IndexDefinition, docs: Iterable[dict],
-                   progress: Callable[[int], None] | None) -> int:
+    def _bulk_load(
+        index: tantivy.Index, defn: IndexDefinition, docs: Iterable[dict], progress: Callable[[int], None] | None
+    ) -> int:
         writer = _acquire_writer(index, BULK_HEAP, 2)
         pk = defn.primary_key
         count = 0

@@ -25,13 +25,11 @@ def build_schema(defn: IndexDefinition) -> tantivy.Schema:
     fast_keywords = set(defn.facets) | set(defn.sortable) | {defn.primary_key}
     for f in defn.fields.values():
         if f.type == "keyword":
-            sb.add_text_field(f.name, tokenizer_name="raw", fast=f.name in fast_keywords,
-                              index_option="basic")
+            sb.add_text_field(f.name, tokenizer_name="raw", fast=f.name in fast_keywords, index_option="basic")
         elif f.type == "text":
             sb.add_text_field(f.name, tokenizer_name="default", index_option="position")
             if f.name in defn.sortable:
-                sb.add_text_field(f.name + SORT_SUFFIX, tokenizer_name="raw", fast=True,
-                                  index_option="basic")
+                sb.add_text_field(f.name + SORT_SUFFIX, tokenizer_name="raw", fast=True, index_option="basic")
         elif f.type == "int":
             sb.add_integer_field(f.name, indexed=True, fast=True)
         elif f.type == "float":
@@ -91,30 +89,35 @@ def text_query(defn: IndexDefinition, schema: tantivy.Schema, plan: TextPlan, ma
         typos = typo_budget(tok)
         as_prefix = plan.prefix_last and i == last
         if typos or as_prefix:
-            alts.append(Query.boost_query(
-                Query.fuzzy_term_query(schema, ALL_FIELD, tok, typos, True, as_prefix), FUZZY_WEIGHT))
+            alts.append(
+                Query.boost_query(Query.fuzzy_term_query(schema, ALL_FIELD, tok, typos, True, as_prefix), FUZZY_WEIGHT)
+            )
         synonyms = plan.synonyms.get(tok, ())
         words_only = [alt[0] for alt in synonyms if len(alt) == 1]
         phrases = [list(alt) for alt in synonyms if len(alt) > 1]
         for f in defn.searchable if synonyms else ():
             # one set query per field: a word may have a couple of dozen synonyms
             if words_only:
-                alts.append(Query.boost_query(Query.term_set_query(schema, f, words_only),
-                                              defn.weights[f] * SYNONYM_WEIGHT))
+                alts.append(
+                    Query.boost_query(Query.term_set_query(schema, f, words_only), defn.weights[f] * SYNONYM_WEIGHT)
+                )
             for phrase in phrases:
-                alts.append(Query.boost_query(Query.phrase_query(schema, f, [*phrase]),
-                                              defn.weights[f] * SYNONYM_WEIGHT))
+                alts.append(
+                    Query.boost_query(Query.phrase_query(schema, f, [*phrase]), defn.weights[f] * SYNONYM_WEIGHT)
+                )
         words.append((occur, Query.boolean_query([(Occur.Should, a) for a in alts])))
     return Query.boolean_query(words)
 
 
 def _range_query(defn: IndexDefinition, schema: tantivy.Schema, r: NumRange) -> Query:
     ftype = FieldType.Integer if defn.fields[r.field].type == "int" else FieldType.Float
-    q = Query.range_query(schema, r.field, ftype, r.lower, r.upper,
-                          include_lower=r.lower_inclusive, include_upper=r.upper_inclusive)
+    q = Query.range_query(
+        schema, r.field, ftype, r.lower, r.upper, include_lower=r.lower_inclusive, include_upper=r.upper_inclusive
+    )
     if r.or_values:
-        q = Query.boolean_query([(Occur.Should, q),
-                                 (Occur.Should, Query.term_set_query(schema, r.field, list(r.or_values)))])
+        q = Query.boolean_query(
+            [(Occur.Should, q), (Occur.Should, Query.term_set_query(schema, r.field, list(r.or_values)))]
+        )
     return q
 
 

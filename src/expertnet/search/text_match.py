@@ -31,9 +31,7 @@ class Synonyms:
     def __init__(self, synonyms: dict[str, list[str]] | None):
         self.folded = fold_synonyms(synonyms)
         self.single: dict[str, tuple[tuple[str, ...], ...]] = {
-            key: tuple(tuple(v.split()) for v in values)
-            for key, values in self.folded.items()
-            if " " not in key
+            key: tuple(tuple(v.split()) for v in values) for key, values in self.folded.items() if " " not in key
         }
 
     def expand(self, token: str) -> tuple[tuple[str, ...], ...]:

@@ -20,6 +20,7 @@ saved as ``vectors.ann.npz``): its candidates, plus every vector the graph does 
 (exact), rescored exactly from the matrix. A caller that knows the few ids a filter allows asks
 for those instead (``allowed``): exact over that subset.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -224,9 +225,7 @@ class VectorIndex:
         vectors = {i: v for i, v in vectors.items() if v is not None or i in self._row}
         if not vectors:
             return
-        payload = b"".join(
-            _record(doc_id, None if v is None else _normalised(v)) for doc_id, v in vectors.items()
-        )
+        payload = b"".join(_record(doc_id, None if v is None else _normalised(v)) for doc_id, v in vectors.items())
         self.base.mkdir(parents=True, exist_ok=True)
         with _locked(self.base / LOCK):
             with open(self.path, "ab") as fh:
@@ -247,9 +246,7 @@ class VectorIndex:
         """Make these the only vectors (a rebuild)."""
         self.base.mkdir(parents=True, exist_ok=True)
         with _locked(self.base / LOCK):
-            self._write_whole(
-                (doc_id, _normalised(v)) for doc_id, v in vectors.items() if v is not None
-            )
+            self._write_whole((doc_id, _normalised(v)) for doc_id, v in vectors.items() if v is not None)
             self.refresh()
 
     def _compact(self) -> None:
@@ -274,8 +271,9 @@ class VectorIndex:
         if self._ann_thread is None and not self._closed:
             with self._lock:
                 if self._ann_thread is None:
-                    self._ann_thread = threading.Thread(target=self._keep_graph, name=f"vector-graph-{self.base.name}",
-                                                        daemon=True)
+                    self._ann_thread = threading.Thread(
+                        target=self._keep_graph, name=f"vector-graph-{self.base.name}", daemon=True
+                    )
                     self._ann_thread.start()
 
     def _keep_graph(self) -> None:
@@ -369,8 +367,15 @@ class VectorIndex:
         scores[~self._live[rows]] = -2.0
         return rows, scores
 
-    def nearest(self, query: np.ndarray, k: int, min_similarity: float, *,
-                allowed: Iterable[str] | None = None, exact: bool = False) -> list[tuple[str, float]]:
+    def nearest(
+        self,
+        query: np.ndarray,
+        k: int,
+        min_similarity: float,
+        *,
+        allowed: Iterable[str] | None = None,
+        exact: bool = False,
+    ) -> list[tuple[str, float]]:
         """The ``k`` ids most similar to ``query`` with cosine >= ``min_similarity``, best first.
         ``allowed``: only among these ids (exact). ``exact``: never the approximate graph."""
         self.refresh()

@@ -1,4 +1,5 @@
 """Secretariat pages: vetting queue and decisions, escalations, coverage, audit log, retention."""
+
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -86,7 +87,13 @@ async def member_page(request: Request, db_session: AsyncSession, principal: Pri
 
 
 async def _decision_failed(
-    request: Request, session: AsyncSession, principal: Principal, member_id: int, errors: dict[str, str], form: dict, status: int = 400
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    member_id: int,
+    errors: dict[str, str],
+    form: dict,
+    status: int = 400,
 ) -> Response:
     context = await _member_context(session, principal, member_id)
     return render(request, "admin/member.html", {**context, "errors": errors, "form": form}, status_code=status)
@@ -108,7 +115,9 @@ async def decide(
     ip = client_ip(request)
     try:
         if action == "approve":
-            await members.approve(db_session, settings, principal, member_id, ApproveIn(vetted_until=until, reason=reason), ip)
+            await members.approve(
+                db_session, settings, principal, member_id, ApproveIn(vetted_until=until, reason=reason), ip
+            )
             flash = "approved"
         elif action == "reject":
             await members.reject(db_session, principal, member_id, ReasonIn(reason=reason).reason, ip)
@@ -120,14 +129,18 @@ async def decide(
             if until is None:
                 errors["vetted_until"] = i18n.translate(i18n.locale_of(request), "Enter a date.")
                 return await _decision_failed(request, db_session, principal, member_id, errors, form)
-            await members.set_revet_date(db_session, principal, member_id, RevetIn(vetted_until=until, reason=reason), ip)
+            await members.set_revet_date(
+                db_session, principal, member_id, RevetIn(vetted_until=until, reason=reason), ip
+            )
             flash = "revet_saved"
     except ValidationError as exc:
         return await _decision_failed(request, db_session, principal, member_id, field_errors(request, exc), form)
     except AppError as exc:
         if exc.status_code == 404:
             raise
-        return await _decision_failed(request, db_session, principal, member_id, app_error_fields(exc), form, exc.status_code)
+        return await _decision_failed(
+            request, db_session, principal, member_id, app_error_fields(exc), form, exc.status_code
+        )
     return redirect(safe_next(text(data, "next"), f"/admin/members/{member_id}"), flash=flash)
 
 
@@ -147,7 +160,9 @@ def coverage_class(count: int, few: int) -> str:
 
 @get("/admin/coverage", opt=access(ADMIN))
 async def coverage_page(
-    request: Request, db_session: AsyncSession, few: Annotated[int, Parameter(ge=1, le=1000)] = admin_service.DEFAULT_FEW
+    request: Request,
+    db_session: AsyncSession,
+    few: Annotated[int, Parameter(ge=1, le=1000)] = admin_service.DEFAULT_FEW,
 ) -> Response:
     report = await admin_service.coverage(db_session, few=few)
     return render(request, "admin/coverage.html", {"report": report, "few": few, "band": coverage_class})
@@ -184,7 +199,14 @@ async def audit_page(
     )
     log = await admin_service.audit_log(db_session, flt, offset=offset, limit=AUDIT_PAGE)
     chain = await admin_service.verify(db_session) if verify else None
-    filters = {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
+    filters = {
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "since": since,
+        "until": until,
+    }
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
@@ -208,7 +230,9 @@ async def audit_page(
 
 @get("/admin/retention", opt=access(ADMIN))
 async def retention_page(
-    request: Request, db_session: AsyncSession, settings: Settings,
+    request: Request,
+    db_session: AsyncSession,
+    settings: Settings,
     offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     page = await retention.due_page(db_session, settings, offset=offset, limit=PAGE_SIZE)
@@ -217,7 +241,12 @@ async def retention_page(
 
 @post("/admin/retention/{consultation_id:int}/erase", opt=access(ADMIN))
 async def retention_erase(
-    request: Request, state: State, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int
+    request: Request,
+    state: State,
+    db_session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    consultation_id: int,
 ) -> Response:
     try:
         await retention.erase_by_admin(state.db, consultation_id, principal.id, client_ip(request))
@@ -225,8 +254,12 @@ async def retention_erase(
         if exc.status_code == 404:
             raise
         page = await retention.due_page(db_session, settings, limit=PAGE_SIZE)
-        return render(request, "admin/retention.html", {"page": page, "offset": 0, "limit": PAGE_SIZE, "error": exc.detail},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "admin/retention.html",
+            {"page": page, "offset": 0, "limit": PAGE_SIZE, "error": exc.detail},
+            status_code=exc.status_code,
+        )
     return redirect("/admin/retention", flash="erased")
 
 

@@ -1,4 +1,5 @@
 """Sign in and out, apply for membership, complete the application, choose the interface language."""
+
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -51,7 +52,9 @@ def home_for(principal: Principal | None) -> str:
 
 @get("/login", opt=access(PUBLIC), name="login")
 async def login_page(
-    request: Request, principal: Principal | None, next_: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
+    request: Request,
+    principal: Principal | None,
+    next_: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None,
 ) -> Response:
     if principal is not None:
         return redirect(safe_next(next_, home_for(principal)))
@@ -65,7 +68,9 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
     form: dict[str, Any] = {"email": text(data, "email")}
     locale = i18n.locale_of(request)
     try:
-        creds = LoginIn(email=text(data, "email"), password=text_raw(data, "password"), totp_code=text(data, "totp_code") or None)
+        creds = LoginIn(
+            email=text(data, "email"), password=text_raw(data, "password"), totp_code=text(data, "totp_code") or None
+        )
     except ValidationError:
         return render(
             request,
@@ -74,14 +79,21 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
             status_code=400,
         )
     try:
-        tokens, member = await sign_in.login(db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request))
+        tokens, member = await sign_in.login(
+            db_session, settings, creds.email, creds.password, creds.totp_code, client_ip(request)
+        )
     except AppError as refused:
         if any(e.field == "totp_code" for e in refused.errors):
             message = i18n.translate(locale, "Enter the current code from your authenticator app.")
             form["need_totp"] = True
         else:
             message = i18n.translate(locale, LOGIN_REASONS.get(refused.status_code, LOGIN_REASONS[401]))
-        return render(request, "auth/login.html", {"next": target, "form": form, "error": message}, status_code=refused.status_code)
+        return render(
+            request,
+            "auth/login.html",
+            {"next": target, "form": form, "error": message},
+            status_code=refused.status_code,
+        )
     if member.vetting_status == VettingStatus.pending:
         destination = "/application"
     else:
@@ -90,7 +102,9 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
     # A new token on every sign-in, and a new CSRF token for the new session.
     set_session_cookie(response, settings, tokens.access_token)
     clear_cookie(response, CSRF_COOKIE)
-    response.set_cookie(i18n.LANG_COOKIE, member.ui_language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax")
+    response.set_cookie(
+        i18n.LANG_COOKIE, member.ui_language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax"
+    )
     return response
 
 
@@ -164,7 +178,9 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
                 member = await members.get_member(db_session, registered.id)
                 if locale != member.ui_language:
                     await members.update_application(
-                        db_session, sign_in.principal_of(member), ApplicationUpdate(version=member.version, ui_language=locale)
+                        db_session,
+                        sign_in.principal_of(member),
+                        ApplicationUpdate(version=member.version, ui_language=locale),
                     )
             # The same answer whether or not the address had an account: the applicant signs in next.
             return redirect("/login", flash="registered")
@@ -201,14 +217,26 @@ async def application_submit(request: Request, db_session: AsyncSession, princip
         errors = field_errors(request, exc)
     except AppError as exc:
         if exc.status_code == 409:
-            errors = {"form": i18n.translate(i18n.locale_of(request), "Your application was changed in another window. The form now shows the saved version; make your changes again.")}
+            errors = {
+                "form": i18n.translate(
+                    i18n.locale_of(request),
+                    "Your application was changed in another window. The form now shows the saved version; make your changes again.",
+                )
+            }
             member = await members.read(db_session, principal.id)
-            return render(request, "auth/application.html", {"member": member, "form": member.model_dump(), "errors": errors}, status_code=409)
+            return render(
+                request,
+                "auth/application.html",
+                {"member": member, "form": member.model_dump(), "errors": errors},
+                status_code=409,
+            )
         errors = app_error_fields(exc)
     if not errors:
         return redirect("/application", flash="application_saved")
     member = await members.read(db_session, principal.id)
-    return render(request, "auth/application.html", {"member": member, "form": payload, "errors": errors}, status_code=400)
+    return render(
+        request, "auth/application.html", {"member": member, "form": payload, "errors": errors}, status_code=400
+    )
 
 
 # --------------------------------------------------------------------------- language
@@ -224,10 +252,23 @@ async def set_language(request: Request, db_session: AsyncSession, principal: Pr
     if principal is not None:
         member = await members.get_member(db_session, principal.id)
         if member.ui_language != language:
-            await members.update_application(db_session, principal, ApplicationUpdate(version=member.version, ui_language=language))
+            await members.update_application(
+                db_session, principal, ApplicationUpdate(version=member.version, ui_language=language)
+            )
     response = redirect(target, flash="language_saved", request=request)
-    response.set_cookie(i18n.LANG_COOKIE, language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax")
+    response.set_cookie(
+        i18n.LANG_COOKIE, language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax"
+    )
     return response
 
 
-ROUTES = [login_page, login_submit, logout, register_page, register_submit, application_page, application_submit, set_language]
+ROUTES = [
+    login_page,
+    login_submit,
+    logout,
+    register_page,
+    register_submit,
+    application_page,
+    application_submit,
+    set_language,
+]

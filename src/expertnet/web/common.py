@@ -4,6 +4,7 @@ Pages authenticate only by the HttpOnly session cookie (see core.auth). Errors o
 rendered here as HTML whatever the Accept header says (htmx asks with `*/*`); an anonymous
 visitor is sent to the login page instead of seeing a 401.
 """
+
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -93,9 +94,7 @@ def redirect(path: str, *, flash: str | None = None, request: Request | None = N
         response = Redirect(path=path, status_code=303)
     if flash:
         assert flash in FLASH_MESSAGES, flash
-        response.set_cookie(
-            FLASH_COOKIE, flash, max_age=60, path="/", secure=True, httponly=True, samesite="lax"
-        )
+        response.set_cookie(FLASH_COOKIE, flash, max_age=60, path="/", secure=True, httponly=True, samesite="lax")
     return response
 
 
@@ -244,7 +243,9 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict] | 
         return response
     except Exception:  # noqa: BLE001
         log.exception("error page failed")
-        return Response(content={"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON)
+        return Response(
+            content={"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON
+        )
 
 
 def login_redirect(request: Request) -> Response:
@@ -274,14 +275,18 @@ def page_validation_error(request: Request, exc: ValidationException) -> Respons
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
-            errors.append({"field": str(item.get("key") or item.get("source") or ""), "reason": str(item.get("message", ""))})
+            errors.append(
+                {"field": str(item.get("key") or item.get("source") or ""), "reason": str(item.get("message", ""))}
+            )
     return error_page(request, 400, exc.detail, errors)
 
 
 def page_app_error(request: Request, exc: AppError) -> Response:
     if exc.status_code == 401:
         return login_redirect(request)
-    response = error_page(request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors])
+    response = error_page(
+        request, exc.status_code, exc.detail, [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    )
     if exc.status_code == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -289,7 +294,9 @@ def page_app_error(request: Request, exc: AppError) -> Response:
 
 def page_internal_error(request: Request, exc: Exception) -> Response:
     if database_unavailable(exc):
-        log.warning("database unavailable on page %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        log.warning(
+            "database unavailable on page %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc
+        )
         response = error_page(request, 503, DATABASE_UNAVAILABLE)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

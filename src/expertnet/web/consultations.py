@@ -5,6 +5,7 @@ attachments), which check object-level access and write the audit log. A denial 
 `Denied` (a 404) after the service kept its audit row past the rollback (`expertnet.db.keep`).
 Pages that may route a request get the app's search client as the `search` dependency.
 """
+
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -77,7 +78,14 @@ async def consultation_list(
     return render(
         request,
         "consultations/list.html",
-        {"items": items, "total": total, "status": status or "", "offset": offset, "limit": PAGE_SIZE, "statuses": list(Status)},
+        {
+            "items": items,
+            "total": total,
+            "status": status or "",
+            "offset": offset,
+            "limit": PAGE_SIZE,
+            "statuses": list(Status),
+        },
     )
 
 
@@ -92,7 +100,9 @@ async def _offers_context(request: Request, session: AsyncSession, principal: Pr
     # The expert may read every consultation with an open offer: one list query gives their titles.
     summaries, _ = await reads.list_visible(session, ctx, status=None, offset=0, limit=200)
     by_id = {s.id: s for s in summaries}
-    rows = [{"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)]
+    rows = [
+        {"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)
+    ]
     return {"rows": rows}
 
 
@@ -121,12 +131,21 @@ def _request_payload(data: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-async def _new_form(request: Request, session: AsyncSession, principal: Principal, form: dict, errors: dict, status: int = 200) -> Response:
+async def _new_form(
+    request: Request, session: AsyncSession, principal: Principal, form: dict, errors: dict, status: int = 200
+) -> Response:
     if "languages" not in form or form.get("languages") is None:
         member = await members.get_member(session, principal.id)
-        form = {**form, "languages": member.languages, "location_country": form.get("location_country") or member.country}
+        form = {
+            **form,
+            "languages": member.languages,
+            "location_country": form.get("location_country") or member.country,
+        }
     return render(
-        request, "consultations/new.html", {"form": form, "errors": errors, "max_mb": _max_mb(request)}, status_code=status
+        request,
+        "consultations/new.html",
+        {"form": form, "errors": errors, "max_mb": _max_mb(request)},
+        status_code=status,
     )
 
 
@@ -140,7 +159,11 @@ async def new_request_page(request: Request, db_session: AsyncSession, principal
 
 
 def _uploads(form) -> list[UploadFile]:
-    return [f for f in form.getall("attachments") if isinstance(f, UploadFile) and f.filename] if "attachments" in form else []
+    return (
+        [f for f in form.getall("attachments") if isinstance(f, UploadFile) and f.filename]
+        if "attachments" in form
+        else []
+    )
 
 
 def _profile_order(languages: list[str] | None, profile: list[str]) -> list[str] | None:
@@ -152,11 +175,15 @@ def _profile_order(languages: list[str] | None, profile: list[str]) -> list[str]
 
 
 @post("/consultations/new", opt=access(OFFICIAL))
-async def new_request_submit(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal) -> Response:
+async def new_request_submit(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal
+) -> Response:
     form = await request.form()
     data = await form_of(request)
     payload = _request_payload(data)
-    payload["languages"] = _profile_order(payload["languages"], (await members.get_member(db_session, principal.id)).languages)
+    payload["languages"] = _profile_order(
+        payload["languages"], (await members.get_member(db_session, principal.id)).languages
+    )
     try:
         body = ConsultationCreate.model_validate(payload)
     except ValidationError as exc:
@@ -181,7 +208,9 @@ async def new_request_submit(request: Request, db_session: AsyncSession, setting
 
 
 @get("/consultations/{consultation_id:int}/edit", opt=access(OFFICIAL))
-async def edit_request_page(request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int) -> Response:
+async def edit_request_page(
+    request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int
+) -> Response:
     c = await reads.read(db_session, ctx_of(request, principal), consultation_id)
     if c.requester_id != principal.id or c.status != Status.draft:
         return redirect(f"/consultations/{consultation_id}")
@@ -191,10 +220,14 @@ async def edit_request_page(request: Request, db_session: AsyncSession, principa
 
 
 @post("/consultations/{consultation_id:int}/edit", opt=access(OFFICIAL))
-async def edit_request_submit(request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int) -> Response:
+async def edit_request_submit(
+    request: Request, db_session: AsyncSession, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
     payload = _request_payload(data)
-    payload["languages"] = _profile_order(payload["languages"], (await members.get_member(db_session, principal.id)).languages)
+    payload["languages"] = _profile_order(
+        payload["languages"], (await members.get_member(db_session, principal.id)).languages
+    )
     payload["version"] = text(data, "version")
     ctx = ctx_of(request, principal)
     try:
@@ -207,18 +240,29 @@ async def edit_request_submit(request: Request, db_session: AsyncSession, princi
             raise
         errors = app_error_fields(exc)
         if exc.status_code == 409 and "version" in errors:
-            errors = {"form": _t(request, "The draft was changed in another window. Reload the page and make your changes again.")}
+            errors = {
+                "form": _t(
+                    request, "The draft was changed in another window. Reload the page and make your changes again."
+                )
+            }
     else:
         return redirect(f"/consultations/{consultation_id}", flash="draft_saved")
     await db_session.rollback()
     c = await reads.read(db_session, ctx, consultation_id)
-    return render(request, "consultations/edit.html", {"c": c, "form": {**payload, "version": c.version}, "errors": errors}, status_code=400)
+    return render(
+        request,
+        "consultations/edit.html",
+        {"c": c, "form": {**payload, "version": c.version}, "errors": errors},
+        status_code=400,
+    )
 
 
 # --------------------------------------------------------------------------- the consultation page
 
 
-async def _detail_context(request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> dict[str, Any]:
+async def _detail_context(
+    request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> dict[str, Any]:
     ctx = ctx_of(request, principal)
     c = await reads.read(session, ctx, consultation_id)
     expert_id = await members.expert_id_of(session, principal.id) if principal.role == "expert" else None
@@ -230,7 +274,11 @@ async def _detail_context(request: Request, session: AsyncSession, search: Async
         role = "assigned"
     else:
         role = "offered"
-    my_offer = next((o for o in c.offers if o.expert_id == expert_id and o.status == OfferStatus.open), None) if expert_id else None
+    my_offer = (
+        next((o for o in c.offers if o.expert_id == expert_id and o.status == OfferStatus.open), None)
+        if expert_id
+        else None
+    )
     context: dict[str, Any] = {"c": c, "role": role, "my_offer": my_offer, "errors": {}, "form": {}}
     context["files"] = await attachments.list_attachments(session, ctx, consultation_id)
     if role != "offered":
@@ -243,7 +291,9 @@ async def _detail_context(request: Request, session: AsyncSession, search: Async
         except NotFound:
             context["opinion"] = None
     if (role == "requester" and c.status == Status.draft) or (role == "admin" and c.status in SEEKING_STATUSES):
-        context["candidates"] = await intake.preview_candidates(session, search, ctx, consultation_id, CANDIDATE_PREVIEW)
+        context["candidates"] = await intake.preview_candidates(
+            session, search, ctx, consultation_id, CANDIDATE_PREVIEW
+        )
     context["ticket_open"] = c.status in ASSIGNED_STATUSES
     context["can_withdraw"] = role == "requester" and c.status in OPEN_STATUSES
     context["seeking"] = c.status in SEEKING_STATUSES
@@ -260,8 +310,14 @@ async def consultation_page(
 
 
 async def _detail_with_errors(
-    request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int,
-    errors: dict[str, str], form: dict[str, Any], status: int = 400,
+    request: Request,
+    session: AsyncSession,
+    search: AsyncSearch,
+    principal: Principal,
+    consultation_id: int,
+    errors: dict[str, str],
+    form: dict[str, Any],
+    status: int = 400,
 ) -> Response:
     await session.rollback()
     context = await _detail_context(request, session, search, principal, consultation_id)
@@ -269,33 +325,56 @@ async def _detail_with_errors(
     return render(request, "consultations/detail.html", context, status_code=status)
 
 
-async def _act(request: Request, session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int, form: dict, call) -> Response | None:
+async def _act(
+    request: Request,
+    session: AsyncSession,
+    search: AsyncSearch,
+    principal: Principal,
+    consultation_id: int,
+    form: dict,
+    call,
+) -> Response | None:
     """Run a desk action; on a validation or state error show the page again with the message."""
     try:
         await call()
     except ValidationError as exc:
-        return await _detail_with_errors(request, session, search, principal, consultation_id, field_errors(request, exc), form)
+        return await _detail_with_errors(
+            request, session, search, principal, consultation_id, field_errors(request, exc), form
+        )
     except AppError as exc:
         if exc.status_code == 404:
             raise
-        return await _detail_with_errors(request, session, search, principal, consultation_id, app_error_fields(exc), form, exc.status_code)
+        return await _detail_with_errors(
+            request, session, search, principal, consultation_id, app_error_fields(exc), form, exc.status_code
+        )
     return None
 
 
 @post("/consultations/{consultation_id:int}/submit", opt=access(OFFICIAL))
-async def submit_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def submit_request(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
     try:
         count = min(10, max(1, int(text(data, "offer_count") or 3)))
     except ValueError:
         count = 3
-    failed = await _act(request, db_session, search, principal, consultation_id, data,
-                        lambda: intake.submit(db_session, search, ctx_of(request, principal), consultation_id, count))
+    failed = await _act(
+        request,
+        db_session,
+        search,
+        principal,
+        consultation_id,
+        data,
+        lambda: intake.submit(db_session, search, ctx_of(request, principal), consultation_id, count),
+    )
     return failed or redirect(f"/consultations/{consultation_id}", flash="request_submitted")
 
 
 @post("/consultations/{consultation_id:int}/withdraw", opt=access(OFFICIAL))
-async def withdraw_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def withdraw_request(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
 
     async def go():
@@ -307,7 +386,9 @@ async def withdraw_request(request: Request, db_session: AsyncSession, search: A
 
 
 @post("/consultations/{consultation_id:int}/messages", opt=access(MEMBER))
-async def post_message(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def post_message(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
     ctx = ctx_of(request, principal)
     try:
@@ -320,20 +401,56 @@ async def post_message(request: Request, db_session: AsyncSession, search: Async
         if is_htmx(request):
             await db_session.rollback()
             items = await reads.messages(db_session, ctx, consultation_id)
-            return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": errors,
-                                                              "form": {"body": text_raw(data, "body")}, "ticket_open": True, "can_write": True},
-                          status_code=200)
-        return await _detail_with_errors(request, db_session, search, principal, consultation_id, errors, {"body": text_raw(data, "body")})
+            return render(
+                request,
+                "partials/messages.html",
+                {
+                    "messages": items,
+                    "c_id": consultation_id,
+                    "errors": errors,
+                    "form": {"body": text_raw(data, "body")},
+                    "ticket_open": True,
+                    "can_write": True,
+                },
+                status_code=200,
+            )
+        return await _detail_with_errors(
+            request, db_session, search, principal, consultation_id, errors, {"body": text_raw(data, "body")}
+        )
     if is_htmx(request):
         items = await reads.messages(db_session, ctx, consultation_id)
-        return render(request, "partials/messages.html", {"messages": items, "c_id": consultation_id, "errors": {}, "form": {}, "ticket_open": True, "can_write": True})
+        return render(
+            request,
+            "partials/messages.html",
+            {
+                "messages": items,
+                "c_id": consultation_id,
+                "errors": {},
+                "form": {},
+                "ticket_open": True,
+                "can_write": True,
+            },
+        )
     return redirect(f"/consultations/{consultation_id}#messages", flash="message_sent")
 
 
 @post("/consultations/{consultation_id:int}/opinion", opt=access(EXPERT))
-async def give_opinion(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def give_opinion(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
-    form = {name: text_raw(data, name).strip() for name in ("identification", "likely_origin", "likely_period", "authenticity", "confidence", "next_steps", "remarks")}
+    form = {
+        name: text_raw(data, name).strip()
+        for name in (
+            "identification",
+            "likely_origin",
+            "likely_period",
+            "authenticity",
+            "confidence",
+            "next_steps",
+            "remarks",
+        )
+    }
 
     async def go():
         body = OpinionIn.model_validate(form)
@@ -344,9 +461,15 @@ async def give_opinion(request: Request, db_session: AsyncSession, search: Async
 
 
 @post("/consultations/{consultation_id:int}/close", opt=access(OFFICIAL))
-async def close_request(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def close_request(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
-    form = {"outcome": text(data, "outcome"), "outcome_detail": text_raw(data, "outcome_detail").strip(), "rating": text(data, "rating")}
+    form = {
+        "outcome": text(data, "outcome"),
+        "outcome_detail": text_raw(data, "outcome_detail").strip(),
+        "rating": text(data, "rating"),
+    }
 
     async def go():
         body = CloseIn.model_validate(form)
@@ -358,7 +481,12 @@ async def close_request(request: Request, db_session: AsyncSession, search: Asyn
 
 @post("/consultations/{consultation_id:int}/attachments", opt=access(MEMBER))
 async def add_attachment(
-    request: Request, db_session: AsyncSession, settings: Settings, search: AsyncSearch, principal: Principal, consultation_id: int
+    request: Request,
+    db_session: AsyncSession,
+    settings: Settings,
+    search: AsyncSearch,
+    principal: Principal,
+    consultation_id: int,
 ) -> Response:
     form = await request.form()
     files = _uploads(form) if "attachments" in form else []
@@ -384,9 +512,16 @@ async def add_attachment(
 
 @get("/consultations/{consultation_id:int}/attachments/{attachment_id:int}", opt=access(MEMBER))
 async def download_attachment(
-    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, consultation_id: int, attachment_id: int
+    request: Request,
+    db_session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    consultation_id: int,
+    attachment_id: int,
 ) -> Response:
-    attachment, path = await attachments.download(db_session, settings, ctx_of(request, principal), consultation_id, attachment_id)
+    attachment, path = await attachments.download(
+        db_session, settings, ctx_of(request, principal), consultation_id, attachment_id
+    )
     return File(
         path=path,
         filename=attachment.original_name,
@@ -397,9 +532,15 @@ async def download_attachment(
 
 
 @post("/consultations/{consultation_id:int}/reoffer", opt=access(ADMIN))
-async def reoffer(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int) -> Response:
+async def reoffer(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
+) -> Response:
     data = await form_of(request)
-    form = {"expert_id": text(data, "expert_id"), "count": text(data, "count") or "3", "reason": text_raw(data, "reason").strip()}
+    form = {
+        "expert_id": text(data, "expert_id"),
+        "count": text(data, "count") or "3",
+        "reason": text_raw(data, "reason").strip(),
+    }
 
     async def go():
         body = ReofferIn.model_validate({**form, "expert_id": form["expert_id"] or None})
@@ -412,7 +553,9 @@ async def reoffer(request: Request, db_session: AsyncSession, search: AsyncSearc
 # --------------------------------------------------------------------------- offers (experts)
 
 
-async def _offers_with_error(request: Request, session: AsyncSession, principal: Principal, error: str, status: int) -> Response:
+async def _offers_with_error(
+    request: Request, session: AsyncSession, principal: Principal, error: str, status: int
+) -> Response:
     await session.rollback()
     context = await _offers_context(request, session, principal)
     return render(request, "consultations/offers.html", {**context, "error": error}, status_code=status)
@@ -425,21 +568,43 @@ async def accept_offer(request: Request, db_session: AsyncSession, principal: Pr
     except AppError as exc:
         if exc.status_code == 404:
             raise
-        message = _t(request, "This consultation can no longer be accepted: another expert took it first, or the offer has expired.") if exc.status_code == 409 and "capacity" not in exc.detail and "maximum" not in exc.detail else exc.detail
+        message = (
+            _t(
+                request,
+                "This consultation can no longer be accepted: another expert took it first, or the offer has expired.",
+            )
+            if exc.status_code == 409 and "capacity" not in exc.detail and "maximum" not in exc.detail
+            else exc.detail
+        )
         return await _offers_with_error(request, db_session, principal, message, exc.status_code)
     return redirect(f"/consultations/{c.id}", flash="offer_accepted")
 
 
 @post("/offers/{offer_id:int}/decline", opt=access(EXPERT))
-async def decline_offer(request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, offer_id: int) -> Response:
+async def decline_offer(
+    request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, offer_id: int
+) -> Response:
     data = await form_of(request)
     reason = text_raw(data, "reason").strip()
     if len(reason) < 3:
-        return await _offers_with_error(request, db_session, principal, _t(request, "Please give a short reason for declining; it helps the desk offer the request to the right person."), 400)
+        return await _offers_with_error(
+            request,
+            db_session,
+            principal,
+            _t(
+                request,
+                "Please give a short reason for declining; it helps the desk offer the request to the right person.",
+            ),
+            400,
+        )
     try:
-        await offers.decline_offer(db_session, search, ctx_of(request, principal), offer_id, ReasonIn(reason=reason).reason)
+        await offers.decline_offer(
+            db_session, search, ctx_of(request, principal), offer_id, ReasonIn(reason=reason).reason
+        )
     except ValidationError as exc:
-        return await _offers_with_error(request, db_session, principal, "; ".join(field_errors(request, exc).values()), 400)
+        return await _offers_with_error(
+            request, db_session, principal, "; ".join(field_errors(request, exc).values()), 400
+        )
     except AppError as exc:
         if exc.status_code == 404:
             raise

@@ -1,4 +1,5 @@
 """The start page: what needs doing now, per role."""
+
 from litestar import Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,4 +1,5 @@
 """Directory search (live results while typing, facet filters) and expert profiles."""
+
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -110,7 +111,9 @@ async def directory_page(
     available: Annotated[str | None, Parameter(pattern="^(true|false)?$")] = None,
     offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
 ) -> Response:
-    context = await _search(request, search, principal, q, category, language, region, country, org_type, available, offset)
+    context = await _search(
+        request, search, principal, q, category, language, region, country, org_type, available, offset
+    )
     return render(request, "directory/search.html", context)
 
 
@@ -129,7 +132,9 @@ async def directory_results(
     offset: Annotated[int, Parameter(ge=0, le=9_980)] = 0,
 ) -> Response:
     """The results partial (and, out of band, the facet counts) for htmx; a full page otherwise."""
-    context = await _search(request, search, principal, q, category, language, region, country, org_type, available, offset)
+    context = await _search(
+        request, search, principal, q, category, language, region, country, org_type, available, offset
+    )
     if not is_htmx(request):
         return render(request, "directory/search.html", context)
     response = render(request, "partials/directory_results.html", {**context, "oob": True})

@@ -3,6 +3,7 @@
 The locale of a request is, in order: the signed-in member's `ui_language`, the language cookie
 of an anonymous visitor, the browser's Accept-Language, English.
 """
+
 import io
 from functools import lru_cache
 from importlib import resources

@@ -3,6 +3,7 @@
 Categories and regional groups are project data (expertnet/data/*.json, English names); the names
 here are their msgids. tests/web/test_i18n.py fails when a slug has no label.
 """
+
 from expertnet.web.i18n import N_
 
 CATEGORIES = {

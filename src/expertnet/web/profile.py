@@ -1,4 +1,5 @@
 """An expert's own profile and availability, edited in one place (stale edits are refused)."""
+
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -10,7 +11,18 @@ from expertnet.core.errors import AppError, Forbidden
 from expertnet.experts import service as experts
 from expertnet.experts.schemas import ExpertProfileUpdate
 from expertnet.web import i18n
-from expertnet.web.common import app_error_fields, checked, field_errors, form_of, lines, many, redirect, render, text, text_raw
+from expertnet.web.common import (
+    app_error_fields,
+    checked,
+    field_errors,
+    form_of,
+    lines,
+    many,
+    redirect,
+    render,
+    text,
+    text_raw,
+)
 
 
 def _only_experts(principal: Principal) -> None:
@@ -77,7 +89,9 @@ async def profile_submit(request: Request, db_session: AsyncSession, principal: 
     else:
         return redirect("/profile", flash="profile_saved")
     profile = await experts.get_own(db_session, principal)
-    return render(request, "profile/edit.html", {"profile": profile, "form": payload, "errors": errors}, status_code=400)
+    return render(
+        request, "profile/edit.html", {"profile": profile, "form": payload, "errors": errors}, status_code=400
+    )
 
 
 ROUTES = [profile_page, profile_submit]

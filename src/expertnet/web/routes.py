@@ -1,4 +1,5 @@
 """All page routes, behind one router whose error handlers answer in HTML, plus /static."""
+
 from pathlib import Path
 
 from litestar import Router

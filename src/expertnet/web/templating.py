@@ -5,6 +5,7 @@
 locale: `country`, `language`, `category`, `region`, `label(group)`, `datetime`, `date`,
 `countdown`, `ago`.
 """
+
 from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, format_timedelta

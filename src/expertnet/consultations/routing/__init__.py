@@ -13,6 +13,7 @@ The request is read once by the shared query-understanding step (:mod:`.request`
 :func:`expertnet.matching.understanding.understand`): categories (the official's one as a hint),
 concepts, excluded concepts, words and the dense vector.
 """
+
 from expertnet.consultations.routing.constraints import conflict_matches, hard_constraint_problems
 from expertnet.consultations.routing.model import Candidate, RoutingSpec
 from expertnet.consultations.routing.ranking import evaluate_expert, rank_candidates, rank_loaded
@@ -20,7 +21,16 @@ from expertnet.consultations.routing.request import RequestProfile, analyse_requ
 from expertnet.consultations.routing.scoring import score_expert
 
 __all__ = [
-    "Candidate", "RequestProfile", "RoutingSpec", "analyse_request", "conflict_matches", "evaluate_expert",
-    "hard_constraint_problems", "infer_categories", "infer_category", "rank_candidates", "rank_loaded",
+    "Candidate",
+    "RequestProfile",
+    "RoutingSpec",
+    "analyse_request",
+    "conflict_matches",
+    "evaluate_expert",
+    "hard_constraint_problems",
+    "infer_categories",
+    "infer_category",
+    "rank_candidates",
+    "rank_loaded",
     "score_expert",
 ]

@@ -1,6 +1,7 @@
 """Hard constraints (DESIGN.md "Routing: what the right expert means", rule 1): checked on fresh
 database rows of every candidate, never relaxed by ranking. Declared conflicts are compared with the
 requester's organisation and country case-, diacritic- and script-insensitively."""
+
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -10,7 +11,24 @@ from expertnet.core.text import tokens
 from expertnet.db import utcnow
 from expertnet.members.models import VettingStatus
 
-CONFLICT_NAME_LOCALES = ("en", "fr", "de", "it", "es", "ru", "sr", "sr_Latn", "hr", "bs", "mk", "bg", "uk", "tr", "sq", "ro")
+CONFLICT_NAME_LOCALES = (
+    "en",
+    "fr",
+    "de",
+    "it",
+    "es",
+    "ru",
+    "sr",
+    "sr_Latn",
+    "hr",
+    "bs",
+    "mk",
+    "bg",
+    "uk",
+    "tr",
+    "sq",
+    "ro",
+)
 
 
 @lru_cache(maxsize=512)

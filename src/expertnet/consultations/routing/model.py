@@ -1,4 +1,5 @@
 """What routing is asked (a request's fields) and what it answers (a ranked candidate)."""
+
 from dataclasses import dataclass, field
 
 

@@ -6,6 +6,7 @@ text). The index document already holds each profile's concepts (specialties and
 broader concepts), which bounds the specificity from above; candidates are scored exactly in the
 order of that bound until the k-th best exact score beats the next bound.
 """
+
 import heapq
 from collections.abc import Iterable
 
@@ -18,7 +19,12 @@ from expertnet.consultations.routing.model import Candidate, RoutingSpec
 from expertnet.consultations.routing.request import RequestProfile, analyse_request
 from expertnet.consultations.routing.retrieval import candidate_vectors, retrieve
 from expertnet.consultations.routing.scoring import (
-    Scored, base_score, finish, profile_concepts, set_hint_best, upper_bound,
+    Scored,
+    base_score,
+    finish,
+    profile_concepts,
+    set_hint_best,
+    upper_bound,
 )
 from expertnet.db import utcnow
 from expertnet.search import AsyncSearch
@@ -48,8 +54,12 @@ def rank_loaded(
     pending: list[Scored] = []
     for row in rows:
         if row.id in excluded or hard_constraint_problems(
-            row, spec, requester_id=requester_id, requester_org=requester_org,
-            requester_country=requester_country, now=now,
+            row,
+            spec,
+            requester_id=requester_id,
+            requester_org=requester_org,
+            requester_country=requester_country,
+            now=now,
         ):
             continue
         profile = (profiles or {}).get(row.id)
@@ -114,8 +124,15 @@ async def rank_candidates(
     rows = await repository.candidate_rows(session, profiles)
     vectors = await candidate_vectors(session, req, [row.id for row in rows])
     return rank_loaded(
-        rows, spec, top=top, exclude_expert_ids=exclude_expert_ids, requester_id=requester_id,
-        requester_org=requester_org, requester_country=requester_country, req=req, profiles=profiles,
+        rows,
+        spec,
+        top=top,
+        exclude_expert_ids=exclude_expert_ids,
+        requester_id=requester_id,
+        requester_org=requester_org,
+        requester_country=requester_country,
+        req=req,
+        profiles=profiles,
         vectors=vectors,
     )
 
@@ -135,12 +152,18 @@ async def evaluate_expert(
         return None, ["no such expert"]
     row = rows[0]
     problems = hard_constraint_problems(
-        row, spec, requester_id=requester_id, requester_org=requester_org, requester_country=requester_country,
+        row,
+        spec,
+        requester_id=requester_id,
+        requester_org=requester_org,
+        requester_country=requester_country,
     )
     if problems:
         return None, problems
     req = analyse_request(spec)
     vectors = await candidate_vectors(session, req, [row.id])
-    score, reasons = finish(req, base_score(req, spec, row, profile_concepts(tuple(row.specialties or ()), row.bio or ""),
-                                            vectors.get(row.id)))
+    score, reasons = finish(
+        req,
+        base_score(req, spec, row, profile_concepts(tuple(row.specialties or ()), row.bio or ""), vectors.get(row.id)),
+    )
     return Candidate(row.id, row.external_id, row.full_name, round(score, 4), reasons), []

@@ -9,6 +9,7 @@ terms plus those the vocabulary did not understand, for plain word overlap with 
 the engine's word query; its vector is the dense multilingual vector of the text without its
 negated parts.
 """
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ FACET_SPECIFICITY = {"culture": 1.0, "object_type": 0.9, "skill": 0.8, "period":
 def deletions(word: str) -> frozenset[str]:
     """The word and every form with one letter deleted. Two words within one substitution,
     insertion, deletion or transposition of each other share at least one of these."""
-    return frozenset({word, *(word[:i] + word[i + 1:] for i in range(len(word)))})
+    return frozenset({word, *(word[:i] + word[i + 1 :] for i in range(len(word)))})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ filters of every query, so that the engines do the narrowing. Up to four queries
 The candidates' profile vectors come from :func:`expertnet.matching.vectors.vectors_for` (the
 worker fills them); an expert without one yet gets no dense evidence.
 """
+
 import asyncio
 import logging
 import time
@@ -43,7 +44,11 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     from expertnet.search import Range, SearchQuery
 
     now = int(time.time())
-    filters: dict[str, list[str | int | bool]] = {"vetting_status": ["approved"], "available": [True], "has_capacity": [True]}
+    filters: dict[str, list[str | int | bool]] = {
+        "vetting_status": ["approved"],
+        "available": [True],
+        "has_capacity": [True],
+    }
     if spec.languages:
         filters["languages"] = list(spec.languages)
     if spec.exclude_market_ties:
@@ -71,15 +76,18 @@ def retrieval_queries(req: RequestProfile, spec: RoutingSpec, definition) -> dic
     query = partial(SearchQuery, ranges=ranges, system=True, highlight=False)
     queries = {}
     if likely:
-        queries["in_category"] = query(text="", filters={**filters, "categories": [*likely]}, boost=boost,
-                                             limit=RETRIEVE_PER_QUERY)
+        queries["in_category"] = query(
+            text="", filters={**filters, "categories": [*likely]}, boost=boost, limit=RETRIEVE_PER_QUERY
+        )
     if req.keywords:
-        queries["by_words"] = query(text=req.keywords, matching="any", filters=filters, boost=wide_boost,
-                                          limit=RETRIEVE_WIDE)
+        queries["by_words"] = query(
+            text=req.keywords, matching="any", filters=filters, boost=wide_boost, limit=RETRIEVE_WIDE
+        )
     if req.vector is not None:
         queries["by_vector"] = query(text="", filters=filters, limit=RETRIEVE_WIDE)
-    queries["by_concepts"] = query(text="", filters=filters, boost=wide_boost,
-                                         limit=RETRIEVE_WIDE if likely else RETRIEVE_PER_QUERY)
+    queries["by_concepts"] = query(
+        text="", filters=filters, boost=wide_boost, limit=RETRIEVE_WIDE if likely else RETRIEVE_PER_QUERY
+    )
     return queries
 
 

@@ -22,6 +22,7 @@ ones after it:
 Penalties: declared market ties (``MARKET_TIES_PENALTY``, more when the text asks for an
 independent expert), and a specialty that names a concept the text explicitly excludes.
 """
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -94,7 +95,8 @@ def _specialty(text: str) -> _Specialty:
     words.extend(u.words)
     kept = (w for w in dict.fromkeys(words) if len(w) >= 3 and not w.isdigit())
     return _Specialty(
-        tuple(dict.fromkeys(direct)), frozenset(broader) - set(direct),
+        tuple(dict.fromkeys(direct)),
+        frozenset(broader) - set(direct),
         tuple((w, deletions(w) if len(w) >= FUZZY_MIN else frozenset((w,))) for w in kept),
     )
 
@@ -245,8 +247,9 @@ def _category(req: RequestProfile, expert_categories) -> tuple[float, list[str]]
     return score, [f"category: {hit}"]
 
 
-def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozenset[str],
-               vector: np.ndarray | None = None) -> Scored:
+def base_score(
+    req: RequestProfile, spec: RoutingSpec, expert, profile: frozenset[str], vector: np.ndarray | None = None
+) -> Scored:
     after: list[str] = []
     category_score, before = _category(req, expert.categories or ())
 
@@ -273,12 +276,7 @@ def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozense
     capacity = max(expert.max_open_consultations, 1)
     load = 1.0 - min(expert.open_consultations, capacity) / capacity
     responsiveness = expert.offers_answered / expert.offers_received if expert.offers_received else 0.5
-    base = (
-        W_LANGUAGE * language_score
-        + W_COVERAGE * coverage
-        + W_LOAD * load
-        + W_RESPONSIVE * responsiveness
-    )
+    base = W_LANGUAGE * language_score + W_COVERAGE * coverage + W_LOAD * load + W_RESPONSIVE * responsiveness
     if expert.open_consultations:
         after.append(f"load {expert.open_consultations}/{expert.max_open_consultations}")
     if expert.market_ties:
@@ -289,8 +287,18 @@ def base_score(req: RequestProfile, spec: RoutingSpec, expert, profile: frozense
             base -= MARKET_TIES_PENALTY
             after.append("declared market ties")
     word_score, word_credit = _word_overlap(req, expert.specialties or ())
-    return Scored(expert, base, before, after, word_score, word_credit, profile, dense_score(req, vector),
-                  category_score, tuple(expert.categories or ()))
+    return Scored(
+        expert,
+        base,
+        before,
+        after,
+        word_score,
+        word_credit,
+        profile,
+        dense_score(req, vector),
+        category_score,
+        tuple(expert.categories or ()),
+    )
 
 
 def _lifted(s: Scored, specific: float) -> float:
@@ -374,8 +382,13 @@ def finish(req: RequestProfile, s: Scored) -> tuple[float, list[str]]:
     return max(0.0, min(1.0, score)), before + reasons + after
 
 
-def score_expert(req: RequestProfile, spec: RoutingSpec, expert, profile: frozenset[str] | None = None,
-                 vector: np.ndarray | None = None) -> tuple[float, list[str]]:
+def score_expert(
+    req: RequestProfile,
+    spec: RoutingSpec,
+    expert,
+    profile: frozenset[str] | None = None,
+    vector: np.ndarray | None = None,
+) -> tuple[float, list[str]]:
     """Score (0..1) and reasons of one eligible candidate row."""
     if profile is None:
         profile = profile_concepts(tuple(expert.specialties or ()), expert.bio or "")

@@ -154,7 +154,9 @@ class DataDir:
         )
 
     def load(self, experts_file: Path) -> None:
-        for args in (("db", "upgrade"), ("experts", "import", str(experts_file))):
+        # --wait-vectors: measure the steady state, where the worker has filled the profile vectors
+        # (a plain import returns once the experts are lexically searchable).
+        for args in (("db", "upgrade"), ("experts", "import", "--wait-vectors", str(experts_file))):
             done = self.run(*args)
             if done.returncode != 0:
                 raise SetFailed(

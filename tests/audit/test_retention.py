@@ -141,8 +141,11 @@ def test_the_retention_run_erases_what_is_past_its_date(desk, env, cli, monkeypa
 def test_the_worker_flags_what_is_due_once(desk, env, settings):
     from expertnet.worker import run_jobs
 
+    from expertnet.retention import tasks
+
     official, _, cid = closed_case(desk, env, "inconclusive")
     age(env, cid, 1096)
+    tasks._last_run.clear()  # the job's schedule is per process: an earlier test on this worker ran it
 
     async def jobs():
         db = Database(settings)  # the default action: flag
@@ -157,8 +160,6 @@ def test_the_worker_flags_what_is_due_once(desk, env, settings):
     assert desk.get(official, cid, "/messages").json() and len(stored_files(env)) == 1  # flagged, not erased
     [entry] = audit_rows(env, "retention.flagged")
     assert entry.object_id == str(cid) and entry.actor_id is None
-    from expertnet.retention import tasks
-
     tasks._last_run.clear()  # the next pass is due at once
     run_async(jobs())
     assert len(audit_rows(env, "retention.flagged")) == 1  # flagged once

@@ -105,6 +105,7 @@ class VectorIndex:
         self.base = Path(base)
         self.path = self.base / LOG
         self._lock = threading.Lock()
+        self._upkeep = threading.Lock()  # one graph maintainer at a time (two would add a batch twice)
         self._ann: ann_graph.AnnGraph | None = None
         self._ann_thread: threading.Thread | None = None
         self._ann_wake = threading.Event()
@@ -289,6 +290,10 @@ class VectorIndex:
     def maintain_graph(self, steps: int | None = None) -> bool:
         """One round of graph upkeep: load or start the graph, add up to ``steps`` batches of the
         vectors it lacks, drop deleted ones, save it now and then. True when work remains."""
+        with self._upkeep:
+            return self._maintain_graph(steps)
+
+    def _maintain_graph(self, steps: int | None) -> bool:
         dim = self._matrix.shape[1]
         if dim == 0:
             return False

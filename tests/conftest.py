@@ -12,7 +12,6 @@ import concurrent.futures
 import itertools
 import os
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -294,7 +293,6 @@ class Env:
         self.settings = settings
         self.client = client
         self._admin: User | None = None
-        self._n = itertools.count(1)
 
     def db_run(self, fn):
         """Run `await fn(session)` in its own unit of work (committed) and return its result."""
@@ -324,28 +322,9 @@ class Env:
         return self._admin
 
     def register(self, role: str = "le_official", **overrides) -> User:
-        n = next(self._n)
-        body = {
-            "email": f"user{n}.{uuid.uuid4().hex[:6]}@test.example",
-            "password": f"a long test passphrase {n} ok",
-            "full_name": f"Test User {n}",
-            "role": role,
-            "organisation": "Border Police Directorate" if role == "le_official" else "National Museum",
-            "country": "RS",
-            "languages": ["sr", "en"],
-            "application_statement": "I work on heritage crime.",
-        }
-        if role == "expert":
-            body["expert"] = {
-                "categories": ["numismatics"],
-                "specialties": ["Roman Imperial coinage"],
-                "bio": "Numismatist.",
-            }
-        for key, value in overrides.items():
-            if key == "expert" and isinstance(value, dict):
-                body["expert"] = {**body.get("expert", {}), **value}
-            else:
-                body[key] = value
+        from tests import factories
+
+        body = factories.registration(role, **overrides)
         r = self.client.post("/api/v1/auth/register", json=body)
         assert r.status_code == 202, r.text
         tokens = self.login(body["email"], body["password"])

@@ -83,6 +83,8 @@ POLICY = {
     ("GET", "/register"): PUBLIC,
     ("POST", "/register"): PUBLIC,
     ("POST", "/language"): PUBLIC,
+    ("GET", "/time-zone"): APPLICANT,
+    ("POST", "/time-zone"): APPLICANT,
     ("GET", "/application"): APPLICANT,
     ("POST", "/application"): APPLICANT,
     ("GET", "/profile"): APPLICANT,

@@ -58,6 +58,7 @@ class Principal:
     organisation: str
     ui_language: str
     has_totp: bool = False
+    time_zone: str = ""
 
     @property
     def is_vetted(self) -> bool:

@@ -57,6 +57,7 @@ def principal_of(member: Member) -> Principal:
         token_version=member.token_version,
         organisation=member.organisation,
         ui_language=member.ui_language,
+        time_zone=member.time_zone,
         has_totp=bool(member.totp_secret),
     )
 

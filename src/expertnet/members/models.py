@@ -36,6 +36,8 @@ class MemberBase(SQLModel):
     referee: str = Field(default="", max_length=500)
     application_submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ui_language: str = Field(default="en", max_length=8)
+    # IANA zone name the pages show times in; "" until chosen or sent by the browser (then UTC).
+    time_zone: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 

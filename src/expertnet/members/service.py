@@ -9,7 +9,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
-from expertnet.core import audit
+from expertnet.core import timezones, audit
 from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, field_error
 from expertnet.core.security import hash_password, password_problem
@@ -152,6 +152,20 @@ async def update_application(session: AsyncSession, principal: Principal, data: 
     if changes.keys() & {"full_name", "languages"} and member.role == Role.expert:
         await _expert_profiles().changed(session, pk(member))
     return await member_out(session, member)
+
+
+async def set_time_zone(session: AsyncSession, principal: Principal, name: str, *, only_if_unset: bool = False) -> bool:
+    """Store the zone the member's pages show times in; True when it changed. `only_if_unset` is
+    the browser's guess, which never overrides a zone the member chose. A preference, not part of
+    the application: the version (which guards the application form) stays."""
+    if not timezones.is_time_zone(name):
+        raise field_error("time_zone", "unknown time zone")
+    member = await get_member(session, principal.id, for_update=True)
+    if member.time_zone == name or (only_if_unset and member.time_zone):
+        return False
+    member.time_zone = name
+    member.updated_at = utcnow()
+    return True
 
 
 # --- vetting (admins) -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
+from expertnet.core import timezones
 from expertnet.core.auth import APPLICANT, COOKIE_NAME, PUBLIC, Principal, access
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError
@@ -94,6 +95,10 @@ async def login_submit(request: Request, db_session: AsyncSession, settings: Set
             {"next": target, "form": form, "error": message},
             status_code=refused.status_code,
         )
+    # The browser's zone (app.js fills the hidden field) until the member chooses one.
+    browser_zone = text(data, "time_zone")
+    if not member.time_zone and timezones.is_time_zone(browser_zone):
+        await members.set_time_zone(db_session, sign_in.principal_of(member), browser_zone, only_if_unset=True)
     if member.vetting_status == VettingStatus.pending:
         destination = "/application"
     else:

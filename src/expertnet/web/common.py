@@ -22,7 +22,7 @@ from expertnet.config import Settings
 from expertnet.core.auth import COOKIE_NAME
 from expertnet.core.errors import AppError
 from expertnet.core.http import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable
-from expertnet.web import i18n
+from expertnet.web import i18n, zones
 from expertnet.web.i18n import N_
 
 log = logging.getLogger("expertnet.web")
@@ -35,6 +35,7 @@ FLASH_MESSAGES = {
     "registered": N_("Your application has been received. The secretariat will review it."),
     "application_saved": N_("Your application has been saved."),
     "language_saved": N_("The interface language has been changed."),
+    "time_zone_saved": N_("Your time zone has been saved."),
     "profile_saved": N_("Your profile has been saved."),
     "approved": N_("The member has been approved."),
     "rejected": N_("The application has been rejected."),
@@ -72,6 +73,7 @@ def render(
 ) -> Template:
     ctx = dict(context or {})
     ctx.setdefault("locale", i18n.locale_of(request))
+    ctx.setdefault("time_zone", zones.zone_name_of(request))
     ctx.setdefault("principal", principal_of(request))
     ctx.setdefault("flash", _read_flash(request))
     response = Template(template_name=template, context=ctx, status_code=status_code, media_type=MediaType.HTML)

@@ -6,6 +6,7 @@ attachments), which check object-level access and write the audit log. A denial 
 Pages that may route a request get the app's search client as the `search` dependency.
 """
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -33,7 +34,8 @@ from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError, NotFound, field_error
 from expertnet.members import service as members
 from expertnet.search import AsyncSearch
-from expertnet.web import i18n
+from expertnet.core import timezones
+from expertnet.web import i18n, zones
 from expertnet.web.common import (
     app_error_fields,
     checked,
@@ -131,6 +133,19 @@ def _request_payload(data: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+def _in_utc(request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload to validate: the deadline typed in the reader's zone (datetime-local) as the UTC
+    instant it names. The form keeps the typed text, so a page shown again shows what was typed."""
+    typed = payload.get("deadline")
+    if not typed:
+        return payload
+    try:
+        local = datetime.fromisoformat(typed)
+    except ValueError:
+        return payload  # the schema names the field and the problem
+    return {**payload, "deadline": timezones.local_to_utc(local, zones.zone_name_of(request)).isoformat()}
+
+
 async def _new_form(
     request: Request, session: AsyncSession, principal: Principal, form: dict, errors: dict, status: int = 200
 ) -> Response:
@@ -185,7 +200,7 @@ async def new_request_submit(
         payload["languages"], (await members.get_member(db_session, principal.id)).languages
     )
     try:
-        body = ConsultationCreate.model_validate(payload)
+        body = ConsultationCreate.model_validate(_in_utc(request, payload))
     except ValidationError as exc:
         return await _new_form(request, db_session, principal, payload, field_errors(request, exc), 400)
     ctx = ctx_of(request, principal)
@@ -215,7 +230,7 @@ async def edit_request_page(
     if c.requester_id != principal.id or c.status != Status.draft:
         return redirect(f"/consultations/{consultation_id}")
     form = c.model_dump()
-    form["deadline"] = c.deadline.strftime("%Y-%m-%dT%H:%M") if c.deadline else ""
+    form["deadline"] = c.deadline  # shown in the reader's zone by the `local_input` filter
     return render(request, "consultations/edit.html", {"c": c, "form": form, "errors": {}})
 
 
@@ -231,7 +246,7 @@ async def edit_request_submit(
     payload["version"] = text(data, "version")
     ctx = ctx_of(request, principal)
     try:
-        body = ConsultationUpdate.model_validate(payload)
+        body = ConsultationUpdate.model_validate(_in_utc(request, payload))
         await intake.update_draft(db_session, ctx, consultation_id, body)
     except ValidationError as exc:
         errors = field_errors(request, exc)

@@ -8,7 +8,7 @@ locale: `country`, `language`, `category`, `region`, `label(group)`, `datetime`,
 
 from datetime import UTC, date, datetime, timedelta
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 from litestar.utils.scope.state import ScopeState
@@ -16,9 +16,9 @@ from markupsafe import Markup
 from jinja2.runtime import Context
 from litestar.contrib.jinja import JinjaTemplateEngine
 
-from expertnet.core import reference
+from expertnet.core import reference, timezones
 from expertnet.db import utcnow
-from expertnet.web import i18n, labels
+from expertnet.web import i18n, labels, zones
 
 
 def _locale(ctx: Context) -> str:
@@ -100,12 +100,63 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _zone_name(ctx: Context) -> str:
+    name = ctx.get("time_zone")
+    if isinstance(name, str) and name:
+        return name
+    request = ctx.get("request")
+    if request is not None:
+        try:
+            return zones.zone_name_of(request)
+        except Exception:  # noqa: BLE001 - error pages must render even for odd requests
+            return timezones.UTC_NAME
+    return timezones.UTC_NAME
+
+
+def _zone_suffix(local: datetime, zone_name: str) -> str:
+    """'UTC', or the offset ('GMT+1'), which says more to a reader than a tz database name."""
+    if zone_name == timezones.UTC_NAME:
+        return "UTC"
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 @pass_context
 def datetime_filter(ctx: Context, value: datetime | None) -> str:
-    """Date and time in UTC, spelled out: deadlines are legal times, the zone must be explicit."""
+    """Date and time in the reader's zone, with its offset named ('3 Dec 2026, 15:00 UTC+1')."""
     if value is None:
         return ""
-    return format_datetime(_as_utc(value), "d MMM y, HH:mm", tzinfo=UTC, locale=_locale(ctx)) + " UTC"
+    zone_name = _zone_name(ctx)
+    local = timezones.utc_to_local(value, zone_name)
+    text = format_datetime(local, "d MMM y, HH:mm", tzinfo=local.tzinfo, locale=_locale(ctx))
+    return f"{text} {_zone_suffix(local, zone_name)}"
+
+
+@pass_context
+def deadline_filter(ctx: Context, value: datetime | None) -> str:
+    """A legal deadline: the reader's local time, and UTC beside it unless the reader reads UTC."""
+    if value is None:
+        return ""
+    local_text = datetime_filter(ctx, value)
+    if _zone_name(ctx) == timezones.UTC_NAME:
+        return local_text
+    utc = _as_utc(value)
+    local = timezones.utc_to_local(value, _zone_name(ctx))
+    pattern = "HH:mm" if local.date() == utc.date() else "d MMM y, HH:mm"
+    return f"{local_text} ({format_datetime(utc, pattern, tzinfo=UTC, locale=_locale(ctx))} UTC)"
+
+
+@pass_context
+def local_input_filter(ctx: Context, value: datetime | str | None) -> str:
+    """The value of a datetime-local input: the instant as wall-clock time in the reader's zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):  # a value the form sent back (typed in local time already)
+        return value
+    return timezones.utc_to_local(value, _zone_name(ctx)).strftime("%Y-%m-%dT%H:%M")
 
 
 @pass_context
@@ -113,37 +164,75 @@ def date_filter(ctx: Context, value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = _as_utc(value).date()
+        value = timezones.utc_to_local(value, _zone_name(ctx)).date()
     return format_date(value, "medium", locale=_locale(ctx))
 
 
+def _span(locale: str, minutes: int) -> str:
+    """A floored duration: '45 min', '1 h 36 min', '37 h', '4 d 3 h' (never more than the time left)."""
+    gettext = i18n.translations(locale).gettext
+    hours, mins = divmod(minutes, 60)
+    if hours >= 72:
+        days, hours = divmod(hours, 24)
+        if hours:
+            return gettext("%(d)s d %(h)s h") % {"d": days, "h": hours}
+        return gettext("%(d)s d") % {"d": days}
+    if hours >= 24 or (hours and not mins):
+        return gettext("%(h)s h") % {"h": hours}
+    if hours:
+        return gettext("%(h)s h %(m)s min") % {"h": hours, "m": mins}
+    return gettext("%(m)s min") % {"m": mins}
+
+
 @pass_context
-def countdown_filter(ctx: Context, value: datetime | None, now: datetime | None = None) -> str:
-    """'in 5 hours' / '3 hours ago' relative to now, in the request's language."""
+def countdown_filter(ctx: Context, value: datetime | None, now: datetime | None = None, overdue: bool = False) -> str:
+    """'in 1 h 36 min' / '3 h ago' (or 'overdue by 3 h' for a deadline), floored to the minute:
+    a countdown must never promise more time than is left."""
     if value is None:
         return ""
-    delta = _as_utc(value) - (now or utcnow())
-    return format_timedelta(delta, threshold=1.5, add_direction=True, format="long", locale=_locale(ctx))
+    locale = _locale(ctx)
+    gettext = i18n.translations(locale).gettext
+    seconds = int((_as_utc(value) - _as_utc(now or utcnow())).total_seconds())
+    minutes = abs(seconds) // 60
+    if seconds >= 0:
+        if minutes == 0:
+            return gettext("in less than a minute")
+        return gettext("in %(span)s") % {"span": _span(locale, minutes)}
+    if minutes == 0:
+        return gettext("overdue just now") if overdue else gettext("just now")
+    if overdue:
+        return gettext("overdue by %(span)s") % {"span": _span(locale, minutes)}
+    return gettext("%(span)s ago") % {"span": _span(locale, minutes)}
 
 
 def time_left(value: datetime | None, now: datetime | None = None) -> timedelta | None:
     if value is None:
         return None
-    return _as_utc(value) - (now or utcnow())
+    return _as_utc(value) - _as_utc(now or utcnow())
 
 
-def urgency_class(value: datetime | None) -> str:
+def urgency_class(value: datetime | None, now: datetime | None = None) -> str:
     """CSS class of a deadline: overdue, due within 6 hours, within 24 hours, later."""
-    left = time_left(value)
+    left = time_left(value, now)
     if left is None:
         return ""
     if left <= timedelta(0):
         return "due-overdue"
-    if left <= timedelta(hours=6):
+    if left < timedelta(hours=6):
         return "due-soon"
-    if left <= timedelta(hours=24):
+    if left < timedelta(hours=24):
         return "due-today"
     return "due-later"
+
+
+@pass_context
+def zone_label(ctx: Context) -> str:
+    """The reader's zone as the header and the deadline field name it: 'Europe/Belgrade (UTC+1)'."""
+    zone_name = _zone_name(ctx)
+    if zone_name == timezones.UTC_NAME:
+        return "UTC"
+    local = timezones.utc_to_local(utcnow(), zone_name)
+    return f"{zone_name.replace('_', ' ')} ({_zone_suffix(local, zone_name)})"
 
 
 @pass_context
@@ -162,6 +251,10 @@ def options(ctx: Context, group: str) -> list[tuple[str, str]]:
     """(value, translated label) pairs of an enumerated group, for selects and checkbox groups."""
     translate = i18n.translations(_locale(ctx)).gettext
     return [(value, translate(label)) for value, label in labels.GROUPS[group].items()]
+
+
+def zone_options() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in timezones.names()]
 
 
 def language_options(locale: str) -> list[tuple[str, str]]:
@@ -199,6 +292,8 @@ def configure(engine: JinjaTemplateEngine) -> None:
         region=region_filter,
         label=label_filter,
         datetime=datetime_filter,
+        deadline=deadline_filter,
+        local_input=local_input_filter,
         date=date_filter,
         countdown=countdown_filter,
         number=number_filter,
@@ -213,6 +308,8 @@ def configure(engine: JinjaTemplateEngine) -> None:
         all_countries=reference.countries,
         all_languages=language_options,
         time_left=time_left,
+        zone_label=zone_label,
+        zone_options=zone_options,
         csrf_field=csrf_field,
         options=options,
     )

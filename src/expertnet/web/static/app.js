@@ -51,4 +51,45 @@
       summary.focus();
     }
   });
+  // The browser's time zone: pages show times in it until the member chooses one (/time-zone).
+  // The cookie is read by the server for every page; a member who has no zone stored yet gets
+  // it stored once (the sign-in form sends it too, in its hidden time_zone field).
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var zone = browserZone();
+    if (!zone) {
+      return;
+    }
+    document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+      input.value = zone;
+    });
+    var known = document.cookie.split("; ").some(function (pair) {
+      return pair === "expertnet_tz=" + encodeURIComponent(zone);
+    });
+    if (!known) {
+      document.cookie = "expertnet_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+    if (document.documentElement.getAttribute("data-zone-unset") === "1") {
+      var body = new URLSearchParams();
+      body.set("time_zone", zone);
+      body.set("browser", "1");
+      fetch("/time-zone", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "x-csrftoken": csrfToken() },
+        body: body
+      }).then(function (response) {
+        // This page was drawn in UTC; draw it again in the zone now stored (once per member).
+        if (response.status === 204 && !known && !document.querySelector("form [aria-invalid], textarea:focus, input:focus")) {
+          window.location.reload();
+        }
+      });
+    }
+  });
 })();

@@ -1,0 +1,25 @@
+"""Members' time zone (IANA name; empty = the browser's, then UTC)
+
+Revision ID: daily
+Revises: 0007_outbox_claims
+Create Date: 2026-12-01
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+
+revision = 'daily'
+down_revision = '0007_outbox_claims'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('time_zone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=''))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_column('time_zone')

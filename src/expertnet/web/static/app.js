@@ -75,7 +75,7 @@
     if (!known) {
       document.cookie = "expertnet_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
     }
-    if (document.documentElement.getAttribute("data-zone-unset") === "1") {
+    if (document.querySelector('meta[name="zone-unset"]')) {
       var body = new URLSearchParams();
       body.set("time_zone", zone);
       body.set("browser", "1");

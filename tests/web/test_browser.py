@@ -232,7 +232,7 @@ def test_consultation_journey_end_to_end(live, people):
     _expect(page.get_by_role("link", name="Aleksandra Petrović"))
     _expect(page.get_by_role("link", name="Bojan Marković"))
     _expect(page.get_by_role("link", name="denarius.png"))
-    assert page.get_by_text("category: numismatics").count() >= 2
+    assert page.get_by_text("Works in Numismatics").count() >= 2
     official.shot("05-draft-with-candidates")
     cid = int(re.search(r"/consultations/(\d+)", page.url).group(1))
     page.get_by_label("Offer to how many experts at once").select_option("1")

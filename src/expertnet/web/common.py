@@ -22,7 +22,7 @@ from expertnet.config import Settings
 from expertnet.core.auth import COOKIE_NAME
 from expertnet.core.errors import AppError
 from expertnet.core.http import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable
-from expertnet.web import i18n, zones
+from expertnet.web import i18n, messages, zones
 from expertnet.web.i18n import N_
 
 log = logging.getLogger("expertnet.web")
@@ -76,6 +76,7 @@ def render(
     ctx.setdefault("time_zone", zones.zone_name_of(request))
     ctx.setdefault("principal", principal_of(request))
     ctx.setdefault("flash", _read_flash(request))
+    messages.localize_context(ctx["locale"], ctx)
     response = Template(template_name=template, context=ctx, status_code=status_code, media_type=MediaType.HTML)
     if ctx["flash"]:
         clear_cookie(response, FLASH_COOKIE, http_only=True)
@@ -200,7 +201,19 @@ _PYDANTIC_MESSAGES = {
     "datetime_from_date_parsing": N_("Enter a date and time."),
     "value_error": None,  # the validator's own message (names the bad code)
     "literal_error": N_("Choose one of the offered values."),
+    "enum": N_("Choose one of the offered values."),
     "extra_forbidden": N_("This field is not allowed."),
+    "string_pattern_mismatch": N_("This value has the wrong form."),
+    "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "greater_than": N_("The number is too small."),
+    "less_than": N_("The number is too large."),
+    "bool_parsing": N_("Choose yes or no."),
+    "string_type": N_("Enter a text."),
+    "list_type": N_("Choose from the list."),
+    "date_past": N_("Choose a date in the past."),
+    "date_future": N_("Choose a date in the future."),
+    "datetime_future": N_("Choose a time in the future."),
 }
 
 
@@ -214,8 +227,8 @@ def field_errors(request: Request, exc: ValidationError) -> dict[str, str]:
         message = _PYDANTIC_MESSAGES.get(item.get("type", ""))
         if message:
             reason = i18n.translate(locale, message)
-        else:
-            reason = str(item.get("msg", "")).removeprefix("Value error, ")
+        else:  # the validator's own words, or a kind of error not listed above
+            reason = messages.server_message(locale, str(item.get("msg", "")).removeprefix("Value error, "))
         errors.setdefault(name, reason)
     return errors
 

@@ -75,11 +75,18 @@ def locale_of(connection: ASGIConnection) -> str:
     return locale
 
 
+class Translated(str):
+    """A text already in the reader's language (what `translate` returns). Pages pass the other
+    texts that reach them (server messages) through web.messages; these they leave alone."""
+
+    __slots__ = ()
+
+
 def translate(locale: str, message: str, **variables) -> str:
     text = translations(locale).gettext(message)
-    return text % variables if variables else text
+    return Translated(text % variables if variables else text)
 
 
 def ntranslate(locale: str, singular: str, plural: str, n: int, **variables) -> str:
     text = translations(locale).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    return Translated(text % {"num": n, **variables})

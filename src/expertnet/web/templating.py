@@ -18,7 +18,7 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 
 from expertnet.core import reference, timezones
 from expertnet.db import utcnow
-from expertnet.web import i18n, labels, zones
+from expertnet.web import i18n, labels, reasons, zones
 
 
 def _locale(ctx: Context) -> str:
@@ -84,6 +84,21 @@ def label_filter(ctx: Context, value: str | None, group: str) -> str:
     if known is None:
         return str(value).replace("_", " ")
     return i18n.translations(_locale(ctx)).gettext(known)
+
+
+@pass_context
+def field_label_filter(ctx: Context, name: str | None) -> str:
+    """A form field's label in the reader's language (error summaries name fields by it)."""
+    known = labels.FIELDS.get(name or "")
+    if known is None:
+        # An unlisted field: its code reads as English, so other languages leave it unnamed.
+        return (name or "").replace("_", " ") if _locale(ctx) == "en" else ""
+    return i18n.translations(_locale(ctx)).gettext(known)
+
+
+@pass_context
+def reasons_filter(ctx: Context, codes: list[str] | None) -> str:
+    return reasons.sentence(codes, _locale(ctx))
 
 
 @pass_context
@@ -291,6 +306,8 @@ def configure(engine: JinjaTemplateEngine) -> None:
         category=category_filter,
         region=region_filter,
         label=label_filter,
+        field_label=field_label_filter,
+        reasons=reasons_filter,
         datetime=datetime_filter,
         deadline=deadline_filter,
         local_input=local_input_filter,

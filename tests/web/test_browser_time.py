@@ -40,7 +40,7 @@ def test_deadline_typed_in_belgrade_is_read_right_in_almaty(live, browser):
         _sign_in(page, olga)
         page.goto("/consultations/new")
         offset = "UTC+2" if typed.utcoffset() == timedelta(hours=2) else "UTC+1"
-        label = page.get_by_text(f"in your time zone: Europe/Belgrade ({offset})")
+        label = page.get_by_text(f"in your time zone: Belgrade ({offset})")
         _expect(label)
         page.get_by_label("Short title").fill("Silver denarius held at the Gradina crossing")
         page.get_by_label("Description").fill("A silver coin with a laureate head, found in a car at the border.")
@@ -74,6 +74,6 @@ def test_deadline_typed_in_belgrade_is_read_right_in_almaty(live, browser):
             f" ({meant:%H:%M} UTC)"
         )
         _expect(page.get_by_text(shown).first)
-        _expect(page.get_by_role("link", name=f"Asia/Almaty ({almaty_offset})"))
+        _expect(page.get_by_role("link", name=f"Almaty ({almaty_offset})"))
     finally:
         context.close()

@@ -8,7 +8,9 @@ locale: `country`, `language`, `category`, `region`, `label(group)`, `datetime`,
 
 from datetime import UTC, date, datetime, timedelta
 
-from babel.dates import format_date, format_datetime
+from functools import lru_cache
+
+from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 from litestar.utils.scope.state import ScopeState
@@ -18,7 +20,7 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 
 from expertnet.core import reference, timezones
 from expertnet.db import utcnow
-from expertnet.web import i18n, labels, reasons, zones
+from expertnet.web import i18n, labels, messages, reasons, zones
 
 
 def _locale(ctx: Context) -> str:
@@ -94,6 +96,12 @@ def field_label_filter(ctx: Context, name: str | None) -> str:
         # An unlisted field: its code reads as English, so other languages leave it unnamed.
         return (name or "").replace("_", " ") if _locale(ctx) == "en" else ""
     return i18n.translations(_locale(ctx)).gettext(known)
+
+
+@pass_context
+def server_filter(ctx: Context, text: str | None) -> str:
+    """A server message in the reader's language (web.messages); translated texts pass as they are."""
+    return messages.server_message(_locale(ctx), text) if text else ""
 
 
 @pass_context
@@ -247,7 +255,7 @@ def zone_label(ctx: Context) -> str:
     if zone_name == timezones.UTC_NAME:
         return "UTC"
     local = timezones.utc_to_local(utcnow(), zone_name)
-    return f"{zone_name.replace('_', ' ')} ({_zone_suffix(local, zone_name)})"
+    return f"{zone_city(zone_name, _locale(ctx))} ({_zone_suffix(local, zone_name)})"
 
 
 @pass_context
@@ -268,8 +276,26 @@ def options(ctx: Context, group: str) -> list[tuple[str, str]]:
     return [(value, translate(label)) for value, label in labels.GROUPS[group].items()]
 
 
-def zone_options() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in timezones.names()]
+@lru_cache(maxsize=2048)
+def zone_city(name: str, locale: str) -> str:
+    """The zone's city in the reader's language ('Белград' for Europe/Belgrade)."""
+    if name == timezones.UTC_NAME:
+        return "UTC"
+    try:
+        return get_timezone_location(name, locale=i18n.babel_locale(locale), return_city=True)
+    except Exception:  # noqa: BLE001 - a zone Babel does not know: its own name
+        return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@lru_cache(maxsize=8)
+def _zone_options(locale: str) -> list[tuple[str, str]]:
+    return [(name, f"{zone_city(name, locale)} — {name}") for name in timezones.names()]
+
+
+@pass_context
+def zone_options(ctx: Context) -> list[tuple[str, str]]:
+    """Every zone for a select: 'Белград — Europe/Belgrade', in the tz database's order."""
+    return _zone_options(_locale(ctx))
 
 
 def language_options(locale: str) -> list[tuple[str, str]]:
@@ -308,6 +334,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         label=label_filter,
         field_label=field_label_filter,
         reasons=reasons_filter,
+        server=server_filter,
         datetime=datetime_filter,
         deadline=deadline_filter,
         local_input=local_input_filter,
@@ -326,6 +353,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         all_languages=language_options,
         time_left=time_left,
         zone_label=zone_label,
+        current_locale=pass_context(_locale),
         zone_options=zone_options,
         csrf_field=csrf_field,
         options=options,

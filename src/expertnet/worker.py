@@ -19,6 +19,7 @@ from expertnet.config import Settings
 from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
+from expertnet.experts import tasks as expert_jobs
 from expertnet.matching.warm import warm_up
 from expertnet.notifications import tasks as notification_handlers
 from expertnet.retention import tasks as retention_jobs
@@ -28,7 +29,7 @@ log = logging.getLogger("expertnet.worker")
 
 # Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
 HANDLER_MODULES = (indexer, notification_handlers)
-JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs)
+JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs, expert_jobs)
 
 
 def register_handlers(settings: Settings | None = None) -> None:

@@ -104,6 +104,14 @@ async def preview_candidates(
 async def submit(
     session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, offer_count: int = 3
 ) -> Consultation:
+    c, _offered = await submit_counted(session, search, ctx, consultation_id, offer_count)
+    return c
+
+
+async def submit_counted(
+    session: AsyncSession, search: AsyncSearch, ctx: Ctx, consultation_id: int, offer_count: int = 3
+) -> tuple[Consultation, int]:
+    """Submit, and say how many experts got the offer (0: escalated, nobody matched)."""
     acc = await access(session, ctx, consultation_id, "submit", roles=(REQUESTER,), for_update=True)
     c = acc.consultation
     if c.status != Status.draft:
@@ -115,7 +123,7 @@ async def submit(
     c.submitted_at = now
     c.offer_width = offer_count
     effects.event(session, pk(c), pk(ctx.principal), "submitted", offer_count=offer_count)
-    await offers.offer_next(session, search, c)
+    made = await offers.offer_next(session, search, c)
     effects.changed(session, c)
     await audit_change(session, ctx, pk(c), "submit")
-    return c
+    return c, len(made)

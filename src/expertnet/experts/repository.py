@@ -2,7 +2,7 @@
 Nothing here commits."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.experts.models import Expert
 from expertnet.members.models import Member
 from sqlmodel import col
-from expertnet.db import key_col, table_of
+from expertnet.db import key_col, table_of, utcnow
 
 
 async def with_member(
@@ -86,3 +86,22 @@ async def ids_changed_since(session: AsyncSession, since: datetime) -> list[int]
         .where(or_(col(Expert.updated_at) >= since, col(Member.updated_at) >= since))
     )
     return list((await session.execute(query)).scalars().all())
+
+
+async def back_from_away(session: AsyncSession, today: date, limit: int) -> list[int]:
+    """Experts whose away-until date is over (it was before today), oldest id first."""
+    rows = await session.execute(
+        select(col(Expert.id))
+        .where(col(Expert.away_until).is_not(None), col(Expert.away_until) < today)
+        .order_by(col(Expert.id))
+        .limit(limit)
+    )
+    return [int(i) for i in rows.scalars() if i is not None]
+
+
+async def clear_passed_away(session: AsyncSession, ids: list[int], today: date) -> None:
+    await session.execute(
+        update(Expert)
+        .where(col(Expert.id).in_(ids), col(Expert.away_until) < today)
+        .values(away_until=None, updated_at=utcnow())
+    )

@@ -28,6 +28,13 @@ def _concepts_of(text: str) -> tuple[str, ...]:
     return tuple(get_vocabulary().concept_ids(text))
 
 
+def available_now(expert: Expert, member: Member, today: date | None = None) -> bool:
+    """Approved, available, and not away: an expert away until a date is away all of that day."""
+    today = today or datetime.now(UTC).date()
+    away = expert.away_until is not None and expert.away_until >= today
+    return bool(expert.available) and not away and member.vetting_status == "approved"
+
+
 def expert_document(expert: Expert, member: Member) -> dict:
     concepts = set(get_vocabulary().concept_ids(expert.bio)) if expert.bio else set()
     for specialty in expert.specialties:
@@ -49,7 +56,9 @@ def expert_document(expert: Expert, member: Member) -> dict:
         "specialties": list(expert.specialties),
         "bio": expert.bio,
         "concepts": sorted(concepts),
-        "available": bool(expert.available),
+        # What the directory shows and its "Available now" filter counts: takes offers now. The
+        # worker re-indexes experts whose away-until date has passed (experts.tasks).
+        "available": available_now(expert, member),
         "away_until": day_end_epoch(expert.away_until),
         "vetting_status": member.vetting_status,
         "vetted_until": epoch(member.vetted_until),

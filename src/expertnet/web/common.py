@@ -52,6 +52,10 @@ FLASH_MESSAGES = {
     "reoffered": N_("The request has been offered again."),
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
+    "request_escalated": N_(
+        "Your request has been submitted, but no expert in the network can take it now, so it has been "
+        "passed to the secretariat, who will find an expert by hand."
+    ),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
 }
 
@@ -83,10 +87,30 @@ def render(
     return response
 
 
+# Flash notes with a count: `key:N` (N a number, still nothing typed by a user).
+COUNTED_FLASH = {"request_offered"}
+
+
+def _counted_flash(locale: str, key: str, n: int) -> str:
+    translations = i18n.translations(locale)
+    if key == "request_offered":
+        text = translations.ngettext(
+            "Your request has been submitted and offered to %(num)s expert.",
+            "Your request has been submitted and offered to %(num)s experts at once.",
+            n,
+        )
+        return i18n.Translated(text % {"num": n})
+    return ""
+
+
 def _read_flash(request: Request) -> str:
     key = request.cookies.get(FLASH_COOKIE, "")
+    locale = i18n.locale_of(request)
+    name, sep, count = key.partition(":")
+    if sep and name in COUNTED_FLASH and count.isdigit() and len(count) < 4:
+        return _counted_flash(locale, name, int(count))
     message = FLASH_MESSAGES.get(key)
-    return i18n.translate(i18n.locale_of(request), message) if message else ""
+    return i18n.translate(locale, message) if message else ""
 
 
 def redirect(path: str, *, flash: str | None = None, request: Request | None = None) -> Response:
@@ -96,7 +120,8 @@ def redirect(path: str, *, flash: str | None = None, request: Request | None = N
     else:
         response = Redirect(path=path, status_code=303)
     if flash:
-        assert flash in FLASH_MESSAGES, flash
+        name, _, count = flash.partition(":")
+        assert flash in FLASH_MESSAGES or (name in COUNTED_FLASH and count.isdigit()), flash
         response.set_cookie(FLASH_COOKIE, flash, max_age=60, path="/", secure=True, httponly=True, samesite="lax")
     return response
 

@@ -374,16 +374,18 @@ async def submit_request(
         count = min(10, max(1, int(text(data, "offer_count") or 3)))
     except ValueError:
         count = 3
-    failed = await _act(
-        request,
-        db_session,
-        search,
-        principal,
-        consultation_id,
-        data,
-        lambda: intake.submit(db_session, search, ctx_of(request, principal), consultation_id, count),
-    )
-    return failed or redirect(f"/consultations/{consultation_id}", flash="request_submitted")
+    outcome: dict[str, Any] = {}
+
+    async def go():
+        c, offered = await intake.submit_counted(db_session, search, ctx_of(request, principal), consultation_id, count)
+        outcome.update(status=c.status, offered=offered)
+
+    failed = await _act(request, db_session, search, principal, consultation_id, data, go)
+    if failed:
+        return failed
+    # The banner says what happened: offered to N experts, or passed to the secretariat.
+    flash = "request_escalated" if outcome["status"] == Status.escalated else f"request_offered:{outcome['offered']}"
+    return redirect(f"/consultations/{consultation_id}", flash=flash)
 
 
 @post("/consultations/{consultation_id:int}/withdraw", opt=access(OFFICIAL))

@@ -208,6 +208,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, Fill]] = [
             N_("Too many attempts from this address; try again later."),
             _same,
         ),
+        (r"^imported with status (?P<status>\w+)$", N_("Imported with the status: %(status)s."), _status),
         (r"^unknown time zone$", N_("Choose a time zone from the list."), _same),
         # validators shared by every form (core.schemas, core.reference)
         (

@@ -620,7 +620,7 @@ async def decline_offer(
         )
     except ValidationError as exc:
         return await _offers_with_error(
-            request, db_session, principal, "; ".join(field_errors(request, exc).values()), 400
+            request, db_session, principal, i18n.Translated("; ".join(field_errors(request, exc).values())), 400
         )
     except AppError as exc:
         if exc.status_code == 404:

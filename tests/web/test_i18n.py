@@ -122,8 +122,10 @@ def test_anonymous_visitor_switches_to_russian(env, pages):
 def test_browser_language_is_the_default(env, pages):
     page = env.client.get("/login", headers={"accept": "text/html", "accept-language": "ru-RU,ru;q=0.9,en;q=0.5"})
     assert '<html lang="ru">' in page.text
+    page = env.client.get("/login", headers={"accept": "text/html", "accept-language": "de-DE,it;q=0.8"})
+    assert '<html lang="en">' in page.text  # neither is an interface language
     page = env.client.get("/login", headers={"accept": "text/html", "accept-language": "de-DE,fr;q=0.8"})
-    assert '<html lang="en">' in page.text
+    assert '<html lang="fr">' in page.text
 
 
 def test_member_language_is_stored_on_the_account(env, pages):

@@ -85,14 +85,19 @@ def visible_texts(html: str) -> list[str]:
     return parser.texts
 
 
-def _english_msgids() -> set[str]:
-    with open(CATALOGUES / "ru" / "LC_MESSAGES" / "messages.po", "rb") as fh:
-        catalogue = read_po(fh, locale="ru")
+def _catalogue(locale: str):
+    with open(CATALOGUES / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def _english_msgids(locale: str = "ru") -> set[str]:
+    """The English texts of the interface that this language says differently."""
     out = set()
-    for message in catalogue:
+    for message in _catalogue(locale):
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
         for msgid in ids:
-            if msgid and re.search(r"[A-Za-z]{3}", msgid) and msgid not in ALLOWED:
+            if msgid and re.search(r"[A-Za-z]{3}", msgid) and msgid not in ALLOWED and msgid not in strings:
                 out.add(re.sub(r"%\(\w+\)s", "", msgid).strip())
     return out
 
@@ -101,14 +106,16 @@ MSGIDS = _english_msgids()
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
-def english_in(html: str) -> list[str]:
-    """Visible texts that are English: a whole msgid, or English function words."""
+def english_in(html: str, msgids: set[str] | None = None, words_too: bool = True) -> list[str]:
+    """Visible texts that are English: a whole msgid, or (for a language in Cyrillic script)
+    English function words."""
+    msgids = MSGIDS if msgids is None else msgids
     found = []
     for text in visible_texts(html):
         if re.fullmatch(r"[\w.+-]+@[\w.-]+|\([a-z]{2}\)", text):
             continue  # an e-mail address, an ISO 639-1 code beside the language's name
         words = [w for w in WORD.findall(re.sub(r"\S+@\S+|[A-Z][a-z]+/[A-Za-z_/]+", "", text)) if w not in ALLOWED]
-        if text in MSGIDS or any(w.lower() in ENGLISH for w in words):
+        if text in msgids or (words_too and any(w.lower() in ENGLISH for w in words)):
             found.append(text)
     return found
 
@@ -266,3 +273,56 @@ def test_error_pages_in_russian(env, pages, network, monkeypatch):
     monkeypatch.setattr(desk, "dashboard_context", broken)
     text = _check(pages, "/", 500)
     assert "boom" not in text
+
+
+# --------------------------------------------------------------------------- the other languages
+
+OTHER = {"sr": "Пронађи стручњака", "sr_Latn": "Pronađi stručnjaka", "fr": "Trouver un expert"}
+
+
+@pytest.mark.parametrize("locale", ["sr", "sr_Latn", "fr"])
+def test_every_interface_text_is_translated_into(locale):
+    from tests.web.test_i18n import PLACEHOLDER, _extracted
+
+    catalogue = _catalogue(locale)
+    missing, broken = [], []
+    for text in _extracted():
+        message = catalogue.get(text)
+        strings = (
+            [] if message is None else ([message.string] if isinstance(message.string, str) else list(message.string))
+        )
+        if not strings or not all(strings):
+            missing.append(text)
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        wanted = set().union(*(PLACEHOLDER.findall(i) for i in ids)) - {"num"}
+        if any(set(PLACEHOLDER.findall(string)) - {"num"} != wanted for string in strings):
+            broken.append(text)
+    assert not missing, f"no {locale} translation for: {sorted(map(str, missing))[:10]}"
+    assert not broken, f"{locale}: placeholders differ in {broken[:5]}"
+    if locale.startswith("sr"):
+        assert catalogue.num_plurals == 3
+
+
+@pytest.mark.parametrize("locale", ["sr", "sr_Latn", "fr"])
+def test_the_switcher_offers_the_language_and_the_pages_speak_it(env, pages, network, locale):
+    login = pages.get("/login").text
+    assert f'<option value="{locale}" lang="{locale.replace("_", "-")}"' in login
+    pages.login(network["olga"])
+    r = pages.post("/language", {"language": locale, "next": "/"}, form_page="/")
+    assert r.status_code == 303
+    lang = locale.replace("_", "-")
+    msgids = _english_msgids(locale)
+    for path in ("/", "/directory", "/consultations", "/consultations/new", "/time-zone", "/no-such-page"):
+        page = pages.get(path)
+        assert f'<html lang="{lang}">' in page.text, path
+        assert OTHER[locale] in page.text or path == "/no-such-page", path
+        leaks = english_in(page.text, msgids, words_too=locale == "sr")
+        assert not leaks, (locale, path, leaks)
+
+
+def test_serbian_latin_is_chosen_from_the_browser(env):
+    page = env.client.get("/login", headers={"accept": "text/html", "accept-language": "sr-Latn-RS,sr;q=0.8"})
+    assert '<html lang="sr-Latn">' in page.text and "Prijava" in page.text
+    page = env.client.get("/login", headers={"accept": "text/html", "accept-language": "sr-RS"})
+    assert '<html lang="sr">' in page.text and "Пријава" in page.text

@@ -46,7 +46,7 @@ class ApplicationUpdate(Input):
     languages: Languages | None = Field(default=None, min_length=1)
     application_statement: str | None = Field(default=None, max_length=4000)
     referee: str | None = Field(default=None, max_length=500)
-    ui_language: Literal["en", "ru"] | None = None
+    ui_language: Literal["en", "ru", "sr", "sr_Latn", "fr"] | None = None
 
 
 class LoginIn(Input):

@@ -14,7 +14,15 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from litestar.connection import ASGIConnection
 
-LOCALES: tuple[str, ...] = ("en", "ru")
+LOCALES: tuple[str, ...] = ("en", "ru", "sr", "sr_Latn", "fr")
+# Each language named in itself, for the switcher (Serbian in both of its scripts).
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ru": "Русский",
+    "sr": "Српски (ћирилица)",
+    "sr_Latn": "Srpski (latinica)",
+    "fr": "Français",
+}
 DEFAULT_LOCALE = "en"
 LANG_COOKIE = "expertnet_lang"
 _SCOPE_KEY = "expertnet.locale"
@@ -50,6 +58,8 @@ def _from_accept_language(header: str) -> str | None:
     wanted = []
     for part in header.split(","):
         tag = part.split(";", 1)[0].strip().replace("-", "_")
+        if tag.lower().startswith("sr_latn"):
+            tag = "sr_Latn"  # sr-Latn-RS: Serbian in Latin script, not the Cyrillic default
         if tag and tag != "*":
             wanted.append(tag)
     return negotiate_locale(wanted, list(LOCALES), sep="_") if wanted else None

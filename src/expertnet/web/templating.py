@@ -346,6 +346,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
     )
     env.globals.update(
         LOCALES=i18n.LOCALES,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         CATEGORY_SLUGS=reference.CATEGORY_SLUGS,
         REGION_SLUGS=tuple(reference.REGIONS),
         ORG_TYPES=reference.ORG_TYPES,

@@ -1,4 +1,5 @@
-"""Members' time zone (IANA name; empty = the browser's, then UTC)
+"""Members' time zone (IANA name; empty = the browser's, then UTC); experts' away_until indexed
+(the worker looks for away dates that have passed)
 
 Revision ID: daily
 Revises: 0007_outbox_claims
@@ -18,8 +19,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_zone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=''))
+    op.create_index(op.f('ix_experts_away_until'), 'experts', ['away_until'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_experts_away_until'), table_name='experts')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_column('time_zone')

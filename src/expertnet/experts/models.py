@@ -20,7 +20,7 @@ class ExpertBase(SQLModel):
     specialties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     bio: str = Field(default="", max_length=8000)
     available: bool = Field(default=True)
-    away_until: date | None = Field(default=None)
+    away_until: date | None = Field(default=None, index=True)
     max_open_consultations: int = Field(default=3)
     open_consultations: int = Field(default=0)
     market_ties: bool = Field(default=False)

@@ -1,4 +1,5 @@
 """Interface language: gettext catalogues read from .po files at start-up (no build step).
+English, Russian, Serbian (Cyrillic `sr` and Latin `sr_Latn`) and French.
 
 The locale of a request is, in order: the signed-in member's `ui_language`, the language cookie
 of an anonymous visitor, the browser's Accept-Language, English.

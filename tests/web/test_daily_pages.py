@@ -82,6 +82,21 @@ def test_a_bad_time_zone_is_refused_naming_the_field(env, pages):
     assert env.db_run(lambda s: _zone(s, olga.id)) == ""
 
 
+def test_the_api_sets_and_shows_the_time_zone(env):
+    olga = env.member("le_official")
+    me = env.client.get("/api/v1/me", headers=olga.headers).json()
+    assert me["time_zone"] == ""
+    r = env.client.patch(
+        "/api/v1/me", json={"version": me["version"], "time_zone": "Nowhere/Atlantis"}, headers=olga.headers
+    )
+    assert r.status_code in (400, 422) and "time_zone" in r.text
+    r = env.client.patch(
+        "/api/v1/me", json={"version": me["version"], "time_zone": "Europe/Paris"}, headers=olga.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["time_zone"] == "Europe/Paris"
+
+
 def test_the_browsers_zone_counts_until_the_member_chooses_one(env, pages):
     olga = env.member("le_official")
     factories.consultation(env, olga, deadline=datetime(2030, 1, 15, 14, 0, tzinfo=UTC).isoformat())

@@ -1,12 +1,23 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+
+from expertnet.core import timezones
 
 from expertnet.core.schemas import Categories, Countries, Country, Input, Languages, OrgType, Output, Texts
 from expertnet.members.models import MemberBase, VettingDecisionBase
 
 Name = Annotated[str, StringConstraints(min_length=2, max_length=200)]
+
+
+def _time_zone(value: str) -> str:
+    if not timezones.is_time_zone(value):
+        raise ValueError("unknown time zone")
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=False)]
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=2000)]
 
@@ -47,6 +58,7 @@ class ApplicationUpdate(Input):
     application_statement: str | None = Field(default=None, max_length=4000)
     referee: str | None = Field(default=None, max_length=500)
     ui_language: Literal["en", "ru", "sr", "sr_Latn", "fr"] | None = None
+    time_zone: TimeZoneName | None = Field(default=None, description="IANA zone the pages show times in")
 
 
 class LoginIn(Input):

@@ -66,6 +66,8 @@ def _time(locale: str, value: datetime, zone: ZoneInfo | None) -> str:
 
 
 def _size(locale: str, size: int) -> str:
+    if size < 1024:
+        return f"{format_decimal(size, locale=locale)} B"
     return f"{format_decimal(round(size / 1024, 1), locale=locale)} KB"
 
 

@@ -28,9 +28,7 @@ def test_official_sees_the_preview_and_downloads_the_opinion_pdf(live, people, t
     preview = page.get_by_role("img", name=f"Preview of {photo['filename']}")
     preview.scroll_into_view_if_needed()
     _expect(preview)
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=10_000
-    )
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=10_000)
     width, height = preview.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert 0 < width < height <= 320, (width, height)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

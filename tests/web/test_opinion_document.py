@@ -337,3 +337,35 @@ def _stored_name(env, attachment_id: int) -> str:
         ).scalar_one()
 
     return env.db_run(go)
+
+
+def test_times_in_utc_and_in_the_officials_zone():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from expertnet.consultations.opinion_document import zone_of
+    from expertnet.web.opinion import _time
+
+    at = datetime(2031, 5, 4, 12, 30, tzinfo=UTC)
+    assert _time("en", at, None) == "4 May 2031, 12:30 UTC"
+    assert _time("en", at, ZoneInfo("Asia/Tbilisi")) == "4 May 2031, 12:30 UTC (4 May 2031, 16:30 Asia/Tbilisi)"
+    assert _time("en", at, ZoneInfo("UTC")) == "4 May 2031, 12:30 UTC"
+    assert zone_of("Asia/Tbilisi") == ZoneInfo("Asia/Tbilisi")
+    assert zone_of("") is None and zone_of("Mars/Olympus") is None and zone_of("../etc/passwd") is None
+
+
+def test_the_pdf_gives_times_in_the_officials_zone_too(desk, env, pages):
+    from expertnet.members.models import Member
+
+    if not hasattr(Member, "time_zone"):
+        pytest.skip("the profile's time zone (Member.time_zone) is not in this build yet")
+    official, expert, cid, files = _case(desk, env)
+
+    async def set_zone(session):
+        member = await session.get(Member, official.id)
+        member.time_zone = "Asia/Tbilisi"
+
+    env.db_run(set_zone)
+    pages.login(official)
+    text, _ = _pdf_text(pages.get(f"/consultations/{cid}/opinion.pdf").content)
+    assert "4 May 2031, 12:30 UTC (4 May 2031, 16:30 Asia/Tbilisi)" in " ".join(text.split())

@@ -2,8 +2,8 @@
 
 - Made from the stored file (whose type was checked by content at upload), never from anything
   the client sends; only JPEG, PNG and WebP uploads get one. A file Pillow cannot decode, or one
-  whose pixel count is beyond `MAX_PIXELS` (a decompression bomb inside the upload cap), gets no
-  preview (404), and the ticket shows the plain link as before.
+  with more pixels than `MAX_PIXELS` / `MAX_PIXELS_JPEG` (a decompression bomb inside the upload
+  cap), gets no preview (404), and the ticket shows the plain link as before.
 - The EXIF orientation is applied, then only the pixels are kept: the preview is a new image
   without EXIF (GPS, camera, owner), XMP, ICC profile or comments.
 - Bounded: at most `MAX_SIDE` pixels on the longer side, JPEG quality `QUALITY`.
@@ -40,7 +40,11 @@ log = logging.getLogger(__name__)
 
 MAX_SIDE = 320
 QUALITY = 80
-MAX_PIXELS = 60_000_000  # about 60 megapixels: every real camera; a bomb inside 20 MB is far beyond
+# Decoded pixels are memory (3-4 bytes each). A JPEG decodes at 1/2..1/8 scale for a preview, so
+# every real camera fits; PNG and WebP decode in full, so their cap is lower. A decompression
+# bomb inside the 20 MB upload cap is far beyond both.
+MAX_PIXELS_JPEG = 120_000_000
+MAX_PIXELS = 30_000_000
 SUFFIX = ".thumb.jpg"
 IMAGE_TYPES = (attachments.JPEG.content_type, attachments.PNG.content_type, attachments.WEBP.content_type)
 CONTENT_TYPE = "image/jpeg"
@@ -67,13 +71,12 @@ def make_thumbnail(data: bytes) -> bytes:
     try:
         with Image.open(BytesIO(data), formats=("JPEG", "PNG", "WEBP")) as im:
             width, height = im.size
-            if width * height > MAX_PIXELS:
+            if width * height > (MAX_PIXELS_JPEG if im.format == "JPEG" else MAX_PIXELS):
                 raise NoPreview()
-            if im.format == "JPEG":
-                im.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))  # decode at a reduced scale: fast on big photos
-            upright = ImageOps.exif_transpose(im)
-            upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-            rgba = upright.convert("RGBA")
+            # Shrink first (a JPEG is decoded at a reduced scale, so a big photo stays cheap in time
+            # and memory), then turn the small image upright; the box is square, so the order is free.
+            im.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            rgba = ImageOps.exif_transpose(im).convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         raise NoPreview() from None
     # A new image holds the pixels only: nothing of the original's info (EXIF, XMP, ICC) comes along.

@@ -369,3 +369,28 @@ def test_the_pdf_gives_times_in_the_officials_zone_too(desk, env, pages):
     pages.login(official)
     text, _ = _pdf_text(pages.get(f"/consultations/{cid}/opinion.pdf").content)
     assert "4 May 2031, 12:30 UTC (4 May 2031, 16:30 Asia/Tbilisi)" in " ".join(text.split())
+
+
+def test_characters_the_pdf_font_lacks_are_named_at_the_top(desk, env, pages):
+    official = desk.official()
+    expert = desk.expert()
+    cid = desk.draft(official, category="numismatics", title="Coin with 東京 stamp, Ελλάδα, Հայաստան")["id"]
+    desk.submit(official, cid, offer_count=1)
+    offer = desk.offer_of(expert, cid)
+    assert env.client.post(f"/api/v1/offers/{offer['id']}/accept", headers=expert.headers).status_code == 200
+    r = env.client.post(
+        f"/api/v1/consultations/{cid}/opinion",
+        json={"identification": "Meiji-era trade token", "authenticity": "authentic", "confidence": "high"},
+        headers=expert.headers,
+    )
+    assert r.status_code == 201, r.text
+    pages.login(official)
+    text, _ = _pdf_text(pages.get(f"/consultations/{cid}/opinion.pdf").content)
+    flat = " ".join(text.split())
+    assert "cannot show some characters of the case (U+6771 U+4EAC)" in flat
+    assert "Ελλάδα" in flat and "Հայաստան" in flat
+    # The answered case of the other tests needs no such note: its scripts are all covered.
+    official2, _expert, cid2, _files = _case(desk, env)
+    pages.login(official2)
+    text2, _ = _pdf_text(pages.get(f"/consultations/{cid2}/opinion.pdf").content)
+    assert "cannot show" not in text2

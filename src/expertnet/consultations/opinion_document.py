@@ -17,11 +17,14 @@ exactly those sections.
   fallback font and nothing fetched at run time. Only the glyphs used are embedded.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF, XPos, YPos
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,6 +127,8 @@ class Layout:
     sections: list[Section]
     footer: str
     page_label: str
+    # Shown at the top of the PDF when some characters cannot be drawn with the embedded font.
+    missing_note: str = ""
 
 
 # --------------------------------------------------------------------------- the PDF
@@ -131,11 +136,32 @@ class Layout:
 FONT = "DejaVu"
 LABEL_WIDTH = 48.0  # mm
 LINE = 5.0  # mm
-INK, MUTED, RULE = (17, 24, 39), (75, 85, 99), (209, 213, 219)
+INK, MUTED, RULE, WARN = (17, 24, 39), (75, 85, 99), (209, 213, 219), (138, 90, 0)
 
 
 def _font_file(name: str) -> str:
     return str(resources.files("expertnet").joinpath("data", "fonts", name))
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    with TTFont(_font_file("DejaVuSans.ttf"), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_characters(texts: Iterable[str]) -> str:
+    """The characters the embedded font cannot draw (the PDF would leave them out), in order of
+    first use: scripts beyond Latin, Cyrillic, Greek, Georgian and Armenian, e.g. CJK or Arabic."""
+    covered, seen = _covered(), dict.fromkeys(ch for text in texts for ch in text)
+    return "".join(ch for ch in seen if not ch.isspace() and ord(ch) not in covered)
+
+
+def layout_texts(layout: "Layout") -> Iterable[str]:
+    yield from (layout.title, layout.subtitle, layout.footer)
+    for section in layout.sections:
+        yield from (section.title, section.note)
+        for row in section.rows:
+            yield from (row.label, row.value)
 
 
 class _Document(FPDF):
@@ -172,6 +198,12 @@ def render_pdf(doc: OpinionDocument, layout: Layout) -> bytes:
     pdf.multi_cell(0, 8, layout.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 6, layout.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if layout.missing_note:
+        pdf.ln(2)
+        pdf.set_font(FONT, "B", 9)
+        pdf.set_text_color(*WARN)
+        pdf.multi_cell(0, 4.5, layout.missing_note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
     for section in layout.sections:
         _section(pdf, section)
     return bytes(pdf.output())

@@ -5,6 +5,7 @@ consultations.thumbnails); these handlers only render. Both the page and the PDF
 sections, in the reader's interface language.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -139,7 +140,7 @@ def layout(doc: OpinionDocument, locale: str) -> Layout:
         if doc.files
         else _t(locale, "No files attached."),
     )
-    return Layout(
+    words = Layout(
         title=_t(locale, "Expert opinion"),
         subtitle=f"#{c.id} {c.title}",
         sections=[request, opinion, expert, files],
@@ -151,6 +152,16 @@ def layout(doc: OpinionDocument, locale: str) -> Layout:
         ),
         page_label=_t(locale, "Page"),
     )
+    missing = opinion_document.missing_characters(opinion_document.layout_texts(words))
+    if not missing:
+        return words
+    note = _t(
+        locale,
+        "This PDF cannot show some characters of the case (%(chars)s); they are left out here. "
+        "The printable page shows the full text.",
+        chars=" ".join(f"U+{ord(ch):04X}" for ch in missing[:20]),  # the glyphs themselves cannot be drawn
+    )
+    return replace(words, missing_note=note)
 
 
 @get("/consultations/{consultation_id:int}/opinion/print", opt=access(MEMBER))

@@ -394,3 +394,32 @@ def test_characters_the_pdf_font_lacks_are_named_at_the_top(desk, env, pages):
     pages.login(official2)
     text2, _ = _pdf_text(pages.get(f"/consultations/{cid2}/opinion.pdf").content)
     assert "cannot show" not in text2
+
+
+def test_a_failed_preview_write_leaves_no_file_behind(desk, env, pages, monkeypatch):
+    import os
+
+    from expertnet.consultations import attachments
+
+    official, expert, cid, files = _case(desk, env)
+    folder = env.settings.upload_dir / "consultations"
+    before = sorted(p.name for p in folder.iterdir())
+
+    def broken_fsync(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    pages.login(official)
+    r = pages.get(f"/consultations/{cid}/attachments/{files[0]['id']}/thumbnail")
+    assert r.status_code == 503
+    assert sorted(p.name for p in folder.iterdir()) == before  # no preview, no temporary file
+    assert not _audit(env, "attachment.thumbnail", official.id)  # nothing was shown, nothing logged
+    monkeypatch.undo()
+
+    # A temporary preview left by a crash is of the kind start-up sweeps away.
+    stored = _stored_name(env, files[0]["id"])
+    leftover = folder / f".{stored}{thumbnails.SUFFIX}.0badc0de{attachments.TEMP_SUFFIX}"
+    leftover.write_bytes(b"half a jpeg")
+    os.utime(leftover, (0, 0))
+    assert attachments.sweep_stale_temp_files(env.settings) == 1 and not leftover.exists()
+    assert pages.get(f"/consultations/{cid}/attachments/{files[0]['id']}/thumbnail").status_code == 200

@@ -168,12 +168,20 @@ async def read(session: AsyncSession, member: Member) -> MemberOut:
 # --- the invited member ------------------------------------------------------------------------
 
 
-async def inspect(session: AsyncSession, settings: Settings, secret: str) -> InvitationOut:
-    """What the link is for (it stays unused); an admin's second-factor secret to enrol."""
+async def inspect(
+    session: AsyncSession, settings: Settings, secret: str, setup_token: str | None = None
+) -> InvitationOut:
+    """What the link is for (it stays unused); an admin's second-factor secret to enrol (a new
+    one, or the one of a still valid `setup_token` from an earlier try)."""
     token, member = await tokens.live(session, TokenPurpose.invitation, secret)
     totp = None
     if member.role == Role.admin:
         totp_secret = pyotp.random_base32()
+        if setup_token:
+            try:
+                totp_secret = decode_totp_setup_token(settings, setup_token, pk(member))
+            except InvalidToken:
+                pass
         totp = TotpSetupOut(
             secret=totp_secret,
             provisioning_uri=pyotp.TOTP(totp_secret).provisioning_uri(name=member.email, issuer_name="expertnet"),

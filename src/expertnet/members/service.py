@@ -121,8 +121,8 @@ async def limit(
     message: str,
 ) -> None:
     """The rate limit of registration, password-reset and confirmation requests: at most
-    `max_per_ip` per client address and `max_per_email` per e-mail address in the window. The
-    attempt is recorded first (and kept past a rollback), so refused attempts count too."""
+    `max_per_ip` per client address and `max_per_email` per e-mail address in the window. An
+    attempt let through is recorded and kept past a rollback (a request that fails later counts)."""
     since = utcnow() - timedelta(seconds=window_seconds)
     over = bool(ip) and await repository.attempts_since(session, action, since, ip=ip) >= max_per_ip
     if not over and email and max_per_email:

@@ -104,7 +104,7 @@ def confirm_email(env: "Env", email: str) -> None:
 def member(env: "Env", role: str = "le_official", *, approve: bool = True, **overrides) -> "User":
     """A member registered (and by default approved by the test admin) through the service layer,
     the address confirmed. `overrides` are fields of the registration body, as for `Env.register`."""
-    from expertnet.members import service
+    from expertnet.members import service, tokens
     from expertnet.members.auth import issue_pair, load_principal
     from expertnet.members.schemas import ApproveIn, RegisterIn
     from tests.conftest import User
@@ -115,6 +115,7 @@ def member(env: "Env", role: str = "le_official", *, approve: bool = True, **ove
     async def go(session, settings):
         out = await service.register(session, settings, RegisterIn.model_validate(body))
         (await service.get_member(session, out.id)).email_confirmed_at = utcnow()
+        await tokens.revoke_live(session, out.id, "confirm")  # confirmed: its link is not mailed
         if admin_id is not None:
             await service.approve(session, settings, await load_principal(session, admin_id), out.id, ApproveIn())
             # The news of the approval (a notification and an e-mail) is not what these tests are

@@ -82,7 +82,12 @@ def test_invitation_is_single_use_and_signs_the_expert_in(mail_env, smtp, cli, t
     env = mail_env
     _import(cli, tmp_path, [_expert_record(1)])
     member_id = _member_id(env, "invited1@museum.example")
-    assert env.client.post("/api/v1/auth/login", json={"email": "invited1@museum.example", "password": PASSWORD}).status_code == 401
+    assert (
+        env.client.post(
+            "/api/v1/auth/login", json={"email": "invited1@museum.example", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
 
     shown = _invite(env, member_id)
     assert shown["invited_at"] and shown["invitation_expires_at"] and not shown["has_password"]
@@ -95,7 +100,11 @@ def test_invitation_is_single_use_and_signs_the_expert_in(mail_env, smtp, cli, t
     # Only the SHA-256 of the secret is stored, and the nonce it came from is gone once sent.
     async def stored(session):
         hashes = (await session.execute(select(AccountToken.token_hash))).scalars().all()
-        payloads = (await session.execute(select(OutboxEvent.payload).where(OutboxEvent.topic == "account.mail"))).scalars().all()
+        payloads = (
+            (await session.execute(select(OutboxEvent.payload).where(OutboxEvent.topic == "account.mail")))
+            .scalars()
+            .all()
+        )
         return hashes, payloads
 
     hashes, payloads = env.db_run(stored)
@@ -123,7 +132,11 @@ def test_invitation_is_single_use_and_signs_the_expert_in(mail_env, smtp, cli, t
     async def audit_actions(session):
         from expertnet.core.models import AuditEntry
 
-        return (await session.execute(select(AuditEntry.action).where(AuditEntry.object_id == str(member_id)))).scalars().all()
+        return (
+            (await session.execute(select(AuditEntry.action).where(AuditEntry.object_id == str(member_id))))
+            .scalars()
+            .all()
+        )
 
     assert {"member.invite", "member.join"} <= set(env.db_run(audit_actions))
 
@@ -146,7 +159,10 @@ def test_resend_kills_the_old_link_and_revoke_and_expiry_end_it(mail_env, smtp, 
     r = env.client.post(f"/api/v1/admin/members/{three}/invitation/revoke", headers=env.admin.headers)
     assert r.status_code == 200 and r.json()["invitation_expires_at"] is None and r.json()["invited_at"]
     assert _accept(env, revoked_link).status_code == 400
-    assert env.client.post(f"/api/v1/admin/members/{three}/invitation/revoke", headers=env.admin.headers).status_code == 409
+    assert (
+        env.client.post(f"/api/v1/admin/members/{three}/invitation/revoke", headers=env.admin.headers).status_code
+        == 409
+    )
 
     _invite(env, three)
     expiring = _last_link(smtp, "invited3@museum.example", "join")
@@ -258,33 +274,57 @@ def test_password_reset_answers_alike_works_once_and_ends_every_session(mail_env
     assert weak.status_code == 400 and weak.json()["errors"][0]["field"] == "new_password"
     r = env.client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": PASSWORD})
     assert r.status_code == 204, r.text
-    again = env.client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": PASSWORD + "!"})
+    again = env.client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": PASSWORD + "!"}
+    )
     assert again.status_code == 400
 
-    assert env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    assert (
+        env.client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    )
     assert env.client.get("/api/v1/me", headers=member.headers).status_code == 401
     assert env.client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
-    assert env.client.post("/api/v1/auth/login", json={"email": member.email, "password": member.password}).status_code == 401
+    assert (
+        env.client.post("/api/v1/auth/login", json={"email": member.email, "password": member.password}).status_code
+        == 401
+    )
     assert env.login(member.email, PASSWORD)["access_token"]
 
 
 def test_password_reset_is_rate_limited_per_address_and_per_client(mail_env, smtp):
     env = mail_env
     member = env.member("le_official")
-    answers = [env.client.post("/api/v1/auth/password-reset", json={"email": member.email}).status_code for _ in range(4)]
+    answers = [
+        env.client.post("/api/v1/auth/password-reset", json={"email": member.email}).status_code for _ in range(4)
+    ]
     assert answers == [202, 202, 202, 429]
     # Also for an address without an account: the limit tells nothing either.
-    answers = [env.client.post("/api/v1/auth/password-reset", json={"email": "ghost@nowhere.example"}).status_code for _ in range(4)]
+    answers = [
+        env.client.post("/api/v1/auth/password-reset", json={"email": "ghost@nowhere.example"}).status_code
+        for _ in range(4)
+    ]
     assert answers == [202, 202, 202, 429]
     # Per client: other addresses, the same client, up to reset_max_per_ip in the window.
     for n in range(env.settings.reset_max_per_ip - 6):  # 6 counted so far (refused requests are not)
-        assert env.client.post("/api/v1/auth/password-reset", json={"email": f"x{n}@nowhere.example"}).status_code == 202
+        assert (
+            env.client.post("/api/v1/auth/password-reset", json={"email": f"x{n}@nowhere.example"}).status_code == 202
+        )
     assert env.client.post("/api/v1/auth/password-reset", json={"email": "last@nowhere.example"}).status_code == 429
     drain(env.settings)
     links = _links(smtp, member.email, "reset-password")
     assert len(links) == 3  # one mail per request that counted; each new link replaces the one before
-    assert env.client.post("/api/v1/auth/password-reset/confirm", json={"token": links[0], "new_password": PASSWORD}).status_code == 400
-    assert env.client.post("/api/v1/auth/password-reset/confirm", json={"token": links[-1], "new_password": PASSWORD}).status_code == 204
+    assert (
+        env.client.post(
+            "/api/v1/auth/password-reset/confirm", json={"token": links[0], "new_password": PASSWORD}
+        ).status_code
+        == 400
+    )
+    assert (
+        env.client.post(
+            "/api/v1/auth/password-reset/confirm", json={"token": links[-1], "new_password": PASSWORD}
+        ).status_code
+        == 204
+    )
     bad = env.client.post("/api/v1/auth/password-reset", json={"email": "not an address"})
     assert bad.status_code == 400 and "email" in bad.text
 
@@ -303,9 +343,13 @@ def test_forgot_password_pages(mail_env, smtp):
     token = _last_link(smtp, member.email, "reset-password")
     form = pages.get(f"/reset-password/{token}")
     assert form.status_code == 200 and "Choose a new password" in form.text
-    differ = pages.post(f"/reset-password/{token}", {"new_password": PASSWORD, "password_confirm": "x"}, form_page="/login")
+    differ = pages.post(
+        f"/reset-password/{token}", {"new_password": PASSWORD, "password_confirm": "x"}, form_page="/login"
+    )
     assert differ.status_code == 400
-    done = pages.post(f"/reset-password/{token}", {"new_password": PASSWORD, "password_confirm": PASSWORD}, form_page="/login")
+    done = pages.post(
+        f"/reset-password/{token}", {"new_password": PASSWORD, "password_confirm": PASSWORD}, form_page="/login"
+    )
     assert done.status_code == 303 and done.headers["location"] == "/login"
     assert pages.get(f"/reset-password/{token}").status_code == 400
     pages.login(member.email, PASSWORD)
@@ -317,7 +361,9 @@ def test_the_vetting_queue_lists_only_confirmed_applicants(mail_env, smtp):
     drain(env.settings)
     queue = env.client.get("/api/v1/admin/members", params={"status": "pending"}, headers=env.admin.headers).json()
     assert applicant.id not in [m["id"] for m in queue["items"]]
-    waiting = env.client.get("/api/v1/admin/members", params={"status": "unconfirmed"}, headers=env.admin.headers).json()
+    waiting = env.client.get(
+        "/api/v1/admin/members", params={"status": "unconfirmed"}, headers=env.admin.headers
+    ).json()
     assert [m["id"] for m in waiting["items"]] == [applicant.id]
     first = _last_link(smtp, applicant.email, "confirm-email")
 
@@ -352,7 +398,9 @@ def test_members_are_told_of_vetting_decisions(mail_env, smtp):
         f"/api/v1/admin/members/{applicant.id}/revet", json={"vetted_until": f"{until}T00:00:00Z"}, headers=headers
     )
     assert r.status_code == 200, r.text
-    r = env.client.post(f"/api/v1/admin/members/{applicant.id}/suspend", json={"reason": "declared a dealer tie"}, headers=headers)
+    r = env.client.post(
+        f"/api/v1/admin/members/{applicant.id}/suspend", json={"reason": "declared a dealer tie"}, headers=headers
+    )
     assert r.status_code == 200
     drain(env.settings)
     subjects = [m.message["Subject"] for m in smtp.inbox.to(applicant.email)]

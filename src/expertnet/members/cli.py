@@ -44,7 +44,9 @@ def register(main: click.Group) -> None:
 
     @users.command("invite")
     @click.argument("email", required=False)
-    @click.option("--all-imported", is_flag=True, help="every imported expert without a password and an open invitation")
+    @click.option(
+        "--all-imported", is_flag=True, help="every imported expert without a password and an open invitation"
+    )
     def invite(email: str | None, all_imported: bool) -> None:
         """E-mail an invitation link to set a password: to the member with EMAIL (again, if they
         were invited before: the older link stops working), or with --all-imported to every

@@ -174,9 +174,7 @@ class VettingController(Controller):
         return await invitations.invite_new(db_session, settings, principal, data, client_ip(request))
 
     @post("/invite-imported", opt=access(ADMIN), status_code=200)
-    async def invite_imported(
-        self, db_session: AsyncSession, settings: Settings, principal: Principal
-    ) -> InvitedOut:
+    async def invite_imported(self, db_session: AsyncSession, settings: Settings, principal: Principal) -> InvitedOut:
         """Invite every imported expert who has no password and no open invitation."""
         count = await invitations.invite_all_imported(db_session, settings, principal.id)
         return InvitedOut(invited=count, detail=f"{count} expert(s) invited")

@@ -31,7 +31,7 @@ INVITE_CHUNK = 500
 
 def _invitable(member: Member) -> None:
     if member.password_hash is not None:
-        raise Conflict("member: already has a password; they sign in, or use \"Forgot password?\"")
+        raise Conflict('member: already has a password; they sign in, or use "Forgot password?"')
     if member.vetting_status in (VettingStatus.rejected, VettingStatus.suspended):
         raise Conflict(f"member: cannot invite a member whose status is {member.vetting_status}")
 
@@ -127,7 +127,9 @@ async def invite_imported_chunk(
         "invitations",
         [{"token_id": ids[hashes[member_id]], "nonce": nonce} for member_id, nonce in nonces.items()],
     )
-    await repository.update_many(session, [{"id": member_id, "invited_at": now, "updated_at": now} for member_id in hashes])
+    await repository.update_many(
+        session, [{"id": member_id, "invited_at": now, "updated_at": now} for member_id in hashes]
+    )
     last = pk(batch[-1])
     await audit.record(
         session,
@@ -157,7 +159,9 @@ async def revoke(session: AsyncSession, admin_id: int, member_id: int, ip: str =
     member = await get_member(session, member_id, for_update=True)
     if not await tokens.revoke_live(session, pk(member), TokenPurpose.invitation):
         raise Conflict("member: has no open invitation")
-    await audit.record(session, "member.invite_revoked", actor_id=admin_id, object_type="member", object_id=pk(member), ip=ip)
+    await audit.record(
+        session, "member.invite_revoked", actor_id=admin_id, object_type="member", object_id=pk(member), ip=ip
+    )
     return await read(session, member)
 
 

@@ -127,10 +127,7 @@ async def count_uninvited_experts(session: AsyncSession, now: datetime) -> int:
 
 async def uninvited_experts(session: AsyncSession, now: datetime, after_id: int, limit: int) -> list[Member]:
     query = (
-        select(Member)
-        .where(*_uninvited_experts(now), col(Member.id) > after_id)
-        .order_by(col(Member.id))
-        .limit(limit)
+        select(Member).where(*_uninvited_experts(now), col(Member.id) > after_id).order_by(col(Member.id)).limit(limit)
     )
     return list((await session.execute(query)).scalars().all())
 
@@ -140,13 +137,15 @@ async def live_invitations(session: AsyncSession, member_ids: list[int], now: da
     if not member_ids:
         return {}
     rows = await session.execute(
-        select(col(AccountToken.member_id), func.max(col(AccountToken.expires_at))).where(
+        select(col(AccountToken.member_id), func.max(col(AccountToken.expires_at)))
+        .where(
             col(AccountToken.member_id).in_(member_ids),
             col(AccountToken.purpose) == "invitation",
             col(AccountToken.used_at).is_(None),
             col(AccountToken.revoked_at).is_(None),
             col(AccountToken.expires_at) > now,
-        ).group_by(col(AccountToken.member_id))
+        )
+        .group_by(col(AccountToken.member_id))
     )
     return {row[0]: row[1] for row in rows}
 
@@ -238,9 +237,7 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
                 col(Member.vetting_status),
                 col(Member.vetted_until),
                 col(Member.ui_language),
-            ).where(
-                col(Member.id).in_(ordered[start : start + chunk])
-            )
+            ).where(col(Member.id).in_(ordered[start : start + chunk]))
         )
         found.update({row.id: row for row in rows})
     return found

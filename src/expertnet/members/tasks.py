@@ -104,7 +104,11 @@ async def handle_account_mail(db: Database, events: list[OutboxEvent]) -> None:
         async with db.session() as session:
             for job in jobs:
                 if settings.is_dev:
-                    log.warning("e-mail is disabled (EXPERTNET_SMTP_HOST is not set); link for %s: %s", job.outgoing.to, job.link)
+                    log.warning(
+                        "e-mail is disabled (EXPERTNET_SMTP_HOST is not set); link for %s: %s",
+                        job.outgoing.to,
+                        job.link,
+                    )
                 else:
                     log.warning("e-mail is disabled (EXPERTNET_SMTP_HOST is not set): no link sent to a member")
                 await _finish(session, [job.event_id], None)

@@ -73,7 +73,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "vetting_revet": (
         N_("Re-vetting due"),
-        N_("Your membership of the expert network is due to be re-vetted. Sign in to the desk to keep your details up to date"),
+        N_(
+            "Your membership of the expert network is due to be re-vetted. Sign in to the desk to keep your details up to date"
+        ),
     ),
 }
 # Vetting news is mailed in the member's interface language, with the secretariat's reason: it is
@@ -86,7 +88,9 @@ _TEXTS.update(
         ),
         "vetting_rejected": (
             N_("Application not approved"),
-            N_("Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details"),
+            N_(
+                "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details"
+            ),
         ),
         "vetting_suspended": (
             N_("Membership suspended"),
@@ -131,7 +135,9 @@ _ACCOUNT_TEXTS: dict[str, tuple[str, str]] = {
     ),
 }
 _ACCOUNT_AFTER = {
-    "invitation": N_("The link works once and until %(until)s (UTC). If it has expired, ask the secretariat for a new one."),
+    "invitation": N_(
+        "The link works once and until %(until)s (UTC). If it has expired, ask the secretariat for a new one."
+    ),
     "reset": N_(
         "The link works once and until %(until)s (UTC). If you did not ask for it, ignore this message: your "
         "password stays as it is."
@@ -140,7 +146,9 @@ _ACCOUNT_AFTER = {
 }
 
 
-def compose_account(settings: Settings, purpose: str, link: str, *, name: str, until: str, locale: str) -> tuple[str, str]:
+def compose_account(
+    settings: Settings, purpose: str, link: str, *, name: str, until: str, locale: str
+) -> tuple[str, str]:
     """The mail carrying a single-use link (members/tokens.py), in the member's language."""
     subject, opening = _ACCOUNT_TEXTS[purpose]
     text = (

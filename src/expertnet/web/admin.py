@@ -124,14 +124,18 @@ async def invite_new(request: Request, db_session: AsyncSession, settings: Setti
         "ui_language": text(data, "ui_language") or "en",
     }
     try:
-        member = await invitations.invite_new(db_session, settings, principal, InviteNewIn.model_validate(form), client_ip(request))
+        member = await invitations.invite_new(
+            db_session, settings, principal, InviteNewIn.model_validate(form), client_ip(request)
+        )
     except ValidationError as exc:
         errors = field_errors(request, exc)
     except AppError as exc:
         errors = app_error_fields(exc)
     else:
         return redirect(f"/admin/members/{member.id}", flash="invited")
-    return await _queue(request, db_session, "pending", None, None, 0, invite_form=form, invite_errors=errors, status_code=400)
+    return await _queue(
+        request, db_session, "pending", None, None, 0, invite_form=form, invite_errors=errors, status_code=400
+    )
 
 
 async def _member_context(session: AsyncSession, principal: Principal, member_id: int) -> dict[str, Any]:
@@ -340,4 +344,14 @@ async def retention_erase(
     return redirect("/admin/retention", flash="erased")
 
 
-ROUTES = [vetting_queue, invite_imported, invite_new, member_page, decide, coverage_page, audit_page, retention_page, retention_erase]
+ROUTES = [
+    vetting_queue,
+    invite_imported,
+    invite_new,
+    member_page,
+    decide,
+    coverage_page,
+    audit_page,
+    retention_page,
+    retention_erase,
+]

@@ -292,12 +292,18 @@ async def forgot_submit(request: Request, db_session: AsyncSession, settings: Se
     try:
         body = ResetRequestIn(email=form["email"])
     except ValidationError as exc:
-        return render(request, "auth/forgot.html", {"form": form, "errors": field_errors(request, exc)}, status_code=400)
+        return render(
+            request, "auth/forgot.html", {"form": form, "errors": field_errors(request, exc)}, status_code=400
+        )
     try:
         await reset.request_reset(db_session, settings, body.email, client_ip(request))
     except AppError as exc:
-        message = i18n.translate(i18n.locale_of(request), "Too many requests for a new password. Wait an hour and try again.")
-        return render(request, "auth/forgot.html", {"form": form, "errors": {"form": message}}, status_code=exc.status_code)
+        message = i18n.translate(
+            i18n.locale_of(request), "Too many requests for a new password. Wait an hour and try again."
+        )
+        return render(
+            request, "auth/forgot.html", {"form": form, "errors": {"form": message}}, status_code=exc.status_code
+        )
     # The same answer whether or not the address has an account.
     return redirect("/login", flash="reset_requested")
 
@@ -340,7 +346,9 @@ async def confirm_page(request: Request, db_session: AsyncSession, token: str) -
 
 
 @post("/confirm-email/{token:str}", opt=access(PUBLIC))
-async def confirm_submit(request: Request, db_session: AsyncSession, principal: Principal | None, token: str) -> Response:
+async def confirm_submit(
+    request: Request, db_session: AsyncSession, principal: Principal | None, token: str
+) -> Response:
     try:
         await reset.confirm_email(db_session, token, client_ip(request))
     except AppError:
@@ -396,7 +404,10 @@ async def join_submit(request: Request, db_session: AsyncSession, settings: Sett
     except AppError:
         return _link_dead(request, "invitation")
     return render(
-        request, "auth/join.html", {"token": token, "invitation": invitation, "errors": errors, "form": {}}, status_code=400
+        request,
+        "auth/join.html",
+        {"token": token, "invitation": invitation, "errors": errors, "form": {}},
+        status_code=400,
     )
 
 

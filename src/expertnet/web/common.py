@@ -59,7 +59,9 @@ FLASH_MESSAGES = {
     "reset_requested": N_(
         "If an account uses this address, a link to choose a new password is on its way by e-mail. It works once and for a limited time."
     ),
-    "password_reset": N_("Your password has been changed and you have been signed out everywhere. Sign in with the new password."),
+    "password_reset": N_(
+        "Your password has been changed and you have been signed out everywhere. Sign in with the new password."
+    ),
     "email_confirmed": N_("Your e-mail address has been confirmed. The secretariat will now review your application."),
     "confirmation_sent": N_("A new confirmation link is on its way. The previous link no longer works."),
     "confirmation_throttled": N_("Too many links asked for. Wait an hour and try again."),

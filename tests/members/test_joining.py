@@ -420,3 +420,33 @@ def test_a_made_up_link_gets_the_same_dead_link_page(env, path):
     for token in ("x" * 43, "short", "A" * 43):
         r = pages.get(path + token)
         assert r.status_code == 400 and "This link does not work" in r.text
+
+
+def test_an_admin_invites_an_official_from_the_members_page(mail_env, smtp):
+    env = mail_env
+    pages = Pages(env)
+    pages.login_admin()
+    form = {
+        "email": "olga.customs@customs.example",
+        "full_name": "Olga Customs",
+        "role": "le_official",
+        "organisation": "Customs Administration",
+        "country": "RS",
+        "languages": ["sr", "en"],
+        "ui_language": "en",
+    }
+    bad = pages.post("/admin/members/invite", {**form, "country": "XX"}, form_page="/admin/members")
+    assert bad.status_code == 400 and 'href="#f-country"' in bad.text
+    assert not smtp.inbox.to(form["email"])
+    r = pages.post("/admin/members/invite", form, form_page="/admin/members")
+    assert r.status_code == 303, r.text
+    page = pages.get(r.headers["location"])
+    assert "The invitation has been sent." in page.text and "Withdraw the invitation" in page.text
+    drain(env.settings)
+    token = _last_link(smtp, form["email"], "join")
+    pages.logout_all()
+    r = pages.post(f"/join/{token}", {"password": PASSWORD, "password_confirm": PASSWORD}, form_page=f"/join/{token}")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert "Welcome, Olga Customs" in pages.get("/").text
+    again = pages.post("/admin/members/invite", form, form_page="/")
+    assert again.status_code == 403  # the official is no admin

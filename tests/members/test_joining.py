@@ -443,7 +443,17 @@ def test_an_admin_invites_an_official_from_the_members_page(mail_env, smtp):
     page = pages.get(r.headers["location"])
     assert "The invitation has been sent." in page.text and "Withdraw the invitation" in page.text
     drain(env.settings)
+    withdrawn = _last_link(smtp, form["email"], "join")
+    member_page = r.headers["location"]
+    r = pages.post(f"{member_page}/revoke-invitation", {}, form_page=member_page)
+    assert r.status_code == 303
+    page = pages.get(member_page).text
+    assert "The invitation has been withdrawn" in page and "Send the invitation again" in page
+    assert pages.get(f"/join/{withdrawn}").status_code == 400
+    assert pages.post(f"{member_page}/invite", {}, form_page=member_page).status_code == 303
+    drain(env.settings)
     token = _last_link(smtp, form["email"], "join")
+    assert token != withdrawn
     pages.logout_all()
     r = pages.post(f"/join/{token}", {"password": PASSWORD, "password_confirm": PASSWORD}, form_page=f"/join/{token}")
     assert r.status_code == 303 and r.headers["location"] == "/"

@@ -16,7 +16,15 @@ from expertnet.core.auth import ADMIN, MEMBER, OFFICIAL, Principal, access
 from expertnet.core.errors import field_error
 from expertnet.objects import links, service
 from expertnet.objects.models import FlagStatus
-from expertnet.objects.schemas import DecisionIn, ImportOut, LinkedCaseOut, ObjectIn, ObjectOut, ObjectUpdate, SeenBeforeOut
+from expertnet.objects.schemas import (
+    DecisionIn,
+    ImportOut,
+    LinkedCaseOut,
+    ObjectIn,
+    ObjectOut,
+    ObjectUpdate,
+    SeenBeforeOut,
+)
 
 CSV_MAX_BYTES = 4 * 1024 * 1024
 FLAG_STATUS_PATTERN = "^(" + "|".join(s.value for s in FlagStatus) + ")$"

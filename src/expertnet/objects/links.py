@@ -1,4 +1,4 @@
-""""Seen before": a request whose photos or object descriptions closely match an earlier request
+""" "Seen before": a request whose photos or object descriptions closely match an earlier request
 of another official is flagged to the secretariat, who link the two (each official may then see
 the other's request summary and who filed it) or dismiss the flag.
 
@@ -144,9 +144,7 @@ def _oriented(items: list[dict], later_is_me: bool, mine: str, theirs: str) -> l
     return out
 
 
-async def _flag(
-    session: AsyncSession, me: int, other: int, photos: list[dict], texts: list[dict]
-) -> SeenBefore | None:
+async def _flag(session: AsyncSession, me: int, other: int, photos: list[dict], texts: list[dict]) -> SeenBefore | None:
     later, earlier = max(me, other), min(me, other)
     evidence = {
         "photos": sorted(
@@ -178,8 +176,12 @@ async def _flag(
             object_type="seen_before",
             object_id=pk(row),
             reason="the desk compared photos and descriptions",
-            detail={"consultation_id": later, "earlier_id": earlier, "photo_distance": best_photo,
-                    "text_similarity": best_text},
+            detail={
+                "consultation_id": later,
+                "earlier_id": earlier,
+                "photo_distance": best_photo,
+                "text_similarity": best_text,
+            },
         )
         return row
     if row.status != FlagStatus.open or row.evidence == evidence:
@@ -234,8 +236,11 @@ async def flags(
         object_id=consultation_id if consultation_id is not None else "",
         reason=ctx.reason,
         ip=ctx.ip,
-        detail={"flag_ids": [r.id for r in rows], "status": status,
-                "consultation_ids": sorted({i for r in rows for i in (r.consultation_id, r.earlier_id)})},
+        detail={
+            "flag_ids": [r.id for r in rows],
+            "status": status,
+            "consultation_ids": sorted({i for r in rows for i in (r.consultation_id, r.earlier_id)}),
+        },
     )
     return await _outs(session, rows)
 
@@ -252,7 +257,12 @@ async def decide(session: AsyncSession, ctx: Ctx, flag_id: int, decision: str, r
         raise Conflict(f"status: this pair was already {row.status}")
     now = utcnow()
     row.status, row.decided_by, row.decided_at, row.decision_reason, row.updated_at = (
-        decision, pk(ctx.principal), now, reason, now)
+        decision,
+        pk(ctx.principal),
+        now,
+        reason,
+        now,
+    )
     action = "link" if decision == FlagStatus.linked else "dismiss"
     for own, other in ((row.consultation_id, row.earlier_id), (row.earlier_id, row.consultation_id)):
         effects.event(session, own, pk(ctx.principal), f"seen_before.{action}", other_consultation_id=other)

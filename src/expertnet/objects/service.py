@@ -58,9 +58,7 @@ async def _check_photos(session: AsyncSession, c: Consultation, ids: Sequence[in
     found = await repository.image_attachment_ids(session, pk(c), ids)
     missing = [i for i in ids if i not in found]
     if missing:
-        raise field_error(
-            "photo_attachment_ids", f"attachment {missing[0]} is not a photo of this consultation"
-        )
+        raise field_error("photo_attachment_ids", f"attachment {missing[0]} is not a photo of this consultation")
 
 
 async def after_change(session: AsyncSession, ctx: Ctx, c: Consultation, action: str, **detail) -> None:

@@ -264,8 +264,9 @@ async def decide(session: AsyncSession, ctx: Ctx, flag_id: int, decision: str, r
         now,
     )
     action = "link" if decision == FlagStatus.linked else "dismiss"
-    for own, other in ((row.consultation_id, row.earlier_id), (row.earlier_id, row.consultation_id)):
-        effects.event(session, own, pk(ctx.principal), f"seen_before.{action}", other_consultation_id=other)
+    if decision == FlagStatus.linked:  # a dismissed pair leaves no trace the officials could see
+        for own, other in ((row.consultation_id, row.earlier_id), (row.earlier_id, row.consultation_id)):
+            effects.event(session, own, pk(ctx.principal), "seen_before.link", other_consultation_id=other)
     await audit.record(
         session,
         f"seen_before.{action}",
@@ -314,3 +315,23 @@ async def linked_cases(session: AsyncSession, ctx: Ctx, consultation_id: int) ->
         )
         await audit_read(session, ctx, pk(c), "linked summary", link_id=r.id, via_consultation_id=consultation_id)
     return out
+
+
+async def evidence_details(session: AsyncSession, flags: list[SeenBeforeOut]) -> dict:
+    """File names and object texts behind the evidence of flags an admin is looking at (the
+    listing that returned `flags` is audited already)."""
+    attachment_ids = {
+        i
+        for f in flags
+        for e in f.evidence.get("photos", [])
+        for i in (e["later_attachment_id"], e["earlier_attachment_id"])
+    }
+    object_ids = {
+        i for f in flags for e in f.evidence.get("objects", []) for i in (e["later_object_id"], e["earlier_object_id"])
+    }
+    files = await repository.attachments_by_id(session, attachment_ids)
+    objects = await repository.objects_by_id(session, object_ids)
+    return {
+        "files": {i: a.original_name for i, a in files.items()},
+        "objects": {i: object_text(o, IDENTITY_FIELDS) for i, o in objects.items()},
+    }

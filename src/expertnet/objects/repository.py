@@ -201,3 +201,22 @@ async def flags(
 
 async def linked_flags(session: AsyncSession, consultation_id: int) -> list[SeenBefore]:
     return await flags(session, status=FlagStatus.linked, consultation_id=consultation_id, limit=200)
+
+
+# --- evidence shown to admins ------------------------------------------------------------------
+
+
+async def attachments_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Attachment]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    query = select(Attachment).where(col(Attachment.id).in_(wanted))
+    return {pk_a.id: pk_a for pk_a in (await session.execute(query)).scalars() if pk_a.id is not None}
+
+
+async def objects_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, CaseObject]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    query = select(CaseObject).where(col(CaseObject.id).in_(wanted))
+    return {o.id: o for o in (await session.execute(query)).scalars() if o.id is not None}

@@ -10,6 +10,7 @@ outbox, whether the request resembles an earlier one (objects.seen_before).
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,7 +117,7 @@ async def update_object(
     try:  # the result must still describe something
         ObjectIn.model_validate({k: getattr(obj, k) for k in LABELS if k != "photo_attachment_ids"})
     except ValidationError:
-        raise field_error("description", "describe the object: give at least its type or a description") from None
+        raise field_error("description", DESCRIBE) from None
     if data.photo_attachment_ids is not None:
         await _check_photos(session, c, data.photo_attachment_ids)
         await repository.set_photos(session, pk(obj), data.photo_attachment_ids)
@@ -152,27 +153,54 @@ def _header_name(cell: str) -> str | None:
     return _HEADERS.get(key) or _HEADERS.get(key.replace(" ", "_"))
 
 
-def _reason(err) -> str:
+@dataclass(frozen=True)
+class CsvProblem:
+    """One bad cell: the row (the header is row 1), the column's label and the reason, as a message
+    template with its values (the pages translate both)."""
+
+    row: int
+    column: str  # the label (LABELS), or the header cell as written for an unknown column
+    reason: str  # e.g. "must be at most %(n)s"
+    params: dict
+
+    @property
+    def field(self) -> str:
+        return f"row {self.row}: {self.column}" if self.column else f"row {self.row}"
+
+    @property
+    def text(self) -> str:
+        return self.reason % self.params if self.params else self.reason
+
+
+DESCRIBE = "describe the object: give at least its type or a description"
+
+
+def _reason(err) -> tuple[str, dict]:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     if kind == "string_too_long":
-        return f"is too long (at most {ctx.get('max_length')} characters)"
-    if kind in ("int_parsing", "int_from_float"):
-        return "must be a whole number"
+        return "is too long (at most %(n)s characters)", {"n": ctx.get("max_length")}
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return "must be a whole number", {}
     if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
+        return "must be at least %(n)s", {"n": ctx.get("ge")}
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
-    return str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        return "must be at most %(n)s", {"n": ctx.get("le")}
+    message = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+    return (DESCRIBE, {}) if message == DESCRIBE else (message.replace("%", "%%"), {})
 
 
 class CsvRejected(BadRequest):
     """A CSV with bad cells: every error names its row and its column label; nothing was written."""
 
-    def __init__(self, errors: list[FieldError], total: int):
-        more = f" (and {total - len(errors)} more)" if total > len(errors) else ""
-        listed = "; ".join(f"{e.field}: {e.reason}" for e in errors[:10])
-        super().__init__(f"file: {total} error(s), nothing was imported: {listed}{more}", errors)
+    def __init__(self, problems: list[CsvProblem], total: int):
+        more = f" (and {total - len(problems)} more)" if total > len(problems) else ""
+        listed = "; ".join(f"{p.field}: {p.text}" for p in problems[:10])
+        super().__init__(
+            f"file: {total} error(s), nothing was imported: {listed}{more}",
+            [FieldError(p.field, p.text) for p in problems],
+        )
+        self.problems = problems
         self.total = total
 
 
@@ -189,52 +217,51 @@ def parse_csv(content: bytes) -> list[ObjectIn]:
     delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales writes ';'
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header, body = rows[0], rows[1:]
-    errors: list[FieldError] = []
+    problems: list[CsvProblem] = []
     total = 0
+
+    def problem(row: int, column: str, reason: str, **params) -> None:
+        nonlocal total
+        total += 1
+        if len(problems) < CSV_MAX_ERRORS:
+            problems.append(CsvProblem(row, column, reason, params))
+
     names: list[str | None] = []
-    for number, cell in enumerate(header, start=1):
+    for cell in header:
         name = _header_name(cell)
         if name is None and cell.strip():
-            total += 1
-            errors.append(FieldError(f"row 1: column {number} “{cell.strip()[:60]}”", "unknown column"))
+            problem(1, cell.strip()[:60], "unknown column")
         if name is not None and name in names:
-            total += 1
-            errors.append(FieldError(f"row 1: {LABELS[name]}", "the column appears twice"))
+            problem(1, LABELS[name], "the column appears twice")
         names.append(name)
     if not any(names):
-        raise CsvRejected(errors or [FieldError("row 1", "no known column (see the README for the columns)")], 1)
-    objects: list[ObjectIn] = []
+        raise CsvRejected(problems or [CsvProblem(1, "", "no known column (see the README for the columns)", {})], 1)
     data_rows = [(i, r) for i, r in enumerate(body, start=2) if any(cell.strip() for cell in r)]
     if len(data_rows) > CSV_MAX_ROWS:
         raise field_error("file", f"has {len(data_rows)} objects; at most {CSV_MAX_ROWS} per file")
     if not data_rows:
         raise field_error("file", "has a header but no object rows")
+    objects: list[ObjectIn] = []
     for number, row in data_rows:
         if len(row) > len(names):
-            total += 1
-            errors.append(FieldError(f"row {number}", f"has {len(row)} cells but the header has {len(names)}"))
+            problem(
+                number, "", "has %(cells)s cells but the header has %(columns)s", cells=len(row), columns=len(names)
+            )
             continue
         values: dict[str, object] = {}
         for name, cell in zip(names, row, strict=False):
-            if name is None:
-                continue
-            cell = cell.strip()
-            if name == "quantity":
-                if cell:
-                    values[name] = cell
-            else:
-                values[name] = cell
+            if name is not None and (cell.strip() or name != "quantity"):
+                values[name] = cell.strip()
         try:
             objects.append(ObjectIn.model_validate(values))
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
                 label = LABELS.get(loc[0], loc[0]) if loc else LABELS["description"]
-                total += 1
-                if len(errors) < CSV_MAX_ERRORS:
-                    errors.append(FieldError(f"row {number}: {label}", _reason(err)))
-    if errors:
-        raise CsvRejected(errors[:CSV_MAX_ERRORS], total)
+                reason, params = _reason(err)
+                problem(number, label, reason, **params)
+    if problems:
+        raise CsvRejected(problems, total)
     return objects
 
 

@@ -95,7 +95,7 @@ def test_objects_panel_add_import_remove(env, pages):
     assert r.status_code == 400 and "column “Quantity”" in r.text.replace("&#34;", '"')
     text = pages.get(page).text
     assert "XVIII век" in text and "1 object" in text
-    object_id = re.search(rf'/consultations/{cid}/objects/(\d+)/delete', text).group(1)
+    object_id = re.search(rf"/consultations/{cid}/objects/(\d+)/delete", text).group(1)
     r = pages.post(f"{page}/objects/{object_id}/delete", {}, form_page=page)
     assert r.status_code == 303
     assert "No objects listed" in pages.get(page).text

@@ -37,10 +37,10 @@ from expertnet.core import audit
 from expertnet.core.errors import Conflict
 from expertnet.core.models import pk
 from expertnet.db import utcnow
-from expertnet.matching.embedder import embed_query, get_embedder
+from expertnet.matching.embedder import EmbedderUnavailable, get_embedder
 from expertnet.matching.vectors import decode, encode
 from expertnet.objects import repository
-from expertnet.objects.models import FlagStatus, ObjectVector, SeenBefore
+from expertnet.objects.models import CaseObject, FlagStatus, ObjectVector, SeenBefore
 from expertnet.objects.photos import SAME_PHOTO_MAX_DISTANCE, distance
 from expertnet.objects.schemas import FlagCase, LinkedCaseOut, SeenBeforeOut
 from expertnet.objects.text import IDENTITY_FIELDS, object_text
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 SAME_TEXT_MIN_COSINE = 0.88
 MIN_WORDS = 5
 SEEN_BEFORE_WINDOW = timedelta(days=730)
+EMBED_CHUNK = 256  # object texts per model call
 TEXT_CANDIDATES = 50_000  # newest object vectors compared per run (about 50 MB, a few ms of BLAS)
 
 
@@ -61,30 +62,43 @@ def _identity(obj) -> str:
 
 
 async def refresh_vectors(session: AsyncSession, settings: Settings, consultation_id: int) -> list[ObjectVector]:
-    """The consultation's object vectors, made for objects that have none for their current text."""
+    """The consultation's object vectors, made (in batches) for objects that have none for their
+    current text."""
     embedder = get_embedder(settings)
     if embedder is None:
         return []
     have = {v.object_id: v for v in await repository.vectors_of(session, consultation_id)}
     keep: list[ObjectVector] = []
+    pending: list[tuple[CaseObject, str, str]] = []
     for obj in await repository.objects_of(session, consultation_id):
-        text = _identity(obj)
+        text = " ".join(_identity(obj).split())
         if len(text.split()) < MIN_WORDS:
             continue
         digest = hashlib.sha256(text.encode()).hexdigest()
         old = have.pop(pk(obj), None)
         if old is not None and old.source_hash == digest and old.model == embedder.name:
             keep.append(old)
-            continue
-        vector = await asyncio.to_thread(embed_query, text)
-        if vector is None:
-            continue
-        if old is None:
-            old = ObjectVector(object_id=pk(obj), consultation_id=consultation_id, model="", source_hash="", vector=b"")
-            session.add(old)
-        old.model, old.source_hash, old.vector, old.created_at = embedder.name, digest, encode(vector), obj.created_at
-        keep.append(old)
-    await repository.drop_vectors(session, have)  # objects whose text became too short
+        else:
+            pending.append((obj, text, digest))
+    await repository.drop_vectors(session, have)  # objects removed, or whose text became too short
+    for start in range(0, len(pending), EMBED_CHUNK):
+        chunk = pending[start : start + EMBED_CHUNK]
+        try:
+            vectors = await asyncio.to_thread(embedder.encode, [text for _, text, _ in chunk])
+        except EmbedderUnavailable:
+            return keep
+        await repository.drop_vectors(session, [pk(obj) for obj, _, _ in chunk])
+        for (obj, _, digest), vector in zip(chunk, vectors, strict=True):
+            row = ObjectVector(
+                object_id=pk(obj),
+                consultation_id=consultation_id,
+                model=embedder.name,
+                source_hash=digest,
+                vector=encode(vector),
+                created_at=obj.created_at,
+            )
+            session.add(row)
+            keep.append(row)
     await session.flush()
     return keep
 

@@ -151,7 +151,16 @@ class Drainer:
 
 def route_handlers() -> list:
     # Domain packages expose `ROUTES` (a list of controllers / handlers) from their route modules.
-    modules = (search_api, consultations_api, attachments_api, objects_api, notifications_api, admin_api, retention_api, pages)
+    modules = (
+        search_api,
+        consultations_api,
+        attachments_api,
+        objects_api,
+        notifications_api,
+        admin_api,
+        retention_api,
+        pages,
+    )
     return [
         health,
         AuthController,

@@ -220,3 +220,19 @@ async def objects_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
         return {}
     query = select(CaseObject).where(col(CaseObject.id).in_(wanted))
     return {o.id: o for o in (await session.execute(query)).scalars() if o.id is not None}
+
+
+async def unhashed_photos(session: AsyncSession, after_id: int, limit: int) -> list[Attachment]:
+    """Image attachments without a pHash yet (uploaded before this package, or not decodable)."""
+    query = (
+        select(Attachment)
+        .outerjoin(PhotoHash, col(PhotoHash.attachment_id) == col(Attachment.id))
+        .where(
+            col(PhotoHash.attachment_id).is_(None),
+            col(Attachment.content_type).in_(IMAGE_TYPES),
+            col(Attachment.id) > after_id,
+        )
+        .order_by(col(Attachment.id))
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())

@@ -84,8 +84,20 @@ def test_objects_panel_add_import_remove(env, pages):
     r = _file(env, pages)
     cid = int(re.search(r"/consultations/(\d+)", r.headers["location"]).group(1))
     page = f"/consultations/{cid}"
-    r = pages.post(f"{page}/objects", {"obj_object_type": "icon", "obj_date_period": "XVIII век"}, form_page=page)
+    r = pages.post(
+        f"{page}/attachments", {}, form_page=page, files={"attachments": ("icon.jpg", jpeg(scene(1)), "image/jpeg")}
+    )
     assert r.status_code == 303, r.text[-2000:]
+    form = pages.get(page).text
+    photo_id = re.search(r'name="obj_photos" value="(\d+)"', form).group(1)
+    r = pages.post(
+        f"{page}/objects",
+        {"obj_object_type": "icon", "obj_date_period": "XVIII век", "obj_photos": photo_id},
+        form_page=page,
+    )
+    assert r.status_code == 303, r.text[-2000:]
+    listed = env.client.get(f"/api/v1/consultations/{cid}/objects", headers=official.headers).json()
+    assert listed[0]["photo_attachment_ids"] == [int(photo_id)]
     r = pages.post(
         f"{page}/objects/import",
         {},

@@ -24,7 +24,7 @@ from expertnet.objects.service import CsvProblem, CsvRejected
 from expertnet.search import AsyncSearch
 from expertnet.web import i18n
 from expertnet.web.i18n import N_
-from expertnet.web.common import field_errors, form_of, redirect, render, text, text_raw
+from expertnet.web.common import field_errors, form_of, many, redirect, render, text, text_raw
 from expertnet.web.consultations import _act, ctx_of
 
 # The form's object fields (prefixed "obj_" on the intake form) and their labels.
@@ -165,10 +165,11 @@ async def add_object(
 ) -> Response:
     data = await form_of(request)
     values = object_form(data, "obj_")
+    photos = [int(v) for v in many(data, "obj_photos") if v.isdigit() and len(v) < 10]
 
     async def go():
         try:
-            body = ObjectIn.model_validate(values)
+            body = ObjectIn.model_validate({**values, "photo_attachment_ids": photos})
         except ValidationError as exc:
             raise FormInvalid(_field_errors(request, exc, "obj_")) from None
         await service.add_object(db_session, ctx_of(request, principal), consultation_id, body)

@@ -117,6 +117,7 @@ POLICY = {
     ("POST", "/consultations/{consultation_id:int}/reoffer"): ADMIN,
     ("POST", "/consultations/{consultation_id:int}/objects"): OFFICIAL,
     ("POST", "/consultations/{consultation_id:int}/objects/import"): OFFICIAL,
+    ("POST", "/consultations/{consultation_id:int}/objects/{object_id:int}/edit"): OFFICIAL,
     ("POST", "/consultations/{consultation_id:int}/objects/{object_id:int}/delete"): OFFICIAL,
     ("GET", "/admin/seen-before"): ADMIN,
     ("POST", "/admin/seen-before/{flag_id:int}/{action:str}"): ADMIN,

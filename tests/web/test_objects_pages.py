@@ -107,6 +107,16 @@ def test_objects_panel_add_import_remove(env, pages):
     assert r.status_code == 400 and "column “Quantity”" in r.text.replace("&#34;", '"')
     text = pages.get(page).text
     assert "XVIII век" in text and "1 object" in text
+    object_id = re.search(rf"/consultations/{cid}/objects/(\d+)/edit", text).group(1)
+    version = re.search(rf'id="edit-object-{object_id}"[\s\S]*?name="version" value="(\d+)"', text).group(1)
+    edit = {"version": version, "obj_object_type": "icon", "obj_date_period": "XVII век", "obj_quantity": "x"}
+    r = pages.post(f"{page}/objects/{object_id}/edit", edit, form_page=page)
+    assert r.status_code == 400 and "Enter a whole number." in r.text  # the form shows the error, keeps the input
+    r = pages.post(f"{page}/objects/{object_id}/edit", {**edit, "obj_quantity": "2"}, form_page=page)
+    assert r.status_code == 303, r.text[-2000:]
+    listed = env.client.get(f"/api/v1/consultations/{cid}/objects", headers=official.headers).json()
+    assert (listed[0]["date_period"], listed[0]["quantity"], listed[0]["photo_attachment_ids"]) == ("XVII век", 2, [])
+    text = pages.get(page).text
     object_id = re.search(rf"/consultations/{cid}/objects/(\d+)/delete", text).group(1)
     r = pages.post(f"{page}/objects/{object_id}/delete", {}, form_page=page)
     assert r.status_code == 303

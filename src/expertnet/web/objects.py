@@ -19,7 +19,7 @@ from expertnet.core.auth import ADMIN, OFFICIAL, Principal, access
 from expertnet.core.errors import AppError, BadRequest, FieldError
 from expertnet.objects import links, service
 from expertnet.objects.models import FlagStatus
-from expertnet.objects.schemas import ObjectIn
+from expertnet.objects.schemas import ObjectIn, ObjectUpdate
 from expertnet.objects.service import CsvProblem, CsvRejected
 from expertnet.search import AsyncSearch
 from expertnet.web import i18n
@@ -198,6 +198,35 @@ async def import_objects(
     return failed or redirect(f"/consultations/{consultation_id}#objects", flash="objects_saved")
 
 
+@post("/consultations/{consultation_id:int}/objects/{object_id:int}/edit", opt=access(OFFICIAL))
+async def edit_object(
+    request: Request,
+    db_session: AsyncSession,
+    search: AsyncSearch,
+    principal: Principal,
+    consultation_id: int,
+    object_id: int,
+) -> Response:
+    data = await form_of(request)
+    values = object_form(data, "obj_")
+    values.setdefault("quantity", "1")
+    photos = [int(v) for v in many(data, "obj_photos") if v.isdigit() and len(v) < 10]
+
+    async def go():
+        try:
+            ObjectIn.model_validate({**values, "photo_attachment_ids": photos})  # the same rules as adding
+            body = ObjectUpdate.model_validate(
+                {**values, "photo_attachment_ids": photos, "version": text(data, "version")}
+            )
+        except ValidationError as exc:
+            raise FormInvalid(_field_errors(request, exc, "obj_")) from None
+        await service.update_object(db_session, ctx_of(request, principal), consultation_id, object_id, body)
+
+    form = {f"obj_{k}": v for k, v in values.items()}
+    failed = await _act(request, db_session, search, principal, consultation_id, {**form, "edit_object": object_id}, go)
+    return failed or redirect(f"/consultations/{consultation_id}#objects", flash="objects_saved")
+
+
 @post("/consultations/{consultation_id:int}/objects/{object_id:int}/delete", opt=access(OFFICIAL))
 async def remove_object(
     request: Request,
@@ -261,4 +290,4 @@ async def decide(
     )
 
 
-ROUTES = [add_object, import_objects, remove_object, seen_before_page, decide]
+ROUTES = [add_object, import_objects, edit_object, remove_object, seen_before_page, decide]

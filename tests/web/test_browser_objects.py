@@ -44,7 +44,7 @@ def test_csv_intake_and_a_linked_pair(live, people):
     a = _file(vesna, "Twenty Roman coins offered online", jpeg(img, 92), _csv(20))
     page = vesna.page
     _expect(page.get_by_role("heading", name="Objects"))
-    assert page.locator("#objects tbody tr").count() == 20
+    assert page.locator("#objects tr.object-row").count() == 20
     _expect(page.get_by_text("20 objects"))
     vesna.shot("objects-01-request-with-20-objects")
 

@@ -2,7 +2,7 @@
 (the worker looks for away dates that have passed)
 
 Revision ID: daily
-Revises: 0007_outbox_claims
+Revises: objects (re-chained after main's invite -> objects)
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = 'daily'
-down_revision = '0007_outbox_claims'
+down_revision = 'objects'
 branch_labels = None
 depends_on = None
 

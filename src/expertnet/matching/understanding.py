@@ -53,6 +53,7 @@ from expertnet.matching.known_words import (  # noqa: F401
     _varint,
     _WordSet,
 )
+from expertnet.matching.claims import claims as find_claims
 from expertnet.matching.negation import Negation, analyse, word_spans
 from expertnet.matching.typos import (  # noqa: F401 -- re-exported under their old module path
     _BISCRIPT,
@@ -80,6 +81,7 @@ __all__ = [
     "BROADER_WEIGHT",
     "ConceptMatch",
     "FUZZY_WEIGHT",
+    "CLAIMED_HINT",
     "HINT_WEIGHT",
     "Understanding",
     "Understander",
@@ -88,6 +90,7 @@ __all__ = [
 ]
 
 HINT_WEIGHT = 4.0  # the official's category: worth the text naming that category once
+CLAIMED_HINT = 0.25  # ... times this when the declaration the text contradicts names that category
 FUZZY_WEIGHT = 0.8  # a concept found only after correcting a typo
 BROADER_WEIGHT = 0.5  # a broader concept implied by a named one
 SHORT_QUERY_WORDS = 3  # up to this many content words: a directory query, where "customs" means the category
@@ -123,6 +126,7 @@ class Understanding:
     words: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...]  # (word as written, folded correction)
     vector: np.ndarray | None = field(default=None, compare=False)
+    claims: tuple[str, ...] = ()  # what the text reports as declared and contradicts (left out of ``positive_text``)
 
     @property
     def category(self) -> str | None:
@@ -319,6 +323,16 @@ class Understander:
             scores[slug] = scores.get(slug, 0.0) + w
         return scores, max(scores.values(), default=0.0)
 
+    def _claims_name(self, text: str, claimed, slug: str) -> bool:
+        """Whether the declared words name or imply the category (a concept of it, or its name)."""
+        for c in claimed:
+            part = text[c.start : c.end]
+            if any(slug == s for s, _w in self.vocab.infer_categories(part)):
+                return True
+            if any(slug in h.concept.categories for h in self.names.extract(part) if not h.inferred):
+                return True
+        return False
+
     # -------------------------------------------------------------- the step
 
     def understand(self, text: str, *, category_hint: str | None = None, embed: bool = True) -> Understanding:
@@ -337,8 +351,11 @@ class Understander:
         exact_ids = {h.concept.id for h in hits}
         corrected, fixes = self._correct(text, hits)
         negs, ties = analyse(corrected, vocab) if corrected else ([], [])
-        positive = _without_spans(corrected, [n.drop for n in negs] + [t.span for t in ties])
-        if fixes or negs or ties:
+        claimed = find_claims(corrected)
+        positive = _without_spans(
+            corrected, [n.drop for n in negs] + [t.span for t in ties] + [c.span for c in claimed]
+        )
+        if fixes or negs or ties or claimed:
             hits = vocab.extract(positive)
         name_hits = [h for h in self.names.extract(positive) if not h.inferred]
         content = self._content_words(positive, hits + name_hits)
@@ -368,8 +385,12 @@ class Understander:
         scores, strength = self._text_categories(positive, hits, name_hits)
         text_categories = _normalised(scores)
         merged = dict(scores)
+        hint_weight = 0.0
         if category_hint:
-            merged[category_hint] = merged.get(category_hint, 0.0) + HINT_WEIGHT
+            hint_weight = HINT_WEIGHT
+            if claimed and self._claims_name(corrected, claimed, category_hint):
+                hint_weight *= CLAIMED_HINT  # the category was copied from the declaration the text contradicts
+            merged[category_hint] = merged.get(category_hint, 0.0) + hint_weight
         vector = None
         if embed:
             from expertnet.matching.embedder import embed_query
@@ -382,7 +403,7 @@ class Understander:
             text_categories=text_categories,
             text_strength=round(strength, 4),
             category_hint=category_hint or None,
-            hint_weight=HINT_WEIGHT if category_hint else 0.0,
+            hint_weight=hint_weight,
             concepts=tuple(concepts),
             excluded=tuple(excluded.values()),
             negations=tuple(negs),
@@ -390,6 +411,7 @@ class Understander:
             words=tuple(content),
             corrections=tuple(fixes),
             vector=vector,
+            claims=tuple(corrected[c.start : c.end].strip() for c in claimed),
         )
 
 

@@ -12,7 +12,9 @@ def test_german_declaration_contradicted_by_the_text_outranks_the_given_category
         [
             record("COINS", categories=["numismatics"], specialties=["Roman bronze coins", "Roman coin finds"]),
             record("COINS2", categories=["numismatics"], specialties=["Roman Imperial coinage"]),
-            record("FIBULAE", categories=["archaeology"], specialties=["Roman fibulae and brooches", "Limes small finds"]),
+            record(
+                "FIBULAE", categories=["archaeology"], specialties=["Roman fibulae and brooches", "Limes small finds"]
+            ),
         ],
     )
     found = rank(
@@ -23,14 +25,18 @@ def test_german_declaration_contradicted_by_the_text_outranks_the_given_category
         category="numismatics",
     )
     assert ids(found)[0] == "FIBULAE", [(c.external_id, c.score, c.reasons) for c in found]
-    assert any(r.startswith("category: archaeology (") and "numismatics" in r for r in found[0].reasons), found[0].reasons
+    assert any(r.startswith("category: archaeology (") and "numismatics" in r for r in found[0].reasons), found[
+        0
+    ].reasons
 
 
 def test_russian_declaration_contradicted_by_the_next_sentence(env):
     import_directory(
         env,
         [
-            record("ICONS", categories=["religious_art"], specialties=["Russian icons", "cast copper icons and crosses"]),
+            record(
+                "ICONS", categories=["religious_art"], specialties=["Russian icons", "cast copper icons and crosses"]
+            ),
             record("CHURCH", categories=["religious_art"], specialties=["church silver", "liturgical objects"]),
             record("BYZCOINS", categories=["numismatics"], specialties=["Byzantine coinage", "Byzantine gold solidi"]),
         ],

@@ -18,10 +18,16 @@ def _claimed(text: str) -> list[str]:
         ("Als Münzen angemeldet, es handelt sich aber um römische Fibeln.", "Als Münzen angemeldet, es handelt sich"),
         ("В декларации указано «предмет культа». На деле это золотой солид.", "В декларации указано «предмет культа»."),
         ("Декларисано као „уметничка слика“, али је у питању лист пергамента.", "Декларисано као „уметничка слика“,"),
-        ("Δηλώθηκε ως θρησκευτικό αντικείμενο, αλλά πρόκειται για τετράδραχμο.", "Δηλώθηκε ως θρησκευτικό αντικείμενο,"),
+        (
+            "Δηλώθηκε ως θρησκευτικό αντικείμενο, αλλά πρόκειται για τετράδραχμο.",
+            "Δηλώθηκε ως θρησκευτικό αντικείμενο,",
+        ),
         ("Arkeolojik eser olarak bildirilen parça aslında bir yatağan.", "Arkeolojik eser olarak bildirilen parça"),
         ("صُرّح عنها كوثائق قانونية، لكنها في الحقيقة ألواح طينية.", "صُرّح عنها كوثائق قانونية،"),
-        ("Déclaré comme « vase décoratif » : il s'agit en réalité d'un ouchebti.", "Déclaré comme « vase décoratif » : il s'agit"),
+        (
+            "Déclaré comme « vase décoratif » : il s'agit en réalité d'un ouchebti.",
+            "Déclaré comme « vase décoratif » : il s'agit",
+        ),
     ],
 )
 def test_a_contradicted_declaration_is_a_claim(text, declared):

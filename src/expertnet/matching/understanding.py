@@ -19,6 +19,11 @@ typos, negation) into an :class:`Understanding`:
   adds ``HINT_WEIGHT`` (one explicit naming) to its slug, and ``categories`` ranks hint and text
   evidence together, so that a text naming another category more than once outranks a wrong hint
   (``hint_overruled`` says so, for the reasons shown to the official).
+* ``claims`` -- what the text reports as declared and then contradicts ("declared as 'decorative
+  stones'", "Als Münzen angemeldet, es handelt sich aber um ..."; see
+  :mod:`expertnet.matching.claims`). Those words are left out like a negated part, but exclude
+  nothing; a category hint they name weighs ``CLAIMED_HINT`` of a hint, so that the text's own
+  evidence decides.
 * ``no_market_ties`` -- the text asks for an expert without ties to the market ("independent,
   without ties to dealers", "без связей с рынком", "senza legami con case d'asta"); those words
   are left out of everything else.

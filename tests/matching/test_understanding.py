@@ -303,3 +303,16 @@ def test_understanding_a_request_is_fast():
             best = min(best, time.perf_counter() - start)
         times.append(best)
     assert statistics.median(times) < 0.005, statistics.median(times)
+
+
+@pytest.mark.parametrize(
+    ("typo", "concept"),
+    [
+        ("Հայկական ձեռագգիր Ավետարան", "object_type:manuscript"),  # Armenian, a doubled letter
+        ("مخطتوات إسلامية", "object_type:manuscript"),  # Arabic, two letters swapped
+    ],
+)
+def test_typos_are_corrected_in_armenian_and_arabic_script_too(typo, concept):
+    u = understand(typo, embed=False)
+    assert u.corrections, u
+    assert concept in u.concept_ids

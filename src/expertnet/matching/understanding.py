@@ -33,9 +33,10 @@ typos, negation) into an :class:`Understanding`:
   corrected and its negated parts removed), or None (embeddings off, unavailable, or
   ``embed=False``).
 
-Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in Latin,
-Cyrillic or Greek script, is corrected towards the words of the vocabulary's terms when that makes
-the vocabulary find a concept it did not find before; the rules are in
+Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in an alphabet
+(Latin, Cyrillic, Greek, Armenian, Georgian, Arabic or Hebrew script), is corrected towards the
+words of the vocabulary's terms when that makes the vocabulary find a concept it did not find
+before; the rules are in
 :mod:`expertnet.matching.typos`.
 """
 
@@ -207,7 +208,7 @@ class Understander:
                 for cid in source.concepts()
                 for term in source.terms(cid)
                 for w in term.split()
-                for script in ("LATIN", "CYRILLIC", "GREEK", "OTHER")
+                for script in _SCRIPT_BITS
             ]
         self._typos = _TypoIndex((w, script, stem) for w, script, stem in entries if w not in self._stopwords)
         self._known = _known_words()
@@ -262,7 +263,7 @@ class Understander:
             ):
                 continue
             script = _script(word)
-            if script == "OTHER":  # Latin, Cyrillic and Greek only: the known-word guard covers those
+            if script == "OTHER":  # alphabets only (TYPO_SCRIPTS): no edit distance for unspaced scripts
                 continue
             cands = self._candidates(tok, script)
             if not cands:

@@ -273,7 +273,12 @@ class Understander:
             before = {h.concept.id for h in self.vocab.extract(text[lo:hi])}
             for fixed in cands:
                 window = text[lo:start] + fixed + text[end:hi]
-                if any(not h.inferred and h.concept.id not in before for h in self.vocab.extract(window)):
+                # the new concept must be named through the corrected word itself (a correction that
+                # only breaks a blocking phrase next to it, "Republika Srpska", is no typo fix)
+                if any(
+                    not h.inferred and h.concept.id not in before and _names_through(h.term, fixed)
+                    for h in self.vocab.extract(window)
+                ):
                     fixes.append((start, end, word, fixed))
                     break
         if not fixes:
@@ -419,6 +424,11 @@ class Understander:
             vector=vector,
             claims=tuple(corrected[c.start : c.end].strip() for c in claimed),
         )
+
+
+def _names_through(term: str, fixed: str) -> bool:
+    """Whether a matched (folded) term uses the corrected word."""
+    return any(w.startswith(t) or t.startswith(w) for w in term.split() for t in _fold_word(fixed) if w and t)
 
 
 @lru_cache(maxsize=4096)

@@ -28,6 +28,7 @@ Rules (cues per language below, compared case-folded and without diacritics, as 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from expertnet.matching.negation_cues import _WORD, _norm
@@ -74,6 +75,7 @@ _DECLARATION = _stems(
     "δηλωθ δηλωμ δηλων δηλω",  # el
     "zgłoszon",  # pl
 )
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489\u064b-\u065f\u0670]")  # as _norm drops them
 # Arabic: the root of "declared" inside a fused word ("صُرّح", "المصرح", "بالتصريح").
 _DECLARATION_INSIDE = ("صرح",)
 
@@ -118,6 +120,17 @@ class _W:
     end: int
 
 
+_QUOTE_CHARS = frozenset("«„“\"‹'‘")
+
+
+def _may_claim(text: str) -> bool:
+    """A cheap test first: most texts hold no declaration cue and no quoted word at all."""
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold())).replace("ı", "i")
+    if any(stem in folded for stem in _DECLARATION) or any(root in folded for root in _DECLARATION_INSIDE):
+        return True
+    return not _QUOTE_CHARS.isdisjoint(text)
+
+
 def _is_declaration(norm: str) -> bool:
     return norm.startswith(_DECLARATION) or any(root in norm for root in _DECLARATION_INSIDE)
 
@@ -137,7 +150,7 @@ def _spans(pattern: re.Pattern, text: str, start: int, end: int) -> list[int]:
 
 def claims(text: str) -> list[Claim]:
     """The claims of the text (see the module docstring), in text order."""
-    if not text:
+    if not text or not _may_claim(text):
         return []
     bounds = [0] + [m.end() for m in _SENTENCE.finditer(text)] + [len(text)]
     sentences = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]

@@ -54,7 +54,7 @@ FLASH_MESSAGES = {
     "password_changed": N_("Your password has been changed. Please sign in again."),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
     "form_kept": N_("Your session had ended. Sign in again: what you sent is kept and will be filled in again."),
-    "form_restored": N_("The form has been filled in again with what you sent. Check it and send it again."),
+    "form_restored": N_("The form has been filled in again with what you sent. Check it, attach any files again, and send it."),
 }
 
 

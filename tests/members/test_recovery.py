@@ -5,7 +5,6 @@ the member told by e-mail through the outbox)."""
 import re
 import time
 
-import pyotp
 from sqlalchemy import select
 
 from expertnet.core import clock
@@ -53,11 +52,16 @@ def test_every_change_of_the_second_factor_needs_the_password_or_a_current_code(
         assert bare.status_code == 400, (path, bare.text)
         assert _fields(bare) == {"password"} and "re-enter your password" in bare.text, (path, bare.text)
     # (Each refusal counts towards the account's sign-in delay, so only one wrong password here.)
-    wrong = env.client.post("/api/v1/auth/recovery-codes", json={"password": "not the password at all"}, headers=headers)
+    wrong = env.client.post(
+        "/api/v1/auth/recovery-codes", json={"password": "not the password at all"}, headers=headers
+    )
     assert wrong.status_code == 400 and _fields(wrong) == {"password"}, wrong.text
     assert env.client.get("/api/v1/auth/second-factor", headers=headers).json()["totp_enabled"] is True
     # A current code is enough, and turning the factor off takes its recovery codes with it.
-    assert env.client.post("/api/v1/auth/recovery-codes", json={"password": user.password}, headers=headers).status_code == 200
+    assert (
+        env.client.post("/api/v1/auth/recovery-codes", json={"password": user.password}, headers=headers).status_code
+        == 200
+    )
     with clock.use(clock.OffsetClock()) as later:
         later.advance(seconds=90)  # the codes of the last steps are spent; a later one is current
         off = env.client.post("/api/v1/auth/totp/disable", json={"code": totp.at(clock.time())}, headers=headers)
@@ -89,7 +93,9 @@ def test_recovery_codes_sign_in_once_each_instead_of_the_code(env):
     again = _login(env, user, codes[0])
     assert again.status_code == 401 and "totp_code" in again.text, "a recovery code is used once"
     assert _login(env, user, codes[1]).status_code == 200
-    left = env.client.get("/api/v1/auth/second-factor", headers={"Authorization": f"Bearer {first.json()['access_token']}"})
+    left = env.client.get(
+        "/api/v1/auth/second-factor", headers={"Authorization": f"Bearer {first.json()['access_token']}"}
+    )
     assert left.json() == {"member_id": user.id, "totp_enabled": True, "recovery_codes_left": 8}
     used = _audit(env, "member.recovery_code_used")
     assert [(e.actor_id, e.detail["left"]) for e in used] == [(user.id, 9), (user.id, 8)]
@@ -128,7 +134,11 @@ def test_an_admin_resets_a_members_second_factor_audited_and_the_member_is_told_
     assert env.client.get("/api/v1/me", headers=headers).status_code == 401  # the member's sessions end
     assert _login(env, user).status_code == 200  # the password alone signs in again
     (entry,) = _audit(env, "member.totp_reset")
-    assert (entry.actor_id, entry.object_id, entry.reason) == (admin.id, str(user.id), "lost phone; identity checked by a call")
+    assert (entry.actor_id, entry.object_id, entry.reason) == (
+        admin.id,
+        str(user.id),
+        "lost phone; identity checked by a call",
+    )
     assert env.client.post(path, json={"reason": "again, by mistake"}, headers=admin.headers).status_code == 409
 
     drain(env.settings)
@@ -141,7 +151,7 @@ def test_the_admin_page_has_a_reset_button(env, pages):
     user, _, _ = _with_totp(env)
     pages.login_admin()
     page = pages.get(f"/admin/members/{user.id}")
-    assert "Reset the second factor" in page.text and "0 recovery codes left" in page.text
+    assert "Reset the second factor" in page.text and "Recovery codes left: 0." in page.text
     form = f"/admin/members/{user.id}"
     refused = pages.post(f"/admin/members/{user.id}/second-factor/reset", {"reason": ""}, form_page=form)
     assert refused.status_code == 400 and 'id="e-reset-reason"' in refused.text

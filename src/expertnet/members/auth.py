@@ -129,7 +129,13 @@ async def login(
     ok, new_hash = await _verify(stored, password)
     member = await repository.get(session, member_id) if member_id is not None else None
     active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
-    if ok and active and member is not None and member.totp_secret and not await _second_factor(session, member, totp_code, ip):
+    if (
+        ok
+        and active
+        and member is not None
+        and member.totp_secret
+        and not await _second_factor(session, member, totp_code, ip)
+    ):
         await _attempt(session, email, ip, success=False)
         reason = "missing or invalid second-factor code (or recovery code)"
         raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])

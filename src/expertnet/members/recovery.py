@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from expertnet.config import Settings
-from expertnet.core import audit
+from expertnet.core import audit, outbox
 from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, Forbidden, field_error
 from expertnet.core.models import pk
@@ -23,12 +23,12 @@ from expertnet.db import utcnow
 from expertnet.members.models import Member, RecoveryCode
 from expertnet.members.schemas import RecoveryCodesOut, SecondFactorOut
 from expertnet.members.service import get_member
-from expertnet.notifications.service import notify
 
 CODE_COUNT = 10
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols, none to confuse (0/O, 1/I)
 _GROUPS, _GROUP = 4, 4  # 16 symbols x 5 bits = 80 bits, shown as XXXX-XXXX-XXXX-XXXX
-RESET_KIND = "second_factor_reset"
+RESET_KIND = "second_factor_reset"  # a kind of the notifications' "notify" contract (ACCOUNT_KINDS)
+NOTIFY = "notify"  # the outbox topic of notifications (members sits below them: no import)
 
 
 def _new_code() -> str:
@@ -79,7 +79,9 @@ async def _spend(session: AsyncSession, member_id: int, code_hash: str) -> bool:
 
 async def status(session: AsyncSession, member: Member) -> SecondFactorOut:
     return SecondFactorOut(
-        member_id=pk(member), totp_enabled=bool(member.totp_secret), recovery_codes_left=await remaining(session, pk(member))
+        member_id=pk(member),
+        totp_enabled=bool(member.totp_secret),
+        recovery_codes_left=await remaining(session, pk(member)),
     )
 
 
@@ -159,14 +161,18 @@ async def reset(session: AsyncSession, admin: Principal, member_id: int, reason:
         reason=reason,
         ip=ip,
     )
-    await notify(
+    outbox.emit(
         session,
-        [member_id],
-        RESET_KIND,
-        "Your second factor was reset",
-        "The network secretariat turned off the second factor of your account. Sign in with your "
-        "password and set up a new one. If you did not ask for this, contact the secretariat at once.",
-        "/login",
-        key=f"member.{member_id}",
+        NOTIFY,
+        f"member.{member_id}",
+        {
+            "member_ids": [member_id],
+            "kind": RESET_KIND,
+            "subject": "Your second factor was reset",
+            "body": "The network secretariat turned off the second factor of your account. Sign in with "
+            "your password and set up a new one. If you did not ask for this, contact the secretariat at once.",
+            "url": "/login",
+            "consultation_id": None,
+        },
     )
     return await status(session, member)

@@ -287,4 +287,13 @@ async def retention_erase(
     return redirect("/admin/retention", flash="erased")
 
 
-ROUTES = [vetting_queue, member_page, decide, reset_second_factor, coverage_page, audit_page, retention_page, retention_erase]
+ROUTES = [
+    vetting_queue,
+    member_page,
+    decide,
+    reset_second_factor,
+    coverage_page,
+    audit_page,
+    retention_page,
+    retention_erase,
+]

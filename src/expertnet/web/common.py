@@ -55,7 +55,9 @@ FLASH_MESSAGES = {
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
     "second_factor_reset": N_("The member's second factor has been reset; they have been told by e-mail."),
     "form_kept": N_("Your session had ended. Sign in again: what you sent is kept and will be filled in again."),
-    "form_restored": N_("The form has been filled in again with what you sent. Check it, attach any files again, and send it."),
+    "form_restored": N_(
+        "The form has been filled in again with what you sent. Check it, attach any files again, and send it."
+    ),
 }
 
 
@@ -83,7 +85,8 @@ def render(
     if restored and isinstance(ctx.get("form"), dict):
         # A form posted after the session ended: shown again as it was sent (issue 14).
         ctx["form"] = {**ctx["form"], **restored}
-        ctx["flash"] = i18n.translate(i18n.locale_of(request), FLASH_MESSAGES["form_restored"])
+        note = FLASH_MESSAGES["form_restored"]
+        ctx["flash"] = i18n.translate(i18n.locale_of(request), note)
     response = Template(template_name=template, context=ctx, status_code=status_code, media_type=MediaType.HTML)
     if ctx["flash"]:
         clear_cookie(response, FLASH_COOKIE, http_only=True)

@@ -101,7 +101,7 @@ class SessionKeepMiddleware:
             info.update(expires_at=renewed.expires_at, ends_at=renewed.ends_at)
             headers.append(session_cookie(settings, renewed.token, renewed.ends_at).to_encoded_header())
         draft_key = _cookie(scope, DRAFT_COOKIE)
-        if draft_key and scope["method"] == "GET" and path != STATUS_PATH:
+        if draft_key and connection_method(scope) == "GET" and path != STATUS_PATH:
             async with scope["app"].state.db.session() as session:
                 fields = await sessions.take_form(session, draft_key, user.id, _page_of(scope))
             if fields is not None:
@@ -121,6 +121,11 @@ class SessionKeepMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+
+def connection_method(scope: Scope) -> str:
+    """The HTTP method, or "" for a websocket."""
+    return str(scope.get("method", "")) if scope["type"] == "http" else ""
 
 
 def _cookie(scope: Scope, name: str) -> str:
@@ -153,7 +158,7 @@ async def keep_form_on_expiry(connection: ASGIConnection, handler: BaseRouteHand
     holds a signed session cookie of ours (expired or revoked), is kept for that member; then the
     visitor is sent to sign in as before. Anonymous posts keep nothing (no one to give it back to)."""
     scope = connection.scope
-    if scope["type"] != "http" or scope["method"] != "POST" or is_api_path(scope["path"]):
+    if connection_method(scope) != "POST" or is_api_path(scope["path"]):
         return
     if scope.get("user") is not None or handler.opt.get("access") in (None, PUBLIC):
         return
@@ -215,13 +220,12 @@ async def session_renew(request: Request, settings: Settings, principal: Princip
     assert isinstance(claims, TokenClaims)  # a signed-in page request always has its claims
     renewed = sessions.renewal(settings, claims, force=True)
     info = _state(request.scope)
-    response = Response(
-        {"signed_in": True, "now": int(clock.time())}, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"}
-    )
+    if renewed is not None:
+        info.update(expires_at=renewed.expires_at, ends_at=renewed.ends_at)
+    body = {"signed_in": True, "now": int(clock.time()), "expires_at": info["expires_at"], "ends_at": info["ends_at"]}
+    response = Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
     if renewed is not None:
         response.set_cookie(session_cookie(settings, renewed.token, renewed.ends_at))
-        info.update(expires_at=renewed.expires_at, ends_at=renewed.ends_at)
-    response.content.update(expires_at=info["expires_at"], ends_at=info["ends_at"])
     return response
 
 

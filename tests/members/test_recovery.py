@@ -162,3 +162,17 @@ def test_the_admin_page_has_a_reset_button(env, pages):
     after = pages.get(done.headers["location"])
     assert "second factor has been reset" in after.text and "Reset the second factor" not in after.text
     assert len(_audit(env, "member.totp_reset")) == 1
+
+
+def test_a_recovery_code_signs_in_on_the_login_page_once(env, pages):
+    user, _, headers = _with_totp(env)
+    codes = env.client.post("/api/v1/auth/recovery-codes", json={"password": user.password}, headers=headers).json()
+    code = codes["codes"][3]
+    pages.logout_all()
+    asked = pages.post("/login", {"email": user.email, "password": user.password})
+    assert asked.status_code == 401 and "recovery codes" in asked.text  # the code field, with the hint
+    ok = pages.post("/login", {"email": user.email, "password": user.password, "totp_code": code})
+    assert ok.status_code == 303, ok.text
+    pages.logout_all()
+    again = pages.post("/login", {"email": user.email, "password": user.password, "totp_code": code})
+    assert again.status_code == 401

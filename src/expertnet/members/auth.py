@@ -254,10 +254,15 @@ async def totp_setup(
     member = await get_member(session, principal.id)
     await reauthenticate(session, settings, member, password, code, ip)
     secret = pyotp.random_base32()
-    uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
+    uri = provisioning_uri(secret, principal.email)
     return TotpSetupOut(
         secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret)
     )
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    """The otpauth:// address authenticator apps read (as a QR code, or pasted)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="expertnet")
 
 
 async def totp_enable(

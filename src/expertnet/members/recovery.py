@@ -100,6 +100,12 @@ async def regenerate(
     if not member.totp_secret:
         raise field_error("code", "turn the second factor on first; recovery codes stand in for it")
     await reauthenticate(session, settings, member, password, code, ip)
+    return await issue_codes(session, member, ip)
+
+
+async def issue_codes(session: AsyncSession, member: Member, ip: str = "") -> RecoveryCodesOut:
+    """New codes for a member who has just proved it is them (re-entered the password or a code,
+    or confirmed a new authenticator): the old codes end."""
     await _forget(session, pk(member))
     codes = [_new_code() for _ in range(CODE_COUNT)]
     for shown in codes:

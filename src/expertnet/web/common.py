@@ -53,6 +53,7 @@ FLASH_MESSAGES = {
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
+    "second_factor_off": N_("Two-factor sign-in is now off. Your other sessions have ended."),
     "second_factor_reset": N_("The member's second factor has been reset; they have been told by e-mail."),
     "form_kept": N_("Your session had ended. Sign in again: what you sent is kept and will be filled in again."),
     "form_restored": N_(

@@ -179,3 +179,44 @@ def test_an_anonymous_post_keeps_nothing(env, pages):
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     assert not pages.client.cookies.get(DRAFT_COOKIE)
     assert _drafts(env) == []
+
+
+def test_two_app_processes_share_nothing_but_the_database_and_agree(env, pages, clock, settings):
+    """The production shape (several app processes): every request goes to the other instance."""
+    from litestar.testing import TestClient
+
+    from expertnet.app import create_app
+
+    other = TestClient(create_app(settings), base_url="https://testserver.local")  # no lifespan: no lock
+    clients = [env.client, other]
+
+    def hop(i):
+        source, target = clients[i % 2], clients[(i + 1) % 2]
+        target.cookies.clear()
+        for cookie in source.cookies.jar:
+            target.cookies.jar.set_cookie(cookie)
+        return target
+
+    official = env.member("le_official")
+    pages.login(official)
+    client = env.client
+    for i in range(9):  # 90 minutes, alternating instances
+        clock.advance(minutes=10)
+        client = hop(i)
+        r = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+        assert r.status_code == 200, f"instance {client is other} signed out after {clock.offset / 60:.0f} min"
+    # A form kept by one instance is given back by the other.
+    clock.advance(minutes=IDLE_MINUTES + 1)
+    client = hop(1)  # -> env.client
+    token = pages.token("/login")
+    kept = client.post(
+        "/consultations/new",
+        data={**REQUEST, "_csrf_token": token},
+        headers={"accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303 and client.cookies.get(DRAFT_COOKIE)
+    pages.post("/login", {"email": official.email, "password": official.password, "next": "/consultations/new"})
+    client = hop(0)  # -> other
+    page = client.get("/consultations/new", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 200 and 'value="Seated bronze figure held at Belgrade airport"' in page.text

@@ -147,6 +147,12 @@ async def keep_form(
     return key
 
 
+async def form_waits(session: AsyncSession, key: str, member_id: int, page: str) -> bool:
+    """Whether a kept form waits for this member on this page (a read: most pages have none)."""
+    draft = await repository.by_key(session, _hash(key))
+    return draft is not None and draft.member_id == member_id and draft.page == page
+
+
 async def take_form(session: AsyncSession, key: str, member_id: int, page: str) -> dict[str, Any] | None:
     """The kept fields for this member on this page, once; None when there are none (or they ran out)."""
     draft = await repository.by_key(session, _hash(key))

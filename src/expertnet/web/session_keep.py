@@ -102,8 +102,12 @@ class SessionKeepMiddleware:
             headers.append(session_cookie(settings, renewed.token, renewed.ends_at).to_encoded_header())
         draft_key = _cookie(scope, DRAFT_COOKIE)
         if draft_key and connection_method(scope) == "GET" and path != STATUS_PATH:
-            async with scope["app"].state.db.session() as session:
-                fields = await sessions.take_form(session, draft_key, user.id, _page_of(scope))
+            db, page, fields = scope["app"].state.db, _page_of(scope), None
+            async with db.read_session() as session:  # no write lock on pages that have no kept form
+                waits = await sessions.form_waits(session, draft_key, user.id, page)
+            if waits:
+                async with db.session() as session:
+                    fields = await sessions.take_form(session, draft_key, user.id, page)
             if fields is not None:
                 info["restored"] = fields
                 headers.append(_draft_cookie("", 0).to_encoded_header())

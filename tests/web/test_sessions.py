@@ -220,3 +220,37 @@ def test_two_app_processes_share_nothing_but_the_database_and_agree(env, pages, 
     client = hop(0)  # -> other
     page = client.get("/consultations/new", headers={"accept": "text/html"}, follow_redirects=False)
     assert page.status_code == 200 and 'value="Seated bronze figure held at Belgrade airport"' in page.text
+
+
+def test_kept_forms_are_erased_when_their_time_is_up(env, pages, clock, settings):
+    from expertnet.db import Database
+    from expertnet.worker import run_jobs
+    from tests.conftest import run_async
+
+    official = env.member("le_official")
+    pages.login(official)
+    clock.advance(minutes=IDLE_MINUTES + 1)
+    pages.post("/consultations/new", REQUEST)
+    assert len(_drafts(env)) == 1
+
+    async def jobs():
+        db = Database(settings)
+        try:
+            await run_jobs(db)
+        finally:
+            await db.dispose()
+
+    run_async(jobs())
+    assert len(_drafts(env)) == 1  # not yet
+    clock.advance(minutes=settings.form_draft_minutes + 1)
+    run_async(jobs())
+    assert _drafts(env) == []  # nobody came back: the case text is gone anyway
+
+
+def test_a_late_form_without_the_csrf_token_is_refused_and_not_kept(env, pages, clock):
+    official = env.member("le_official")
+    pages.login(official)
+    clock.advance(minutes=IDLE_MINUTES + 1)
+    r = env.client.post("/consultations/new", data=REQUEST, headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 403
+    assert _drafts(env) == []

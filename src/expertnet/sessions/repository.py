@@ -7,8 +7,9 @@ from sqlmodel import col
 from expertnet.sessions.models import FormDraft
 
 
-async def forget_expired(session: AsyncSession, now: datetime) -> None:
-    await session.execute(delete(FormDraft).where(col(FormDraft.expires_at) <= now))
+async def forget_expired(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(FormDraft).where(col(FormDraft.expires_at) <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def drafts_of(session: AsyncSession, member_id: int) -> list[FormDraft]:

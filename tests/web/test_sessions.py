@@ -187,8 +187,12 @@ def test_two_app_processes_share_nothing_but_the_database_and_agree(env, pages, 
 
     from expertnet.app import create_app
 
-    other = TestClient(create_app(settings), base_url="https://testserver.local")  # no lifespan: no lock
-    clients = [env.client, other]
+    with TestClient(create_app(settings), base_url="https://testserver.local") as other:
+        _alternate(env, pages, clock, [env.client, other])
+
+
+def _alternate(env, pages, clock, clients):
+    other = clients[1]
 
     def hop(i):
         source, target = clients[i % 2], clients[(i + 1) % 2]

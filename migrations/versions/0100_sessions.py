@@ -1,7 +1,7 @@
 """Sessions that follow the work: forms kept after a session ended; second-factor recovery codes
 
 Revision ID: sessions
-Revises: 0007_outbox_claims
+Revises: objects (re-chained after the merge of main)
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -11,7 +11,7 @@ import expertnet.db
 
 
 revision = 'sessions'
-down_revision = '0007_outbox_claims'
+down_revision = 'objects'
 branch_labels = None
 depends_on = None
 

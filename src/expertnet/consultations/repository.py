@@ -498,3 +498,7 @@ async def attachment(session: AsyncSession, consultation_id: int, attachment_id:
             )
         )
     ).scalar_one_or_none()
+
+
+async def expert(session: AsyncSession, expert_id: int) -> Expert | None:
+    return (await session.execute(select(Expert).where(col(Expert.id) == expert_id))).scalar_one_or_none()

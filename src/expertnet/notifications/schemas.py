@@ -20,7 +20,7 @@ CASE_KINDS = (
     "escalated",
     "reoffered",
 )
-VETTING_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended")
+VETTING_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended", "vetting_revet")
 # News about the account's own security: to its owner whatever the vetting status.
 ACCOUNT_KINDS = ("second_factor_reset",)
 KINDS = CASE_KINDS + VETTING_KINDS + ACCOUNT_KINDS

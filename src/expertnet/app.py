@@ -47,6 +47,7 @@ from expertnet.members import service as members
 from expertnet.members.auth import load_principal
 from expertnet.members.controllers import AuthController, MeController, VettingController
 from expertnet.notifications import controllers as notifications_api
+from expertnet.notifications import service as notifications_service
 from expertnet.objects import controllers as objects_api
 from expertnet.retention import controllers as retention_api
 from expertnet.search import controllers as search_api
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings)
     register_handlers(settings)
     members.use_expert_profiles(experts.PROFILES)
+    members.use_member_news(notifications_service.notify)
 
     drainer = Drainer(db)
     jobs: list[asyncio.Task] = []

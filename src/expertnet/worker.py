@@ -20,7 +20,7 @@ from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
 from expertnet.matching.warm import warm_up
-from expertnet.members import tasks as account_mail
+from expertnet.notifications import account_mail
 from expertnet.notifications import tasks as notification_handlers
 from expertnet.objects import tasks as object_handlers
 from expertnet.retention import tasks as retention_jobs

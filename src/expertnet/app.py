@@ -55,6 +55,7 @@ from expertnet.search import single_process
 from expertnet.search.indexer import get_search
 from expertnet.web import routes as pages
 from expertnet.web import templating
+from expertnet.web.session_keep import SessionKeepMiddleware, keep_form_on_expiry
 from expertnet.matching.warm import warm_up
 from expertnet.worker import register_handlers, run_jobs
 
@@ -237,8 +238,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         middleware=[
             DefineMiddleware(LimitsMiddleware, settings=settings),  # before auth, CSRF and any parsing
             DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"]),
+            SessionKeepMiddleware,  # page sessions: sliding renewal, kept forms given back (issue 14)
         ],
-        guards=[authorize],
+        guards=[keep_form_on_expiry, authorize],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=True,

@@ -2,7 +2,7 @@
 (the worker looks for away dates that have passed)
 
 Revision ID: daily
-Revises: objects (re-chained after main's invite -> objects)
+Revises: sessions (re-chained after main's invite -> objects -> sessions)
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = 'daily'
-down_revision = 'objects'
+down_revision = 'sessions'
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,35 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from expertnet.core.auth import PUBLIC, access
-from expertnet.web import admin, auth, consultations, dashboard, directory, objects, opinion, profile
+from expertnet.web import (
+    account_security,
+    admin,
+    auth,
+    consultations,
+    dashboard,
+    directory,
+    objects,
+    opinion,
+    profile,
+    session_keep,
+)
 from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Page modules, one per journey; each exposes ROUTES.
-PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations, opinion, objects)
+PAGE_MODULES = (
+    auth,
+    dashboard,
+    admin,
+    profile,
+    directory,
+    consultations,
+    opinion,
+    objects,
+    session_keep,
+    account_security,
+)
 
 pages = Router(
     path="/",

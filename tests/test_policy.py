@@ -115,6 +115,16 @@ POLICY = {
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/retention"): ADMIN,
     ("POST", "/admin/retention/{consultation_id:int}/erase"): ADMIN,
+    # Pages: notifications, live fragments, the admin's escalation tools (bell)
+    ("GET", "/notifications"): APPLICANT,
+    ("GET", "/notifications/bell"): APPLICANT,
+    ("POST", "/notifications/{notification_id:int}/read"): APPLICANT,
+    ("POST", "/notifications/read-all"): APPLICANT,
+    ("GET", "/consultations/{consultation_id:int}/live"): MEMBER,
+    ("GET", "/offers/live"): EXPERT,
+    ("GET", "/consultations/{consultation_id:int}/escalation/experts"): ADMIN,
+    ("POST", "/consultations/{consultation_id:int}/languages"): ADMIN,
+    ("POST", "/consultations/{consultation_id:int}/secretariat-message"): ADMIN,
 }
 
 ALLOWED = {

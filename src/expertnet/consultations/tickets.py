@@ -108,3 +108,27 @@ async def close(session: AsyncSession, ctx: Ctx, consultation_id: int, data: Clo
     effects.changed(session, c)
     await audit_change(session, ctx, pk(c), "close", outcome=data.outcome, rating=data.rating)
     return c
+
+
+async def secretariat_message(session: AsyncSession, ctx: Ctx, consultation_id: int, body: str) -> Message:
+    """Admin: a message to the requesting official on a request that is still open (an escalated
+    one above all: a question about languages or the object). It goes on the ticket's messages,
+    which the assigned expert reads later too, and the official is notified."""
+    acc = await access(session, ctx, consultation_id, "secretariat_message", roles=(ADMIN,), for_update=True)
+    c = acc.consultation
+    if c.status in TERMINAL_STATUSES or c.status == Status.draft:
+        raise Conflict(f"status: the consultation is {c.status}; the requester cannot be written to here")
+    message = Message(consultation_id=pk(c), author_id=pk(ctx.principal), body=body)
+    await repository.add(session, message)
+    effects.event(session, pk(c), pk(ctx.principal), "message", message_id=pk(message), secretariat=True)
+    effects.notify(
+        session,
+        c,
+        "message",
+        [c.requester_id],
+        f"{effects.label(c)}: message from the secretariat",
+        "The network secretariat wrote to you about your request.",
+    )
+    effects.changed(session, c)
+    await audit_change(session, ctx, pk(c), "secretariat_message", message_id=pk(message))
+    return message

@@ -49,6 +49,8 @@ FLASH_MESSAGES = {
     "closed": N_("The consultation has been closed. Thank you for your rating."),
     "withdrawn": N_("The request has been withdrawn."),
     "reoffered": N_("The request has been offered again."),
+    "languages_saved": N_("The request's languages have been corrected."),
+    "requester_messaged": N_("Your message has been sent to the requesting official."),
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),

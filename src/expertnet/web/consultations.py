@@ -103,7 +103,7 @@ async def _offers_context(request: Request, session: AsyncSession, principal: Pr
     rows = [
         {"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)
     ]
-    return {"rows": rows}
+    return {"rows": rows, "offers_key": reads.offers_fingerprint([o.id for o in offers])}
 
 
 @get("/admin/escalations", opt=access(ADMIN))
@@ -540,10 +540,14 @@ async def reoffer(
         "expert_id": text(data, "expert_id"),
         "count": text(data, "count") or "3",
         "reason": text_raw(data, "reason").strip(),
+        "override": text(data, "override"),
+        "override_reason": text_raw(data, "override_reason").strip(),
     }
 
     async def go():
-        body = ReofferIn.model_validate({**form, "expert_id": form["expert_id"] or None})
+        body = ReofferIn.model_validate(
+            {**form, "expert_id": form["expert_id"] or None, "override": form["override"] or None}
+        )
         await offers.reoffer(db_session, search, ctx_of(request, principal), consultation_id, body)
 
     failed = await _act(request, db_session, search, principal, consultation_id, {**form, "reoffer_form": True}, go)

@@ -137,6 +137,7 @@ EVENTS = {
     "closed": N_("Closed"),
     "withdrawn": N_("Withdrawn"),
     "expired": N_("Expired: the deadline passed"),
+    "languages_changed": N_("Languages corrected by the secretariat"),
 }
 
 GROUPS = {

@@ -6,19 +6,20 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from expertnet.core.auth import PUBLIC, access
-from expertnet.web import admin, auth, consultations, dashboard, directory, profile
+from expertnet.web import admin, auth, consultations, dashboard, directory, escalation, live, notifications, profile
 from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Page modules, one per journey; each exposes ROUTES.
-PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations)
+PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations, notifications, live, escalation)
 
 pages = Router(
     path="/",
     route_handlers=[handler for module in PAGE_MODULES for handler in module.ROUTES],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,
+    before_request=notifications.load_header_counts,  # the bell's counts for every page's header
 )
 
 static = create_static_files_router(

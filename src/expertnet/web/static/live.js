@@ -1,0 +1,30 @@
+// The desk's daily loop in the browser (loaded with `defer`; the CSP allows no inline scripts).
+(function () {
+  "use strict";
+
+  // On a phone the opinion form of the assigned expert starts folded, so that the messages are
+  // near the top; it opens on a tap (and stays open after an error).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(max-width: 48rem)").matches) {
+      return;
+    }
+    document.querySelectorAll("#opinion details[open]").forEach(function (el) {
+      if (!el.querySelector(".error-text")) {
+        el.open = false;
+      }
+    });
+  });
+
+  // A poll that answers 403 or 404 (the person's access to it ended) is replaced by a quiet copy,
+  // which ends its polling; the page keeps what it showed.
+  document.addEventListener("htmx:responseError", function (event) {
+    var el = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var trigger = el && el.getAttribute ? el.getAttribute("hx-trigger") || "" : "";
+    if ((status === 403 || status === 404) && trigger.indexOf("every ") === 0) {
+      var quiet = el.cloneNode(true);
+      ["hx-get", "hx-trigger", "hx-swap"].forEach(function (name) { quiet.removeAttribute(name); });
+      el.replaceWith(quiet);
+    }
+  });
+})();

@@ -1,6 +1,7 @@
 """Engine and session set-up shared by the app, the worker and the CLI."""
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -149,11 +150,36 @@ class Database:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see below)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    try:
+        cursor.execute("PRAGMA busy_timeout=30000")  # first: what follows may have to wait
+        _ensure_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _ensure_wal(cursor, patience: float = 30.0) -> None:
+    """WAL is a property of the file: set once, every later connection finds it. Switching needs
+    the exclusive lock, and SQLite answers SQLITE_BUSY at once (without its busy handler) when two
+    connections race for it or a writer holds the file -- so only switch when needed, and retry."""
+    deadline = time.monotonic() + patience
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            if str(cursor.fetchone()[0]).lower() == "wal":
+                return
+        except Exception as exc:  # the driver's OperationalError, wrapped differently by aiosqlite
+            if "locked" not in str(exc) and "busy" not in str(exc).lower():
+                raise
+        if time.monotonic() >= deadline:
+            raise RuntimeError("could not switch the SQLite database to WAL: it stayed locked")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _read_only(connection) -> bool:

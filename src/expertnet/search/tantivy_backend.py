@@ -17,8 +17,6 @@ document is stored as JSON for display.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 from concurrent.futures import ThreadPoolExecutor
 import json
 import logging
@@ -46,89 +44,14 @@ from expertnet.search.backend import (
     visible_window,
 )
 from expertnet.search.definitions import IndexDefinition, load_definition
+from expertnet.search.tantivy_files import BULK_HEAP, acquire_writer, atomic_write, flock, write_batch
 from expertnet.search.tantivy_query import _facet_counts, build_query, build_schema, stored_source, to_tantivy
 from expertnet.search.vector_index import VECTOR_KEY, VectorIndex, vectors_of
 
 log = logging.getLogger(__name__)
 
-BATCH_HEAP = 48_000_000
-BULK_HEAP = 128_000_000
-BULK_THRESHOLD = 5_000
-LOCK_WAIT_SECONDS = 10.0
 VECTOR_CANDIDATES_PER_HIT = 2  # nearest vectors fetched per wanted hit (divided by the filter's share)
 EXACT_FILTER_MAX = 10_000  # a filter leaving at most this many: exact scan of their ids (beats a widened graph)
-
-
-# --- files and locks --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _flock(path: Path, blocking: bool = True) -> Iterator[bool]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _acquire_writer(index: tantivy.Index, heap: int, threads: int):
-    """Another process may hold the writer for a moment: retry with backoff up to ~10 s."""
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    delay = 0.01
-    while True:
-        try:
-            return index.writer(heap, threads)
-        except ValueError as exc:
-            if "LockBusy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
-
-
-def _write_batch(index: tantivy.Index, defn: IndexDefinition, ops: list[tuple[str, list]]) -> None:
-    """Apply ops in order, one commit. An update is delete-by-id + add in the same commit."""
-    size = sum(len(items) for op, items in ops if op == "upsert")
-    heap, threads = (BULK_HEAP, 2) if size >= BULK_THRESHOLD else (BATCH_HEAP, 1)
-    writer = _acquire_writer(index, heap, threads)
-    pk = defn.primary_key
-    try:
-        for op, items in ops:
-            if op == "upsert":
-                for doc in items:
-                    writer.delete_documents_by_term(pk, doc[pk])
-                    writer.add_document(to_tantivy(defn, doc))
-            else:
-                for doc_id in items:
-                    writer.delete_documents_by_term(pk, doc_id)
-        writer.commit()
-    except BaseException:
-        writer.rollback()
-        raise
-    finally:
-        writer.wait_merging_threads()  # releases the directory lock
-    index.reload()
 
 
 @dataclass
@@ -231,7 +154,7 @@ class TantivyBackend:
             generation = marker.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
-        with _flock(base / ".rebuild.lock", blocking=False) as got:
+        with flock(base / ".rebuild.lock", blocking=False) as got:
             if got:  # nobody is rebuilding: the marker is left over
                 marker.unlink(missing_ok=True)
                 (base / f"{generation}.journal").unlink(missing_ok=True)
@@ -242,9 +165,9 @@ class TantivyBackend:
         self.ensure_index(name)
         defn = self._defn(name)
         base = self._base(name)
-        with _flock(base / ".lock"):
+        with flock(base / ".lock"):
             live = self._get(name)
-            _write_batch(live.index, defn, ops)
+            write_batch(live.index, defn, ops)
             journal = self._journal(base)
             if journal is not None:
                 with open(journal, "a", encoding="utf-8") as fh:
@@ -259,13 +182,13 @@ class TantivyBackend:
         if (base / "CURRENT").exists():
             return
         base.mkdir(parents=True, exist_ok=True)
-        with _flock(base / ".lock"):
+        with flock(base / ".lock"):
             if (base / "CURRENT").exists():
                 return
             generation = self._new_generation(defn)
             (base / generation).mkdir()
             tantivy.Index(build_schema(defn), path=str(base / generation), reuse=False)
-            _atomic_write(base / "CURRENT", generation)
+            atomic_write(base / "CURRENT", generation)
 
     def upsert(self, name: str, docs: list[dict]) -> None:
         defn = self._defn(name)
@@ -406,7 +329,7 @@ class TantivyBackend:
         defn = self._defn(name)
         self.ensure_index(name)
         base = self._base(name)
-        with _flock(base / ".rebuild.lock"):
+        with flock(base / ".rebuild.lock"):
             current = self._current_generation(name)
             (base / "BUILDING").unlink(missing_ok=True)  # left by a rebuild that crashed
             self._remove_generations(base, keep={current})
@@ -416,7 +339,7 @@ class TantivyBackend:
             index = tantivy.Index(build_schema(defn), path=str(path), reuse=False)
             journal = base / f"{generation}.journal"
             journal.touch()
-            _atomic_write(base / "BUILDING", generation)
+            atomic_write(base / "BUILDING", generation)
             carried: dict[str, object] = {}
 
             def tapped() -> Iterator[dict]:  # the vectors the documents carry, kept for after the switch
@@ -427,11 +350,11 @@ class TantivyBackend:
 
             try:
                 count = self._bulk_load(index, defn, tapped(), progress)
-                with _flock(base / ".lock"):
+                with flock(base / ".lock"):
                     ops = [(e["op"], e["items"]) for e in map(json.loads, journal.read_text("utf-8").splitlines())]
                     if ops:
-                        _write_batch(index, defn, ops)
-                    _atomic_write(base / "CURRENT", generation)
+                        write_batch(index, defn, ops)
+                    atomic_write(base / "CURRENT", generation)
                     (base / "BUILDING").unlink(missing_ok=True)
                     journal.unlink(missing_ok=True)
             except BaseException:
@@ -454,7 +377,7 @@ class TantivyBackend:
     def _bulk_load(
         index: tantivy.Index, defn: IndexDefinition, docs: Iterable[dict], progress: Callable[[int], None] | None
     ) -> int:
-        writer = _acquire_writer(index, BULK_HEAP, 2)
+        writer = acquire_writer(index, BULK_HEAP, 2)
         pk = defn.primary_key
         count = 0
         try:

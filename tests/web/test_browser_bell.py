@@ -69,7 +69,9 @@ def test_the_bell_and_the_ticket_change_without_reload_when_the_expert_writes(li
     _expect(page.locator("#messages-list").get_by_text("Please photograph the hallmarks"), timeout=POLL_WAIT_MS)
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload happened
     official.shot("bell-01-ticket-desktop")
-    page.locator("#header-counts").screenshot(path=str(official.shot("bell-02-ticket-full").parent / "bell-03-bell.png"))
+    page.locator("#header-counts").screenshot(
+        path=str(official.shot("bell-02-ticket-full").parent / "bell-03-bell.png")
+    )
 
     page.locator("#header-counts .bell").click()
     _expect(page.get_by_role("heading", name="Notifications", level=1))

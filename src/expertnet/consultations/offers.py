@@ -406,9 +406,7 @@ async def picks(session: AsyncSession, ctx: Ctx, consultation_id: int, expert_id
     offered = await repository.offered_expert_ids(session, pk(c))
     open_ids = {eid for eid in expert_ids if eid in offered and await repository.has_open_offer(session, pk(c), eid)}
     await audit_read(session, ctx, pk(c), "picks", expert_ids=expert_ids)
-    return {
-        eid: Pick(eid, findings.get(eid, [("vetting", "no such expert")]), eid in open_ids) for eid in expert_ids
-    }
+    return {eid: Pick(eid, findings.get(eid, [("vetting", "no such expert")]), eid in open_ids) for eid in expert_ids}
 
 
 async def set_languages(
@@ -419,12 +417,16 @@ async def set_languages(
     acc = await access(session, ctx, consultation_id, "languages", roles=(ADMIN,), for_update=True)
     c = acc.consultation
     if c.status not in SEEKING_STATUSES:
-        raise Conflict(f"status: only the languages of a request waiting for an expert can be changed; it is {c.status}")
+        raise Conflict(
+            f"status: only the languages of a request waiting for an expert can be changed; it is {c.status}"
+        )
     before = list(c.languages or ())
     if before == languages:
         return c
     c.languages = list(languages)
-    effects.event(session, pk(c), pk(ctx.principal), "languages_changed", before=before, after=c.languages, reason=reason)
+    effects.event(
+        session, pk(c), pk(ctx.principal), "languages_changed", before=before, after=c.languages, reason=reason
+    )
     effects.changed(session, c)
     await audit_change(session, ctx, pk(c), "languages", before=before, after=c.languages, why=reason)
     return c

@@ -33,7 +33,7 @@ from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError, NotFound, field_error
 from expertnet.members import service as members
 from expertnet.search import AsyncSearch
-from expertnet.web import i18n
+from expertnet.web import i18n, notifications
 from expertnet.web.common import (
     app_error_fields,
     checked,
@@ -306,6 +306,7 @@ async def consultation_page(
     request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
 ) -> Response:
     context = await _detail_context(request, db_session, search, principal, consultation_id)
+    await notifications.seen_consultation(request, db_session, principal, consultation_id)
     return render(request, "consultations/detail.html", context)
 
 
@@ -419,6 +420,7 @@ async def post_message(
         )
     if is_htmx(request):
         items = await reads.messages(db_session, ctx, consultation_id)
+        version, status, _ = await reads.live_state(db_session, ctx, consultation_id)
         return render(
             request,
             "partials/messages.html",
@@ -429,6 +431,8 @@ async def post_message(
                 "form": {},
                 "ticket_open": True,
                 "can_write": True,
+                # The page's poller learns the new version: its next poll is not this message again.
+                "live": {"version": version, "status": status},
             },
         )
     return redirect(f"/consultations/{consultation_id}#messages", flash="message_sent")

@@ -35,8 +35,11 @@ async def header_counts(session: AsyncSession, principal: Principal) -> dict[str
     offers = None
     if principal.role == "expert" and principal.is_vetted:
         offers = len(await reads.waiting_offer_ids(session, principal.id))
-    key = f"{unread}.{'-' if offers is None else offers}"
-    return {"unread": unread, "offers": offers, "key": key}
+    return {"unread": unread, "offers": offers, "key": _key(unread, offers)}
+
+
+def _key(unread: int, offers: int | None) -> str:
+    return f"{unread}.{'-' if offers is None else offers}"
 
 
 async def load_header_counts(request: Request) -> None:
@@ -51,6 +54,18 @@ async def load_header_counts(request: Request) -> None:
     except Exception:  # noqa: BLE001 - the page's own work decides whether the database is down
         log.warning("header counts unavailable", exc_info=True)
     return None
+
+
+async def seen_consultation(
+    request: Request, session: AsyncSession, principal: Principal, consultation_id: int
+) -> None:
+    """The member opened a consultation's page: its notifications are read, and the header (whose
+    counts were taken before the page's handler ran) shows the count without them."""
+    marked = await service.read_for_consultation(session, principal, consultation_id)
+    counts = request.state.get(STATE_KEY)
+    if marked and counts:
+        unread = max(0, counts["unread"] - marked)
+        counts.update(unread=unread, key=_key(unread, counts["offers"]))
 
 
 @get("/notifications/bell", opt=access(APPLICANT, read_only=True))

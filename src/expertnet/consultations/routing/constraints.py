@@ -102,9 +102,7 @@ def constraint_findings(
     if expert.away_until is not None and expert.away_until >= now.date():
         found.append(("availability", f"away until {expert.away_until.isoformat()}"))
     if expert.open_consultations >= expert.max_open_consultations:
-        found.append(
-            ("capacity", f"at capacity ({expert.open_consultations}/{expert.max_open_consultations} open)")
-        )
+        found.append(("capacity", f"at capacity ({expert.open_consultations}/{expert.max_open_consultations} open)"))
     if spec.languages and set(spec.languages).isdisjoint(expert.languages or ()):
         found.append(("language", "shares no working language with the request"))
     if spec.exclude_market_ties and expert.market_ties:

@@ -166,3 +166,8 @@ def test_on_a_phone_the_ticket_starts_with_the_description(live, people):
     page.goto("/consultations/new")
     _expect(page.get_by_role("checkbox", name=re.compile("Serbian")))
     assert page.locator("select[name=languages]").count() == 0
+    # The compact header has no "Switch" button on a phone: choosing a language switches at once.
+    _expect(page.locator("#header-counts .bell"))
+    assert not page.get_by_role("button", name="Switch").is_visible()
+    page.locator("#language-switch").select_option("ru")
+    _expect(page.get_by_text("Язык интерфейса изменён."))

@@ -2,10 +2,22 @@
 (function () {
   "use strict";
 
+  var phone = window.matchMedia("(max-width: 48rem)");
+  document.documentElement.classList.add("js-live");
+
+  // On a phone the header has no room for the language switch's button: choosing a language
+  // switches at once (the form, with its CSRF field, is posted as the button would).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.id === "language-switch" && phone.matches && select.form) {
+      select.form.submit();
+    }
+  });
+
   // On a phone the opinion form of the assigned expert starts folded, so that the messages are
   // near the top; it opens on a tap (and stays open after an error).
   document.addEventListener("DOMContentLoaded", function () {
-    if (!window.matchMedia("(max-width: 48rem)").matches) {
+    if (!phone.matches) {
       return;
     }
     document.querySelectorAll("#opinion details[open]").forEach(function (el) {

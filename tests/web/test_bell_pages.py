@@ -311,3 +311,28 @@ def test_writing_through_htmx_moves_the_pages_poller_on(env, pages):
     reads_before = len(env.db_run(lambda s: _audit_rows(s, "consultation.read", cid)))
     assert pages.get(poll, headers=HTMX).status_code == 204  # one's own message is not fetched again
     assert len(env.db_run(lambda s: _audit_rows(s, "consultation.read", cid))) == reads_before
+
+
+def test_only_the_constraint_that_holds_an_expert_back_can_be_set_aside(env, pages):
+    official, cid = _escalated(env, pages)
+    away = _lawyer(env, "Levan Away", ["ka"])
+    version = env.client.get("/api/v1/experts/me", headers=away.headers).json()["version"]
+    r = env.client.put("/api/v1/experts/me", json={"available": False, "version": version}, headers=away.headers)
+    assert r.status_code == 200, r.text
+    pages.login_admin()
+    picks = pages.get(f"/consultations/{cid}/escalation/experts?q=Levan", headers=HTMX)
+    assert "not available" in picks.text and 'name="override" value="availability"' in picks.text
+    form = {"expert_id": str(away.extra["expert_id"]), "count": "1", "override_reason": "back from leave tomorrow"}
+    r = pages.post(f"/consultations/{cid}/reoffer", {**form, "override": "language"}, form_page="/")
+    assert r.status_code == 400 and 'id="e-override"' in r.text and "not held back by that constraint" in r.text
+    r = pages.post(f"/consultations/{cid}/reoffer", {**form, "override": "vetting"}, form_page="/")
+    assert r.status_code == 400  # not a constraint that may be set aside at all
+    assert env.db_run(lambda s: s.execute(select(func.count()).select_from(Offer))).scalar_one() == 0
+    r = pages.post(f"/consultations/{cid}/reoffer", {**form, "override": "availability"}, form_page="/")
+    assert r.status_code == 303
+    offer = env.db_run(lambda s: s.execute(select(Offer).where(Offer.consultation_id == cid))).scalar_one()
+    assert offer.reasons[-1] == "secretariat override (marked unavailable or away): back from leave tomorrow"
+    # The expert can accept it (availability is not checked again on accepting).
+    pages.login(away)
+    assert pages.post(f"/offers/{offer.id}/accept", {}, form_page="/offers").status_code == 303
+    assert env.db_run(lambda s: s.get(Consultation, cid)).status == "accepted"

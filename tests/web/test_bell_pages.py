@@ -237,6 +237,7 @@ def test_the_admin_picks_an_expert_by_name_and_overrides_one_constraint(env, pag
     audit = env.db_run(lambda s: _audit_rows(s, "consultation.reoffer", cid))
     assert audit[-1].detail["override"] == "language" and audit[-1].detail["override_reason"] == reason
     assert env.db_run(lambda s: s.get(Consultation, cid)).status == "offered"
+    assert "Constraint set aside: " + reason in pages.get(f"/consultations/{cid}").text  # on the timeline
 
     # The expert reads the override and its reason on the offer.
     pages.login(nino)

@@ -335,8 +335,15 @@ async def reoffer(
             raise Conflict("consultation: no eligible candidate left; choose an expert by expert_id")
         offers = await make_offers(session, c, candidates, offered_by=ctx.principal.id)
     c.status = Status.offered
+    overridden = {"override": data.override, "override_reason": data.override_reason.strip()} if data.override else {}
     effects.event(
-        session, pk(c), pk(ctx.principal), "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers]
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "reoffered",
+        reason=data.reason,
+        expert_ids=[o.expert_id for o in offers],
+        **overridden,
     )
     effects.notify(
         session,
@@ -347,7 +354,6 @@ async def reoffer(
         "The network secretariat offered your request to further experts.",
     )
     effects.changed(session, c)
-    overridden = {"override": data.override, "override_reason": data.override_reason.strip()} if data.override else {}
     await audit_change(
         session, ctx, pk(c), "reoffer", expert_ids=[o.expert_id for o in offers], why=data.reason, **overridden
     )

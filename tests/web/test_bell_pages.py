@@ -279,11 +279,21 @@ def test_the_admin_corrects_the_languages_and_writes_to_the_requester(env, pages
     assert "Can you also work in Russian?" in page.text
     assert _count(page.text, "bell") == 0  # the header already counts without what the page shows
     assert _count(pages.get("/notifications").text, "bell") == 0
+    # While the request is escalated the official can answer the secretariat on it.
+    assert 'action="/consultations/%d/messages"' % cid in page.text
+    r = pages.post(
+        f"/consultations/{cid}/messages", {"body": "Yes, Russian is fine."}, form_page=f"/consultations/{cid}"
+    )
+    assert r.status_code == 303
     # Officials may not use the admin's tools.
     assert pages.post(f"/consultations/{cid}/languages", {"languages": ["en"]}, form_page="/").status_code == 403
     r = pages.post(f"/consultations/{cid}/secretariat-message", {"secretariat_body": "x"}, form_page="/")
     assert r.status_code == 403
     assert pages.get(f"/consultations/{cid}/escalation/experts?q=a", headers=HTMX).status_code == 403
+    # The secretariat is told of the answer.
+    pages.login_admin()
+    assert f"Consultation #{cid} (routine): new message" in pages.get("/notifications").text
+    assert "Yes, Russian is fine." in pages.get(f"/consultations/{cid}").text
 
 
 def test_the_request_form_ticks_languages_instead_of_a_multi_select(env, pages):

@@ -29,11 +29,16 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
     c = acc.consultation
     if acc.role == ADMIN:
         raise Forbidden("only the requesting official and the assigned expert write on the ticket")
-    _require_ticket_open(c, "messages")
+    # While escalated the request waits for the secretariat: the official may answer it there.
+    to_secretariat = acc.role == REQUESTER and c.status == Status.escalated
+    if not to_secretariat:
+        _require_ticket_open(c, "messages")
     message = Message(consultation_id=pk(c), author_id=pk(ctx.principal), body=body)
     await repository.add(session, message)
     effects.event(session, pk(c), pk(ctx.principal), "message", message_id=pk(message))
-    if acc.role == REQUESTER:
+    if to_secretariat:
+        other = await repository.admin_ids(session, utcnow())
+    elif acc.role == REQUESTER:
         other = await effects.expert_members(session, [c.assigned_expert_id])
     else:
         other = [c.requester_id]

@@ -321,12 +321,16 @@ class Env:
             self._admin = factories.admin(self)
         return self._admin
 
-    def register(self, role: str = "le_official", **overrides) -> User:
+    def register(self, role: str = "le_official", confirm: bool = True, **overrides) -> User:
+        """Apply over HTTP and sign in. `confirm`: the address counts as confirmed (as if the
+        applicant had opened the e-mailed link; tests/members/test_joining.py opens it for real)."""
         from tests import factories
 
         body = factories.registration(role, **overrides)
         r = self.client.post("/api/v1/auth/register", json=body)
         assert r.status_code == 202, r.text
+        if confirm:
+            factories.confirm_email(self, body["email"])
         tokens = self.login(body["email"], body["password"])
         out = self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
         return User(

@@ -11,8 +11,11 @@ import itertools
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete
+
 from expertnet.core import outbox
-from expertnet.db import Database, commit
+from expertnet.core.models import OutboxEvent
+from expertnet.db import Database, commit, utcnow
 
 if TYPE_CHECKING:
     from tests.conftest import Env, User
@@ -86,10 +89,22 @@ def admin(
     return User(member_id, email, password, "admin", tokens.access_token, tokens.refresh_token)
 
 
+def confirm_email(env: "Env", email: str) -> None:
+    """The applicant's address counts as confirmed, as if the e-mailed link had been opened."""
+    from sqlalchemy import update
+
+    from expertnet.members.models import Member
+
+    async def go(session, settings):
+        await session.execute(update(Member).where(Member.email == email.lower()).values(email_confirmed_at=utcnow()))
+
+    unit_of_work(env, go)
+
+
 def member(env: "Env", role: str = "le_official", *, approve: bool = True, **overrides) -> "User":
-    """A member registered (and by default approved by the test admin) through the service layer.
-    `overrides` are fields of the registration body, as for `Env.register`."""
-    from expertnet.members import service
+    """A member registered (and by default approved by the test admin) through the service layer,
+    the address confirmed. `overrides` are fields of the registration body, as for `Env.register`."""
+    from expertnet.members import service, tokens
     from expertnet.members.auth import issue_pair, load_principal
     from expertnet.members.schemas import ApproveIn, RegisterIn
     from tests.conftest import User
@@ -99,8 +114,16 @@ def member(env: "Env", role: str = "le_official", *, approve: bool = True, **ove
 
     async def go(session, settings):
         out = await service.register(session, settings, RegisterIn.model_validate(body))
+        (await service.get_member(session, out.id)).email_confirmed_at = utcnow()
+        await tokens.revoke_live(session, out.id, "confirm")  # confirmed: its link is not mailed
         if admin_id is not None:
             await service.approve(session, settings, await load_principal(session, admin_id), out.id, ApproveIn())
+            # The news of the approval (a notification and an e-mail) is not what these tests are
+            # about: leave it unsent (tests/members/test_joining.py checks that it goes out).
+            await session.flush()
+            await session.execute(
+                delete(OutboxEvent).where(OutboxEvent.topic == "notify", OutboxEvent.key == f"vetting.{out.id}")
+            )
         member_row = await service.get_member(session, out.id)
         return out.model_dump(mode="json"), await issue_pair(
             session, settings, member_row

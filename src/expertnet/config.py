@@ -87,6 +87,13 @@ class Settings:
     login_max_delay_seconds: int = 60  # past login_max_failures, each failure doubles the wait, up to this
     register_max_per_ip: int = 10
     register_window_seconds: int = 3600
+    # Links sent by e-mail (members/tokens.py): how long each stays valid, and how often one may be asked for.
+    invitation_hours: int = 72
+    reset_minutes: int = 60
+    confirmation_hours: int = 48
+    reset_max_per_address: int = 3  # per e-mail address and window (password reset, another confirmation link)
+    reset_max_per_ip: int = 20  # per client address and window
+    reset_window_seconds: int = 3600
     upload_max_bytes: int = 20 * 1024 * 1024
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -240,6 +247,12 @@ def load_settings() -> Settings:
         login_max_delay_seconds=_int("LOGIN_MAX_DELAY_SECONDS", 60),
         register_max_per_ip=_int("REGISTER_MAX_PER_IP", 10),
         register_window_seconds=_int("REGISTER_WINDOW_SECONDS", 3600),
+        invitation_hours=max(1, _int("INVITATION_HOURS", 72)),
+        reset_minutes=max(5, _int("RESET_MINUTES", 60)),
+        confirmation_hours=max(1, _int("CONFIRMATION_HOURS", 48)),
+        reset_max_per_address=_int("RESET_MAX_PER_ADDRESS", 3),
+        reset_max_per_ip=_int("RESET_MAX_PER_IP", 20),
+        reset_window_seconds=_int("RESET_WINDOW_SECONDS", 3600),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
         smtp_host=_env("SMTP_HOST"),
         smtp_port=_int("SMTP_PORT", 25),

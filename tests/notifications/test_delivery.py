@@ -130,13 +130,19 @@ def test_notify_creates_one_notification_and_one_safe_email_per_recipient(mail_e
 def test_vetting_outcome_reaches_a_rejected_applicant(mail_env, smtp):
     env = mail_env
     applicant = env.register("le_official")
+    _settled(env, smtp)
     r = env.client.post(
         f"/api/v1/admin/members/{applicant.id}/reject",
         json={"reason": "could not verify the employer"},
         headers=env.admin.headers,
     )
     assert r.status_code == 200, r.text
-    _settled(env, smtp)
+    drain(env.settings)
+    # The decision itself tells the applicant, with the secretariat's reason (about them, not a case).
+    [decision] = smtp.inbox.to(applicant.email)
+    assert decision.message["Subject"] == "[expertnet] Application not approved"
+    assert "could not verify the employer" in decision.message.get_content()
+    smtp.inbox.clear()
 
     event_id = _notify(
         env,
@@ -153,7 +159,7 @@ def test_vetting_outcome_reaches_a_rejected_applicant(mail_env, smtp):
     [mail] = smtp.inbox.to(applicant.email)
     assert mail.message["Subject"] == "[expertnet] Application not approved"
     assert "https://desk.example.org/me" in mail.message.get_content()
-    assert "referee" not in mail.raw
+    assert "The referee could not confirm your position." in mail.message.get_content()
 
 
 def test_replayed_events_create_no_duplicates_and_send_no_second_email(mail_env, smtp):

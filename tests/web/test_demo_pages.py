@@ -89,3 +89,37 @@ def test_pages_on_an_empty_database_in_russian(env, pages):
     _check(pages, ["/", "/directory", "/consultations", "/consultations/new"])
     pages.login_admin()
     _check(pages, ["/", "/admin/members", "/admin/coverage", "/admin/audit", "/admin/escalations"])
+
+
+def test_the_demo_admin_invites_the_imported_experts(env, pages, caplog):
+    """`make run` without SMTP: the admin sees how many demo experts cannot sign in, invites them
+    from the members page, and (development prints each link to the log) one of them joins."""
+    import logging
+
+    assert run_async(seed_demo(env.settings, 40, 5))["seeded"]
+    admin = _account("admin")
+    pages.login(admin["email"], admin["password"])
+    page = pages.get("/admin/members").text
+    found = re.search(r"Invite (\d+) experts without a password", page)
+    assert found, page[page.find("<main") :][:1500]
+    count = int(found.group(1))
+    assert 0 < count <= 40
+    with caplog.at_level(logging.WARNING, logger="expertnet.members.tasks"):
+        r = pages.post("/admin/members/invite-imported", {}, form_page="/admin/members")
+        assert r.status_code == 303
+        r = pages.get(r.headers["location"])
+    assert "The invitations have been sent" in r.text
+    links = re.findall(r"link for (\S+): \S+/join/([A-Za-z0-9_-]{43})", caplog.text)
+    assert len(links) == count
+    assert "Every imported expert has a password or an open invitation." in pages.get("/admin/members").text
+    email, token = links[0]
+    pages.logout_all()
+    join = pages.get(f"/join/{token}")
+    assert join.status_code == 200 and email in join.text and headings_in_order(join.text)
+    r = pages.post(
+        f"/join/{token}",
+        {"password": "a demo expert's own passphrase", "password_confirm": "a demo expert's own passphrase"},
+        form_page=f"/join/{token}",
+    )
+    assert r.status_code == 303, r.text
+    assert pages.get(r.headers["location"]).status_code == 200

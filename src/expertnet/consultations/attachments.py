@@ -273,7 +273,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
     return out(attachment)
 
 
-async def _audit(session: AsyncSession, ctx: Ctx, action: str, attachment: Attachment) -> None:
+async def audit_file(session: AsyncSession, ctx: Ctx, action: str, attachment: Attachment) -> None:
     await audit.record(
         session,
         action,
@@ -302,7 +302,9 @@ async def list_attachments(session: AsyncSession, ctx: Ctx, consultation_id: int
     return [out(a) for a in rows]
 
 
-async def _get(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment_id: int, action: str) -> Attachment:
+async def get_for(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment_id: int, action: str) -> Attachment:
+    """One attachment of a consultation the principal may see (requester, assigned or offered expert,
+    admin), else Denied (404) with the denial audited."""
     await access(session, ctx, consultation_id, action)
     attachment = await repository.attachment(session, consultation_id, attachment_id)
     if attachment is None:
@@ -311,17 +313,17 @@ async def _get(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment
 
 
 async def view(session: AsyncSession, ctx: Ctx, consultation_id: int, attachment_id: int) -> AttachmentOut:
-    attachment = await _get(session, ctx, consultation_id, attachment_id, "attachment.view")
-    await _audit(session, ctx, "attachment.view", attachment)
+    attachment = await get_for(session, ctx, consultation_id, attachment_id, "attachment.view")
+    await audit_file(session, ctx, "attachment.view", attachment)
     return out(attachment)
 
 
 async def download(
     session: AsyncSession, settings: Settings, ctx: Ctx, consultation_id: int, attachment_id: int
 ) -> tuple[Attachment, Path]:
-    attachment = await _get(session, ctx, consultation_id, attachment_id, "attachment.download")
+    attachment = await get_for(session, ctx, consultation_id, attachment_id, "attachment.download")
     path = stored_path(settings, attachment)
     if not path.is_file():
         raise NotFound("attachment: file missing from the store")
-    await _audit(session, ctx, "attachment.download", attachment)
+    await audit_file(session, ctx, "attachment.download", attachment)
     return attachment, path

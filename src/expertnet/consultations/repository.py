@@ -500,6 +500,10 @@ async def attachment(session: AsyncSession, consultation_id: int, attachment_id:
     ).scalar_one_or_none()
 
 
+async def expert(session: AsyncSession, expert_id: int) -> Expert | None:
+    return (await session.execute(select(Expert).where(col(Expert.id) == expert_id))).scalar_one_or_none()
+
+
 # --- what the page header and the live fragments poll (cheap, indexed) -----------------------------
 
 

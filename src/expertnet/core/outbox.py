@@ -44,6 +44,11 @@ def register(topic: str, handler: Handler) -> None:
     _handlers[topic] = handler
 
 
+def topics() -> list[str]:
+    """The topics that have a handler in this process."""
+    return sorted(_handlers)
+
+
 def emit(session: AsyncSession, topic: str, key: str | int, payload: dict | None = None) -> OutboxEvent:
     event = OutboxEvent(topic=topic, key=str(key), payload=payload or {})
     session.add(event)

@@ -7,9 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core.auth import ADMIN, APPLICANT, PUBLIC, Principal, access
 from expertnet.core.deps import client_ip
-from expertnet.members import auth, service
+from expertnet.members import auth, invitations, reset, service
 from expertnet.members.schemas import (
+    AcceptedOut,
+    AcceptInvitationIn,
     ApplicationUpdate,
+    InvitationOut,
+    InvitedOut,
+    InviteNewIn,
+    ResetIn,
+    ResetRequestIn,
+    TokenIn,
     ApproveIn,
     LoginIn,
     MemberOut,
@@ -84,6 +92,41 @@ class AuthController(Controller):
     async def change_password(self, db_session: AsyncSession, principal: Principal, data: PasswordChangeIn) -> None:
         await auth.change_password(db_session, principal, data.current_password, data.new_password)
 
+    @post("/password-reset", opt=access(PUBLIC), status_code=202)
+    async def request_reset(
+        self, request: Request, db_session: AsyncSession, settings: Settings, data: ResetRequestIn
+    ) -> AcceptedOut:
+        """Ask for a password-reset link by e-mail. The answer is the same whether or not the
+        address has an account; at most a few requests per address and per client in a window."""
+        await reset.request_reset(db_session, settings, data.email, client_ip(request))
+        return AcceptedOut(detail=reset.RESET_REQUESTED)
+
+    @post("/password-reset/confirm", opt=access(PUBLIC), status_code=204)
+    async def reset_password(self, request: Request, db_session: AsyncSession, data: ResetIn) -> None:
+        """Choose a new password with the link's token (once). Every session and refresh token ends."""
+        await reset.reset_password(db_session, data.token, data.new_password, client_ip(request))
+
+    @post("/confirm-email", opt=access(PUBLIC), status_code=200)
+    async def confirm_email(self, request: Request, db_session: AsyncSession, data: TokenIn) -> AcceptedOut:
+        """Confirm an applicant's e-mail address with the link's token; then the application is reviewed."""
+        await reset.confirm_email(db_session, data.token, client_ip(request))
+        return AcceptedOut(detail=reset.CONFIRMED)
+
+    @post("/invitation", opt=access(PUBLIC), status_code=200)
+    async def invitation(self, db_session: AsyncSession, settings: Settings, data: TokenIn) -> InvitationOut:
+        """What an invitation link is for, without using it; an admin also gets the second-factor secret."""
+        return await invitations.inspect(db_session, settings, data.token)
+
+    @post("/invitation/accept", opt=access(PUBLIC), status_code=200)
+    async def accept_invitation(
+        self, request: Request, db_session: AsyncSession, settings: Settings, data: AcceptInvitationIn
+    ) -> TokenOut:
+        """Take up an invitation (once): set the password (an admin also confirms a second-factor code) and sign in."""
+        tokens, _ = await invitations.accept(
+            db_session, settings, data.token, data.password, data.setup_token, data.totp_code, client_ip(request)
+        )
+        return tokens
+
 
 class MeController(Controller):
     path = "/api/v1/me"
@@ -98,6 +141,14 @@ class MeController(Controller):
         """Complete or correct the application (while pending), or change the interface language."""
         return await service.update_application(db_session, principal, data)
 
+    @post("/confirm-email", opt=access(APPLICANT), status_code=202)
+    async def resend_confirmation(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal
+    ) -> AcceptedOut:
+        """Send the address-confirmation link again (the previous one stops working)."""
+        await reset.resend_confirmation(db_session, settings, principal, client_ip(request))
+        return AcceptedOut(detail="a new confirmation link is on its way")
+
 
 class VettingController(Controller):
     path = "/api/v1/admin/members"
@@ -107,13 +158,39 @@ class VettingController(Controller):
     async def list_members(
         self,
         db_session: AsyncSession,
-        status: Annotated[str | None, Parameter(pattern="^(pending|approved|rejected|suspended)$")] = None,
+        status: Annotated[str | None, Parameter(pattern="^(pending|unconfirmed|approved|rejected|suspended)$")] = None,
         role: Annotated[str | None, Parameter(pattern="^(le_official|expert|admin)$")] = None,
         q: Annotated[str | None, Parameter(max_length=200)] = None,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> MemberPage:
         return await service.list_members(db_session, status=status, role=role, q=q, offset=offset, limit=limit)
+
+    @post("/invite", opt=access(ADMIN), status_code=201)
+    async def invite_new(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: InviteNewIn
+    ) -> MemberOut:
+        """Add an LE official (or admin) vetted by you, and e-mail them an invitation link."""
+        return await invitations.invite_new(db_session, settings, principal, data, client_ip(request))
+
+    @post("/invite-imported", opt=access(ADMIN), status_code=200)
+    async def invite_imported(self, db_session: AsyncSession, settings: Settings, principal: Principal) -> InvitedOut:
+        """Invite every imported expert who has no password and no open invitation."""
+        count = await invitations.invite_all_imported(db_session, settings, principal.id)
+        return InvitedOut(invited=count, detail=f"{count} expert(s) invited")
+
+    @post("/{member_id:int}/invite", opt=access(ADMIN), status_code=200)
+    async def invite(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int
+    ) -> MemberOut:
+        """Invite a member without a password, or invite again: a new link, and the previous one stops working."""
+        return await invitations.invite(db_session, settings, principal.id, member_id, client_ip(request))
+
+    @post("/{member_id:int}/invitation/revoke", opt=access(ADMIN), status_code=200)
+    async def revoke_invitation(
+        self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int
+    ) -> MemberOut:
+        return await invitations.revoke(db_session, principal.id, member_id, client_ip(request))
 
     @get("/{member_id:int}", opt=access(ADMIN, read_only=True))
     async def get_member(self, db_session: AsyncSession, member_id: int) -> MemberOut:

@@ -38,6 +38,10 @@ class MemberBase(SQLModel):
     ui_language: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
+    # A self-registered applicant reaches the vetting queue only once the address is confirmed.
+    email_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    invited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last invitation sent
+    joined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when an invitation was taken up
 
 
 class Member(MemberBase, table=True):
@@ -105,11 +109,43 @@ class RefreshToken(SQLModel, table=True):
 
 
 class RegistrationAttempt(SQLModel, table=True):
-    """Every application for membership, by address: what the registration rate limit counts."""
+    """Every rate-limited request, by client address and (where there is one) e-mail address:
+    applications for membership ("register"), password-reset requests ("reset") and requests for
+    another confirmation link ("confirm")."""
 
     __tablename__ = "registration_attempts"
-    __table_args__ = (Index("ix_registration_attempts_ip_at", "ip", "at"),)
+    __table_args__ = (
+        Index("ix_registration_attempts_ip_at", "ip", "at"),
+        Index("ix_registration_attempts_action_email_at", "action", "email", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ip: str = Field(default="", max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    action: str = Field(default="register", max_length=20)
+    email: str = Field(default="", max_length=254)
+
+
+class TokenPurpose(StrEnum):
+    invitation = "invitation"
+    reset = "reset"
+    confirm = "confirm"
+
+
+class AccountToken(SQLModel, table=True):
+    """A single-use link sent by e-mail: an invitation to set a password, a password reset, an
+    address confirmation. Only the SHA-256 of the link's secret is stored (see members/tokens.py)."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_member_purpose", "member_id", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id")
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="members.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Row, delete, func, insert, or_, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.members.models import (
+    AccountToken,
     LoginAttempt,
     Member,
     RefreshToken,
@@ -62,12 +63,91 @@ async def failures_of(session: AsyncSession, email: str, since: datetime) -> tup
 
 
 async def registrations_since(session: AsyncSession, ip: str, since: datetime) -> int:
+    return await attempts_since(session, "register", since, ip=ip)
+
+
+async def attempts_since(
+    session: AsyncSession, action: str, since: datetime, *, ip: str | None = None, email: str | None = None
+) -> int:
+    """Rate-limited requests of one kind since `since`, from one client address or for one e-mail address."""
+    key = col(RegistrationAttempt.ip) == ip if ip is not None else col(RegistrationAttempt.email) == email
     query = (
         select(func.count())
         .select_from(RegistrationAttempt)
-        .where(col(RegistrationAttempt.ip) == ip, col(RegistrationAttempt.at) >= since)
+        .where(col(RegistrationAttempt.action) == action, key, col(RegistrationAttempt.at) >= since)
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def token_by_hash(session: AsyncSession, token_hash: str) -> AccountToken | None:
+    query = select(AccountToken).where(col(AccountToken.token_hash) == token_hash).with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def token(session: AsyncSession, token_id: int) -> AccountToken | None:
+    return (await session.execute(select(AccountToken).where(col(AccountToken.id) == token_id))).scalar_one_or_none()
+
+
+async def revoke_refresh_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.member_id) == member_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _live_invitation(now: datetime) -> ColumnElement[bool]:
+    return (
+        select(key_col(AccountToken.id))
+        .where(
+            col(AccountToken.member_id) == col(Member.id),
+            col(AccountToken.purpose) == "invitation",
+            col(AccountToken.used_at).is_(None),
+            col(AccountToken.revoked_at).is_(None),
+            col(AccountToken.expires_at) > now,
+        )
+        .exists()
+    )
+
+
+def _uninvited_experts(now: datetime) -> list[ColumnElement[bool]]:
+    """Imported experts who cannot sign in yet: no password, active, and no invitation still open."""
+    return [
+        col(Member.role) == "expert",
+        col(Member.password_hash).is_(None),
+        col(Member.vetting_status).in_((VettingStatus.approved, VettingStatus.pending)),
+        ~_live_invitation(now),
+    ]
+
+
+async def count_uninvited_experts(session: AsyncSession, now: datetime) -> int:
+    query = select(func.count()).select_from(Member).where(*_uninvited_experts(now))
+    return int((await session.execute(query)).scalar_one())
+
+
+async def uninvited_experts(session: AsyncSession, now: datetime, after_id: int, limit: int) -> list[Member]:
+    query = (
+        select(Member).where(*_uninvited_experts(now), col(Member.id) > after_id).order_by(col(Member.id)).limit(limit)
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+async def live_invitations(session: AsyncSession, member_ids: list[int], now: datetime) -> dict[int, datetime]:
+    """{member id: expiry} of the invitations still open, for the members given."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(col(AccountToken.member_id), func.max(col(AccountToken.expires_at)))
+        .where(
+            col(AccountToken.member_id).in_(member_ids),
+            col(AccountToken.purpose) == "invitation",
+            col(AccountToken.used_at).is_(None),
+            col(AccountToken.revoked_at).is_(None),
+            col(AccountToken.expires_at) > now,
+        )
+        .group_by(col(AccountToken.member_id))
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 async def refresh_token(session: AsyncSession, jti: str) -> RefreshToken | None:
@@ -111,7 +191,14 @@ async def page(
 ) -> tuple[list[Member], int]:
     """Members by vetting status, role and a text in the e-mail address or name, oldest first."""
     query = select(Member)
-    if status:
+    # The queue shows a self-registered applicant only once the address is confirmed (imported and
+    # invited members have no application date: the operator or an admin vouched for the address).
+    unconfirmed = col(Member.application_submitted_at).is_not(None) & col(Member.email_confirmed_at).is_(None)
+    if status == "unconfirmed":
+        query = query.where(col(Member.vetting_status) == VettingStatus.pending, unconfirmed)
+    elif status == VettingStatus.pending:
+        query = query.where(col(Member.vetting_status) == status, ~unconfirmed)
+    elif status:
         query = query.where(col(Member.vetting_status) == status)
     if role:
         query = query.where(col(Member.role) == role)
@@ -144,9 +231,13 @@ async def contacts(session: AsyncSession, member_ids: Iterable[int], chunk: int 
     found: dict[int, Row] = {}
     for start in range(0, len(ordered), chunk):
         rows = await session.execute(
-            select(key_col(Member.id), col(Member.email), col(Member.vetting_status), col(Member.vetted_until)).where(
-                col(Member.id).in_(ordered[start : start + chunk])
-            )
+            select(
+                key_col(Member.id),
+                col(Member.email),
+                col(Member.vetting_status),
+                col(Member.vetted_until),
+                col(Member.ui_language),
+            ).where(col(Member.id).in_(ordered[start : start + chunk]))
         )
         found.update({row.id: row for row in rows})
     return found
@@ -181,3 +272,14 @@ async def update_many(session: AsyncSession, rows: list[dict]) -> None:
 
 async def insert_decisions(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(insert(table_of(VettingDecision)), rows)
+
+
+async def insert_tokens(session: AsyncSession, rows: list[dict]) -> None:
+    await session.execute(insert(table_of(AccountToken)), rows)
+
+
+async def token_ids_by_hash(session: AsyncSession, hashes: list[str]) -> dict[str, int]:
+    rows = await session.execute(
+        select(col(AccountToken.token_hash), key_col(AccountToken.id)).where(col(AccountToken.token_hash).in_(hashes))
+    )
+    return {row[0]: row[1] for row in rows}

@@ -75,6 +75,69 @@ class MemberOut(MemberBase):
     id: int
     vetting_current: bool
     expert_id: int | None = None
+    has_password: bool = False  # can sign in (an imported or invited member has none until they join)
+    invitation_expires_at: datetime | None = None  # an invitation is open until then
+
+
+class InviteNewIn(Input):
+    """An admin invites someone who has no account yet: an LE official or another admin. (Experts
+    come in with their profile, by `expertnet experts import`, and are invited from there.)"""
+
+    email: EmailStr
+    full_name: Name
+    role: Literal["le_official", "admin"] = "le_official"
+    organisation: str = Field(min_length=2, max_length=300)
+    position: str = Field(default="", max_length=200)
+    country: Country
+    languages: Languages = Field(min_length=1)
+    ui_language: Literal["en", "ru"] = "en"
+
+
+class InvitedOut(Output):
+    invited: int
+    detail: str
+
+
+class TokenIn(Input):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class TotpSetupOut(Output):
+    secret: str
+    provisioning_uri: str
+    setup_token: str
+
+
+class InvitationOut(Output):
+    """What the invitation link shows before it is taken up; an admin also gets the second-factor
+    secret to add to an authenticator app (confirmed by a code when accepting)."""
+
+    email: str
+    full_name: str
+    role: str
+    expires_at: datetime
+    totp_required: bool
+    totp: TotpSetupOut | None = None
+
+
+class AcceptInvitationIn(Input):
+    token: str = Field(min_length=1, max_length=200)
+    password: Password
+    setup_token: str | None = Field(default=None, max_length=4000)
+    totp_code: str | None = Field(default=None, max_length=10)
+
+
+class ResetRequestIn(Input):
+    email: EmailStr
+
+
+class ResetIn(Input):
+    token: str = Field(min_length=1, max_length=200)
+    new_password: Password
+
+
+class AcceptedOut(Output):
+    detail: str
 
 
 class ApproveIn(Input):
@@ -100,12 +163,6 @@ class MemberPage(Output):
     total: int
     offset: int
     limit: int
-
-
-class TotpSetupOut(Output):
-    secret: str
-    provisioning_uri: str
-    setup_token: str
 
 
 class ReauthIn(Input):

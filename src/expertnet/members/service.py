@@ -14,8 +14,8 @@ from expertnet.core.auth import Principal
 from expertnet.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, field_error
 from expertnet.core.security import hash_password, password_problem
 from expertnet.db import keep, utcnow
-from expertnet.members import repository
-from expertnet.members.models import Member, RegistrationAttempt, Role, VettingDecision, VettingStatus
+from expertnet.members import repository, tokens
+from expertnet.members.models import Member, RegistrationAttempt, Role, TokenPurpose, VettingDecision, VettingStatus
 from expertnet.members.schemas import (
     ApplicationUpdate,
     ApproveIn,
@@ -67,13 +67,22 @@ async def expert_id_of(session: AsyncSession, member_id: int) -> int | None:
     return await _expert_profiles().id_of(session, member_id)
 
 
+def _out(member: Member, **extra) -> MemberOut:
+    return MemberOut.model_validate(member).model_copy(
+        update={"has_password": member.password_hash is not None, **extra}
+    )
+
+
 async def member_out(session: AsyncSession, member: Member) -> MemberOut:
     expert_id = await expert_id_of(session, pk(member)) if member.role == Role.expert else None
-    return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
+    return _out(member, expert_id=expert_id)
 
 
 async def read(session: AsyncSession, member_id: int) -> MemberOut:
-    return await member_out(session, await get_member(session, member_id))
+    member = await get_member(session, member_id)
+    out = await member_out(session, member)
+    open_until = (await repository.live_invitations(session, [member_id], utcnow())).get(member_id)
+    return out.model_copy(update={"invitation_expires_at": open_until})
 
 
 def check_password(password: str, email: str, field: str = "password") -> None:
@@ -95,8 +104,36 @@ APPLICATION_FIELDS = {
 
 
 REGISTERED = (
-    "Application received. Sign in with this e-mail address and password to follow it; the secretariat will review it."
+    "Application received. Open the link in the e-mail we sent to confirm the address; the secretariat reviews "
+    "confirmed applications. Sign in with this e-mail address and password to follow it."
 )
+
+
+async def limit(
+    session: AsyncSession,
+    action: str,
+    *,
+    ip: str,
+    email: str = "",
+    max_per_ip: int,
+    max_per_email: int = 0,
+    window_seconds: int,
+    message: str,
+) -> None:
+    """The rate limit of registration, password-reset and confirmation requests: at most
+    `max_per_ip` per client address and `max_per_email` per e-mail address in the window. An
+    attempt let through is recorded and kept past a rollback (a request that fails later counts)."""
+    since = utcnow() - timedelta(seconds=window_seconds)
+    over = bool(ip) and await repository.attempts_since(session, action, since, ip=ip) >= max_per_ip
+    if not over and email and max_per_email:
+        over = await repository.attempts_since(session, action, since, email=email) >= max_per_email
+
+    async def attempt(s: AsyncSession) -> None:
+        s.add(RegistrationAttempt(ip=ip, action=action, email=email))
+
+    if over:
+        raise TooManyRequests(message)
+    await keep(session, attempt)
 
 
 async def register(session: AsyncSession, settings: Settings, data: RegisterIn, *, ip: str = "") -> MemberOut | None:
@@ -104,14 +141,14 @@ async def register(session: AsyncSession, settings: Settings, data: RegisterIn, 
     same in both cases (the same work is done: the password is hashed either way), so registration
     does not tell whether an address has an account. At most register_max_per_ip per window."""
     email = data.email.lower()
-    since = utcnow() - timedelta(seconds=settings.register_window_seconds)
-    if ip and await repository.registrations_since(session, ip, since) >= settings.register_max_per_ip:
-        raise TooManyRequests("too many applications from this address; try again later")
-
-    async def attempt(s: AsyncSession) -> None:
-        s.add(RegistrationAttempt(ip=ip))
-
-    await keep(session, attempt)
+    await limit(
+        session,
+        "register",
+        ip=ip,
+        max_per_ip=settings.register_max_per_ip,
+        window_seconds=settings.register_window_seconds,
+        message="too many applications from this address; try again later",
+    )
     check_password(data.password, email)
     if data.role == Role.expert and data.expert is None:
         raise field_error("expert", "experts must describe their expertise (categories at least)")
@@ -134,7 +171,8 @@ async def register(session: AsyncSession, settings: Settings, data: RegisterIn, 
     await audit.record(
         session, "member.register", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip
     )
-    return MemberOut.model_validate(member).model_copy(update={"expert_id": expert_id})
+    await tokens.issue(session, settings, member, TokenPurpose.confirm)
+    return _out(member, expert_id=expert_id)
 
 
 async def update_application(session: AsyncSession, principal: Principal, data: ApplicationUpdate) -> MemberOut:
@@ -161,7 +199,9 @@ async def list_members(
     session: AsyncSession, *, status: str | None, role: str | None, q: str | None, offset: int, limit: int
 ) -> MemberPage:
     rows, total = await repository.page(session, status=status, role=role, q=q, offset=offset, limit=limit)
-    return MemberPage(items=[MemberOut.model_validate(m) for m in rows], total=total, offset=offset, limit=limit)
+    invited = await repository.live_invitations(session, [pk(m) for m in rows], utcnow())
+    items = [_out(m, invitation_expires_at=invited.get(pk(m))) for m in rows]
+    return MemberPage(items=items, total=total, offset=offset, limit=limit)
 
 
 async def _decide(
@@ -211,7 +251,28 @@ async def _decide(
     )
     if member.role == Role.expert:
         await _expert_profiles().changed(session, pk(member))
+    await _tell(session, member, decision, reason)
     return await member_out(session, member)
+
+
+# decision -> (notification kind, where the mail's link leads, the in-app subject)
+_DECISION_NEWS = {
+    "approved": ("vetting_approved", "/", "Your membership has been approved"),
+    "rejected": ("vetting_rejected", "/application", "Your application was not approved"),
+    "suspended": ("vetting_suspended", "/application", "Your membership has been suspended"),
+    "revet_date": ("vetting_revet", "/application", "Your membership is due to be re-vetted"),
+}
+
+
+async def _tell(session: AsyncSession, member: Member, decision: str, reason: str) -> None:
+    """The member learns a vetting decision in the app and by e-mail (through the outbox), with the reason."""
+    from expertnet.notifications import service as notifications  # notifications builds on members
+
+    kind, url, subject = _DECISION_NEWS[decision]
+    body = reason
+    if decision == "revet_date" and member.vetted_until is not None:
+        body = f"re-vetting due by {member.vetted_until:%Y-%m-%d}" + (f"; {reason}" if reason else "")
+    await notifications.notify(session, [pk(member)], kind, subject, body, url, key=f"vetting.{pk(member)}")
 
 
 async def approve(

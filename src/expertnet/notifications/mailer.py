@@ -15,6 +15,7 @@ import aiosmtplib
 
 from expertnet.config import Settings
 from expertnet.db import utcnow
+from expertnet.web.i18n import N_, translate
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,34 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Membership suspended",
         "Your membership of the expert network has been suspended. Contact the secretariat for details",
     ),
+    "vetting_revet": (
+        N_("Re-vetting due"),
+        N_(
+            "Your membership of the expert network is due to be re-vetted. Sign in to the desk to keep your details up to date"
+        ),
+    ),
 }
+# Vetting news is mailed in the member's interface language, with the secretariat's reason: it is
+# about the member, not about a case.
+_TEXTS.update(
+    {
+        "vetting_approved": (
+            N_("Membership approved"),
+            N_("Your membership of the expert network has been approved. Sign in to the desk"),
+        ),
+        "vetting_rejected": (
+            N_("Application not approved"),
+            N_(
+                "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details"
+            ),
+        ),
+        "vetting_suspended": (
+            N_("Membership suspended"),
+            N_("Your membership of the expert network has been suspended. Contact the secretariat for details"),
+        ),
+    }
+)
+VETTING_MAIL_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended", "vetting_revet")
 _FALLBACK = ("News on the desk", "There is news for you on the desk. Open the desk to read it")
 _FOOTER = (
     "For confidentiality, case details are never sent by e-mail; they are only shown on the desk "
@@ -79,15 +107,79 @@ _FOOTER = (
 )
 
 
+_ACCOUNT_FOOTER = N_(
+    "This message was sent automatically by the expertnet consultation desk; please do not reply to it."
+)
+# purpose -> (subject, what the link does, until when). Nothing of any case: a name and a link.
+_ACCOUNT_TEXTS: dict[str, tuple[str, str]] = {
+    "invitation": (
+        N_("You are invited to the expert network"),
+        N_(
+            "Hello %(name)s,\n\nthe secretariat of the expert network on cultural goods invites you to the "
+            "consultation desk. Open this link to choose your password and sign in:"
+        ),
+    ),
+    "reset": (
+        N_("Reset your password"),
+        N_(
+            "Hello %(name)s,\n\nsomeone (hopefully you) asked to reset the password of your account on the "
+            "expertnet consultation desk. Open this link to choose a new password:"
+        ),
+    ),
+    "confirm": (
+        N_("Confirm your e-mail address"),
+        N_(
+            "Hello %(name)s,\n\nthank you for applying to the expert network. Open this link to confirm your "
+            "e-mail address; the secretariat reviews your application once it is confirmed:"
+        ),
+    ),
+}
+_ACCOUNT_AFTER = {
+    "invitation": N_(
+        "The link works once and until %(until)s (UTC). If it has expired, ask the secretariat for a new one."
+    ),
+    "reset": N_(
+        "The link works once and until %(until)s (UTC). If you did not ask for it, ignore this message: your "
+        "password stays as it is."
+    ),
+    "confirm": N_("The link works once and until %(until)s (UTC)."),
+}
+
+
+def compose_account(
+    settings: Settings, purpose: str, link: str, *, name: str, until: str, locale: str
+) -> tuple[str, str]:
+    """The mail carrying a single-use link (members/tokens.py), in the member's language."""
+    subject, opening = _ACCOUNT_TEXTS[purpose]
+    text = (
+        f"{translate(locale, opening, name=name)}\n\n{link}\n\n"
+        f"{translate(locale, _ACCOUNT_AFTER[purpose], until=until)}\n\n-- \n{translate(locale, _ACCOUNT_FOOTER)}\n"
+    )
+    return f"[expertnet] {translate(locale, subject)}", text
+
+
 def desk_link(settings: Settings, url: str) -> str:
     return settings.base_url.rstrip("/") + (url if url.startswith("/") else "/" + url)
 
 
 def compose(
-    settings: Settings, kind: str, url: str, consultation_id: int | None = None, urgency: str | None = None
+    settings: Settings,
+    kind: str,
+    url: str,
+    consultation_id: int | None = None,
+    urgency: str | None = None,
+    *,
+    locale: str = "en",
+    reason: str = "",
 ) -> tuple[str, str]:
-    """The e-mail subject and text for a notification: what happened and a link, nothing of the case."""
+    """The e-mail subject and text for a notification: what happened and a link, nothing of the case.
+    Vetting news (about the member, not a case) is translated and carries the secretariat's reason."""
     title, sentence = _TEXTS.get(kind, _FALLBACK)
+    if kind in VETTING_MAIL_KINDS:
+        title, sentence = translate(locale, title), translate(locale, sentence)
+        footer = translate(locale, _ACCOUNT_FOOTER)
+        why = f"{translate(locale, 'Reason given by the secretariat:')} {reason}\n\n" if reason.strip() else ""
+        return f"[expertnet] {title}", f"{sentence}:\n\n{desk_link(settings, url)}\n\n{why}-- \n{footer}\n"
     request = f"A consultation request ({urgency})" if urgency else "A consultation request"
     sentence = sentence.format(request=request, request_lower=request[0].lower() + request[1:])
     # Short enough not to be folded: some clients show a folded subject with a leading space.

@@ -20,7 +20,7 @@ CASE_KINDS = (
     "escalated",
     "reoffered",
 )
-VETTING_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended")
+VETTING_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended", "vetting_revet")
 KINDS = CASE_KINDS + VETTING_KINDS
 
 # A path inside the desk. Links are built as base_url + url, so a full or protocol-relative URL

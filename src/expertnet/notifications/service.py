@@ -101,7 +101,7 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
     recipients = await members.contacts(session, {m for _, payload in parsed for m in payload.member_ids})
     existing = await repository.delivered_pairs(session, [pk(event) for event, _ in parsed])
     now = utcnow()
-    created: list[tuple[Notification, NotifyPayload, str]] = []
+    created: list[tuple[Notification, NotifyPayload, Row]] = []
     for event, payload in parsed:
         for member_id in dict.fromkeys(payload.member_ids):
             if (event.id, member_id) in existing:
@@ -123,12 +123,21 @@ async def create_from_events(session: AsyncSession, settings: Settings, events: 
                 source_event_id=pk(event),
             )
             session.add(notification)
-            created.append((notification, payload, member.email))
+            created.append((notification, payload, member))
     if not created:
         return 0
     await session.flush()  # ids for the e-mail events
-    for notification, payload, address in created:
-        subject, text = mailer.compose(settings, payload.kind, payload.url, payload.consultation_id, payload.urgency)
+    for notification, payload, contact in created:
+        address = contact.email
+        subject, text = mailer.compose(
+            settings,
+            payload.kind,
+            payload.url,
+            payload.consultation_id,
+            payload.urgency,
+            locale=contact.ui_language,
+            reason=payload.body if payload.kind in VETTING_KINDS else "",
+        )
         outbox.emit(
             session,
             EMAIL_SEND,

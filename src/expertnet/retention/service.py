@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.config import Settings
 from expertnet.consultations import effects
+from expertnet.consultations import thumbnails
 from expertnet.consultations.attachments import storage_dir
 from expertnet.consultations.models import TERMINAL_STATUSES, Consultation
 from expertnet.core import audit, outbox
@@ -149,6 +150,7 @@ def delete_files(settings: Settings, names: list[str]) -> int:
     for name in names:
         if not re.fullmatch(r"[0-9a-f]{32}", name):
             continue
+        thumbnails.remove(settings, name)  # the photo's preview goes with it
         try:
             (directory / name).unlink()
             gone += 1

@@ -90,7 +90,7 @@ async def sync_documents(db: Database, index: str, ids: list[int], load: LoadDoc
     search = get_search(db.settings)
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:  # SQLite: reads beside writers, no write lock
             docs = await load(session, part)
         found = {doc["id"] for doc in docs}
         WRITES["count"] += 1
@@ -157,7 +157,7 @@ async def _rebuild(
     end: searches see the old generation until then, never an empty index."""
 
     async def chunk_after(after_id: int) -> list[dict]:
-        async with db.sessionmaker() as session:
+        async with db.read_sessionmaker() as session:
             ids = await ids_after(session, after_id, chunk)
             return await load(session, ids) if ids else []
 
@@ -180,7 +180,7 @@ async def rebuild_experts(db: Database, progress: Callable[[int], None] | None =
     count = await _rebuild(db, EXPERTS, experts.ids_after, expert_documents, CHUNK, progress)
     WRITES["count"] += 1
     since = datetime.fromtimestamp(started - 1, tz=UTC)
-    async with db.sessionmaker() as session:
+    async with db.read_sessionmaker() as session:
         changed = await experts.ids_changed_since(session, since)
     if changed:
         await sync_documents(db, EXPERTS, sorted(changed), expert_documents)

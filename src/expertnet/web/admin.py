@@ -16,15 +16,26 @@ from expertnet.core.auth import ADMIN, Principal, access
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError, NotFound
 from expertnet.experts import service as experts
+from expertnet.members import invitations
 from expertnet.members import service as members
-from expertnet.members.schemas import ApproveIn, ReasonIn, RevetIn
+from expertnet.members.schemas import ApproveIn, InviteNewIn, ReasonIn, RevetIn
 from expertnet.retention import service as retention
 from expertnet.web import i18n
-from expertnet.web.common import app_error_fields, field_errors, form_of, redirect, render, safe_next, text, text_raw
+from expertnet.web.common import (
+    app_error_fields,
+    field_errors,
+    form_of,
+    many,
+    redirect,
+    render,
+    safe_next,
+    text,
+    text_raw,
+)
 
 PAGE_SIZE = 25
 AUDIT_PAGE = 50
-STATUSES = ("pending", "approved", "suspended", "rejected")
+STATUSES = ("pending", "unconfirmed", "approved", "suspended", "rejected")
 
 
 def _date_field(request: Request, value: str, name: str, errors: dict[str, str]) -> datetime | None:
@@ -42,10 +53,25 @@ def _date_field(request: Request, value: str, name: str, errors: dict[str, str])
 async def vetting_queue(
     request: Request,
     db_session: AsyncSession,
-    status: Annotated[str, Parameter(pattern="^(pending|approved|rejected|suspended|all)$")] = "pending",
+    status: Annotated[str, Parameter(pattern="^(pending|unconfirmed|approved|rejected|suspended|all)$")] = "pending",
     role: Annotated[str | None, Parameter(pattern="^(le_official|expert|admin)?$")] = None,
     q: Annotated[str | None, Parameter(max_length=200)] = None,
     offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    return await _queue(request, db_session, status, role, q, offset)
+
+
+async def _queue(
+    request: Request,
+    db_session: AsyncSession,
+    status: str,
+    role: str | None,
+    q: str | None,
+    offset: int,
+    *,
+    invite_form: dict | None = None,
+    invite_errors: dict | None = None,
+    status_code: int = 200,
 ) -> Response:
     page = await members.list_members(
         db_session,
@@ -67,7 +93,48 @@ async def vetting_queue(
             "offset": offset,
             "limit": PAGE_SIZE,
             "statuses": STATUSES,
+            "uninvited": await invitations.count_uninvited(db_session),
+            "invite_form": invite_form or {"role": "le_official"},
+            "invite_errors": invite_errors or {},
         },
+        status_code=status_code,
+    )
+
+
+@post("/admin/members/invite-imported", opt=access(ADMIN))
+async def invite_imported(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal
+) -> Response:
+    await invitations.invite_all_imported(db_session, settings, principal.id)
+    return redirect("/admin/members?status=all&role=expert", flash="invited_all")
+
+
+@post("/admin/members/invite", opt=access(ADMIN))
+async def invite_new(request: Request, db_session: AsyncSession, settings: Settings, principal: Principal) -> Response:
+    """Add an official (or admin) vetted by this admin and e-mail them an invitation."""
+    data = await form_of(request)
+    form = {
+        "email": text(data, "email"),
+        "full_name": text(data, "full_name"),
+        "role": text(data, "role") or "le_official",
+        "organisation": text(data, "organisation"),
+        "position": text(data, "position"),
+        "country": text(data, "country"),
+        "languages": many(data, "languages"),
+        "ui_language": text(data, "ui_language") or "en",
+    }
+    try:
+        member = await invitations.invite_new(
+            db_session, settings, principal, InviteNewIn.model_validate(form), client_ip(request)
+        )
+    except ValidationError as exc:
+        errors = field_errors(request, exc)
+    except AppError as exc:
+        errors = app_error_fields(exc)
+    else:
+        return redirect(f"/admin/members/{member.id}", flash="invited")
+    return await _queue(
+        request, db_session, "pending", None, None, 0, invite_form=form, invite_errors=errors, status_code=400
     )
 
 
@@ -103,9 +170,23 @@ async def _decision_failed(
 async def decide(
     request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, member_id: int, action: str
 ) -> Response:
-    if action not in {"approve", "reject", "suspend", "revet"}:
+    if action not in {"approve", "reject", "suspend", "revet", "invite", "revoke-invitation"}:
         raise NotFound("no such action")
     data = await form_of(request)
+    if action in {"invite", "revoke-invitation"}:
+        try:
+            if action == "invite":
+                await invitations.invite(db_session, settings, principal.id, member_id, client_ip(request))
+            else:
+                await invitations.revoke(db_session, principal.id, member_id, client_ip(request))
+        except AppError as exc:
+            if exc.status_code == 404:
+                raise
+            return await _decision_failed(
+                request, db_session, principal, member_id, app_error_fields(exc), {}, exc.status_code
+            )
+        flash = "invited" if action == "invite" else "invitation_revoked"
+        return redirect(safe_next(text(data, "next"), f"/admin/members/{member_id}"), flash=flash)
     errors: dict[str, str] = {}
     reason = text_raw(data, "reason").strip()
     until = _date_field(request, text(data, "vetted_until"), "vetted_until", errors)
@@ -263,4 +344,14 @@ async def retention_erase(
     return redirect("/admin/retention", flash="erased")
 
 
-ROUTES = [vetting_queue, member_page, decide, coverage_page, audit_page, retention_page, retention_erase]
+ROUTES = [
+    vetting_queue,
+    invite_imported,
+    invite_new,
+    member_page,
+    decide,
+    coverage_page,
+    audit_page,
+    retention_page,
+    retention_erase,
+]

@@ -12,9 +12,11 @@ from expertnet.core.auth import APPLICANT, COOKIE_NAME, PUBLIC, Principal, acces
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError
 from expertnet.members import auth as sign_in
+from expertnet.members import invitations, reset
+from expertnet.members import tokens as links
 from expertnet.members import service as members
 from expertnet.members.models import VettingStatus
-from expertnet.members.schemas import ApplicationUpdate, LoginIn, RegisterIn
+from expertnet.members.schemas import ApplicationUpdate, LoginIn, RegisterIn, ResetRequestIn
 from expertnet.web import i18n
 from expertnet.web.common import (
     app_error_fields,
@@ -182,8 +184,8 @@ async def register_submit(request: Request, db_session: AsyncSession, settings: 
                         sign_in.principal_of(member),
                         ApplicationUpdate(version=member.version, ui_language=locale),
                     )
-            # The same answer whether or not the address had an account: the applicant signs in next.
-            return redirect("/login", flash="registered")
+            # The same answer whether or not the address had an account: confirm the address, sign in.
+            return redirect("/login", flash="registered_confirm")
     return render(request, "auth/register.html", {"form": form, "errors": errors}, status_code=400)
 
 
@@ -262,7 +264,163 @@ async def set_language(request: Request, db_session: AsyncSession, principal: Pr
     return response
 
 
+# --------------------------------------------------------------------------- links sent by e-mail
+
+
+def _link_dead(request: Request, purpose: str) -> Response:
+    return render(request, "auth/link_invalid.html", {"purpose": purpose}, status_code=400)
+
+
+def _signed_in(response: Response, settings: Settings, access_token: str, ui_language: str) -> Response:
+    set_session_cookie(response, settings, access_token)
+    clear_cookie(response, CSRF_COOKIE)
+    response.set_cookie(
+        i18n.LANG_COOKIE, ui_language, max_age=365 * 86400, path="/", secure=True, httponly=True, samesite="lax"
+    )
+    return response
+
+
+@get("/forgot-password", opt=access(PUBLIC))
+async def forgot_page(request: Request) -> Response:
+    return render(request, "auth/forgot.html", {"form": {}, "errors": {}})
+
+
+@post("/forgot-password", opt=access(PUBLIC))
+async def forgot_submit(request: Request, db_session: AsyncSession, settings: Settings) -> Response:
+    data = await form_of(request)
+    form = {"email": text(data, "email")}
+    try:
+        body = ResetRequestIn(email=form["email"])
+    except ValidationError as exc:
+        return render(
+            request, "auth/forgot.html", {"form": form, "errors": field_errors(request, exc)}, status_code=400
+        )
+    try:
+        await reset.request_reset(db_session, settings, body.email, client_ip(request))
+    except AppError as exc:
+        message = i18n.translate(
+            i18n.locale_of(request), "Too many requests for a new password. Wait an hour and try again."
+        )
+        return render(
+            request, "auth/forgot.html", {"form": form, "errors": {"form": message}}, status_code=exc.status_code
+        )
+    # The same answer whether or not the address has an account.
+    return redirect("/login", flash="reset_requested")
+
+
+@get("/reset-password/{token:str}", opt=access(PUBLIC))
+async def reset_page(request: Request, db_session: AsyncSession, token: str) -> Response:
+    try:
+        await links.live(db_session, "reset", token)
+    except AppError:
+        return _link_dead(request, "reset")
+    return render(request, "auth/reset.html", {"token": token, "errors": {}})
+
+
+@post("/reset-password/{token:str}", opt=access(PUBLIC))
+async def reset_submit(request: Request, db_session: AsyncSession, token: str) -> Response:
+    data = await form_of(request)
+    password = text_raw(data, "new_password")
+    if password != text_raw(data, "password_confirm"):
+        errors = {"password_confirm": i18n.translate(i18n.locale_of(request), "The two passwords differ.")}
+        return render(request, "auth/reset.html", {"token": token, "errors": errors}, status_code=400)
+    try:
+        await reset.reset_password(db_session, token, password, client_ip(request))
+    except AppError as exc:
+        if any(e.field == "token" for e in exc.errors):
+            return _link_dead(request, "reset")
+        return render(request, "auth/reset.html", {"token": token, "errors": app_error_fields(exc)}, status_code=400)
+    response = redirect("/login", flash="password_reset")
+    clear_cookie(response, COOKIE_NAME)
+    return response
+
+
+@get("/confirm-email/{token:str}", opt=access(PUBLIC))
+async def confirm_page(request: Request, db_session: AsyncSession, token: str) -> Response:
+    # A page with a button rather than confirming on GET: mail scanners open links too.
+    try:
+        await links.live(db_session, "confirm", token)
+    except AppError:
+        return _link_dead(request, "confirm")
+    return render(request, "auth/confirm.html", {"token": token})
+
+
+@post("/confirm-email/{token:str}", opt=access(PUBLIC))
+async def confirm_submit(
+    request: Request, db_session: AsyncSession, principal: Principal | None, token: str
+) -> Response:
+    try:
+        await reset.confirm_email(db_session, token, client_ip(request))
+    except AppError:
+        return _link_dead(request, "confirm")
+    return redirect("/application" if principal is not None else "/login", flash="email_confirmed")
+
+
+@post("/application/confirm-email", opt=access(APPLICANT))
+async def resend_confirmation(
+    request: Request, db_session: AsyncSession, settings: Settings, principal: Principal
+) -> Response:
+    try:
+        await reset.resend_confirmation(db_session, settings, principal, client_ip(request))
+    except AppError as exc:
+        if exc.status_code == 409:
+            return redirect("/application", flash="email_confirmed")
+        return redirect("/application", flash="confirmation_throttled")
+    return redirect("/application", flash="confirmation_sent")
+
+
+@get("/join/{token:str}", opt=access(PUBLIC))
+async def join_page(request: Request, db_session: AsyncSession, settings: Settings, token: str) -> Response:
+    try:
+        invitation = await invitations.inspect(db_session, settings, token)
+    except AppError:
+        return _link_dead(request, "invitation")
+    return render(request, "auth/join.html", {"token": token, "invitation": invitation, "errors": {}, "form": {}})
+
+
+@post("/join/{token:str}", opt=access(PUBLIC))
+async def join_submit(request: Request, db_session: AsyncSession, settings: Settings, token: str) -> Response:
+    data = await form_of(request)
+    password = text_raw(data, "password")
+    setup_token = text(data, "setup_token") or None
+    errors: dict[str, str] = {}
+    if password != text_raw(data, "password_confirm"):
+        errors["password_confirm"] = i18n.translate(i18n.locale_of(request), "The two passwords differ.")
+    else:
+        try:
+            tokens, member = await invitations.accept(
+                db_session, settings, token, password, setup_token, text(data, "totp_code") or None, client_ip(request)
+            )
+        except AppError as exc:
+            if any(e.field == "token" for e in exc.errors):
+                return _link_dead(request, "invitation")
+            errors = app_error_fields(exc)
+        else:
+            destination = "/" if member.vetting_current else "/application"
+            return _signed_in(redirect(destination, flash="joined"), settings, tokens.access_token, member.ui_language)
+    try:
+        # The same second-factor secret again: the member may have added it to the app already.
+        invitation = await invitations.inspect(db_session, settings, token, setup_token)
+    except AppError:
+        return _link_dead(request, "invitation")
+    return render(
+        request,
+        "auth/join.html",
+        {"token": token, "invitation": invitation, "errors": errors, "form": {}},
+        status_code=400,
+    )
+
+
 ROUTES = [
+    forgot_page,
+    forgot_submit,
+    reset_page,
+    reset_submit,
+    confirm_page,
+    confirm_submit,
+    resend_confirmation,
+    join_page,
+    join_submit,
     login_page,
     login_submit,
     logout,

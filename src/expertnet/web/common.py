@@ -54,6 +54,23 @@ FLASH_MESSAGES = {
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
+    # --- invite ---
+    "registered_confirm": N_(
+        "Your application has been received. Open the link we have e-mailed you to confirm your address; the secretariat then reviews it."
+    ),
+    "reset_requested": N_(
+        "If an account uses this address, a link to choose a new password is on its way by e-mail. It works once and for a limited time."
+    ),
+    "password_reset": N_(
+        "Your password has been changed and you have been signed out everywhere. Sign in with the new password."
+    ),
+    "email_confirmed": N_("Your e-mail address has been confirmed. The secretariat will now review your application."),
+    "confirmation_sent": N_("A new confirmation link is on its way. The previous link no longer works."),
+    "confirmation_throttled": N_("Too many links asked for. Wait an hour and try again."),
+    "joined": N_("Welcome! Your password is set and you are signed in."),
+    "invited": N_("The invitation has been sent. Any earlier invitation link no longer works."),
+    "invitation_revoked": N_("The invitation has been withdrawn; its link no longer works."),
+    "invited_all": N_("The invitations have been sent to the imported experts without a password."),
 }
 
 

@@ -6,13 +6,24 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from expertnet.core.auth import PUBLIC, access
-from expertnet.web import admin, auth, consultations, dashboard, directory, escalation, live, notifications, profile
+from expertnet.web import (
+    admin,
+    auth,
+    consultations,
+    dashboard,
+    directory,
+    escalation,
+    live,
+    notifications,
+    opinion,
+    profile,
+)
 from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Page modules, one per journey; each exposes ROUTES.
-PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations, notifications, live, escalation)
+PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations, opinion, notifications, live, escalation)
 
 pages = Router(
     path="/",

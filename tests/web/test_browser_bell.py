@@ -4,6 +4,7 @@ setting one constraint aside with a reason; on a phone (390x844) the ticket show
 in the first screen. Screenshots go to test-artifacts/screenshots/ (gitignored)."""
 
 import re
+import time
 
 import pytest
 
@@ -34,6 +35,17 @@ def _request(env, official, **fields):
     return c["id"]
 
 
+def _wait_for_notice(env, user, kind, timeout=10.0):
+    """The live server's worker creates notifications a moment after the request: wait for one."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        items = _api(env, "GET", "/api/v1/notifications", user)["items"]
+        if any(n["kind"] == kind for n in items):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no {kind} notification for {user.email}")
+
+
 def _bell_count(page) -> int:
     return int(page.locator("#header-counts .bell .count").inner_text())
 
@@ -50,6 +62,7 @@ def test_the_bell_and_the_ticket_change_without_reload_when_the_expert_writes(li
     cid = _request(env, olga)
     offer = _api(env, "GET", "/api/v1/offers", expert)[0]
     _api(env, "POST", f"/api/v1/offers/{offer['id']}/accept", expert)
+    _wait_for_notice(env, olga, "accepted")  # so that opening the ticket reads it: the count starts settled
 
     official = people("official-bell")
     official.login(olga.email, olga.password)

@@ -47,6 +47,7 @@ from expertnet.members import service as members
 from expertnet.members.auth import load_principal
 from expertnet.members.controllers import AuthController, MeController, VettingController
 from expertnet.notifications import controllers as notifications_api
+from expertnet.objects import controllers as objects_api
 from expertnet.retention import controllers as retention_api
 from expertnet.search import controllers as search_api
 from expertnet.search import single_process
@@ -150,7 +151,16 @@ class Drainer:
 
 def route_handlers() -> list:
     # Domain packages expose `ROUTES` (a list of controllers / handlers) from their route modules.
-    modules = (search_api, consultations_api, attachments_api, notifications_api, admin_api, retention_api, pages)
+    modules = (
+        search_api,
+        consultations_api,
+        attachments_api,
+        objects_api,
+        notifications_api,
+        admin_api,
+        retention_api,
+        pages,
+    )
     return [
         health,
         AuthController,

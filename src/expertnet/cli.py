@@ -13,6 +13,7 @@ from expertnet.core.security import use_hash_profile
 from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
 from expertnet.members import cli as members_cli
+from expertnet.objects import cli as objects_cli
 from expertnet.retention import cli as retention_cli
 from expertnet.search import cli as search_cli
 from expertnet.worker import register_handlers, run_worker
@@ -49,5 +50,14 @@ def worker(once: bool) -> None:
     asyncio.run(run_worker(get_settings(), once=once))
 
 
-for _commands in (members_cli, experts_cli, search_cli, consultations_cli, demo_cli, audit_cli, retention_cli):
+for _commands in (
+    members_cli,
+    experts_cli,
+    search_cli,
+    consultations_cli,
+    demo_cli,
+    audit_cli,
+    retention_cli,
+    objects_cli,
+):
     _commands.register(main)

@@ -10,3 +10,4 @@ def import_all_models() -> None:
     import expertnet.notifications.models  # noqa: F401
     import expertnet.matching.vectors  # noqa: F401
     import expertnet.retention.models  # noqa: F401
+    import expertnet.objects.models  # noqa: F401

@@ -22,13 +22,14 @@ from expertnet.db import Database
 from expertnet.matching.warm import warm_up
 from expertnet.members import tasks as account_mail
 from expertnet.notifications import tasks as notification_handlers
+from expertnet.objects import tasks as object_handlers
 from expertnet.retention import tasks as retention_jobs
 from expertnet.search import indexer
 
 log = logging.getLogger("expertnet.worker")
 
 # Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
-HANDLER_MODULES = (indexer, notification_handlers, account_mail)
+HANDLER_MODULES = (indexer, notification_handlers, account_mail, object_handlers)
 JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs)
 
 

@@ -38,6 +38,16 @@ def closed_case(desk, env, outcome: str, expert=None):
     )
     assert r.status_code == 201, r.text
     r = env.client.post(
+        f"/api/v1/consultations/{cid}/objects",
+        json={
+            "object_type": "coin",
+            "inscriptions_markings": "owner's name scratched",
+            "photo_attachment_ids": [r.json()["id"]],
+        },
+        headers=official.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = env.client.post(
         f"/api/v1/consultations/{cid}/opinion",
         headers=expert.headers,
         json={"identification": "Denarius of Trajan", "authenticity": "probably_authentic", "confidence": "medium"},
@@ -108,6 +118,7 @@ def test_the_retention_run_erases_what_is_past_its_date(desk, env, cli, monkeypa
     assert c["status"] == "closed" and c["outcome"] == "released"  # the tombstone keeps what statistics need
     assert desk.get(official, released, "/messages").json() == []
     assert desk.get(official, released, "/attachments").json() == []
+    assert desk.get(official, released, "/objects").json() == []
     assert desk.get(official, released, "/opinion").json() is None
     assert all(not e["detail"] for e in desk.get(official, released, "/timeline").json() if e["kind"] != "erased")
     assert len(stored_files(env)) == 1  # the seized case's photo stays
@@ -116,6 +127,7 @@ def test_the_retention_run_erases_what_is_past_its_date(desk, env, cli, monkeypa
     assert tomb.erased == {
         "messages": 1,
         "opinions": 1,
+        "objects": 1,
         "attachments": 1,
         "events_blanked": tomb.erased["events_blanked"],
         "files": 1,

@@ -34,6 +34,7 @@ from expertnet.core import audit
 from expertnet.core.errors import AppError, Conflict, Forbidden, NotFound, field_error
 from expertnet.db import utcnow
 from expertnet.core.models import pk
+from expertnet.objects import photos
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ async def upload(session: AsyncSession, settings: Settings, ctx: Ctx, consultati
         created_at=utcnow(),
     )
     await repository.add(session, attachment)
+    await photos.record(session, pk(attachment), pk(c), kind.content_type, data)  # pHash: "seen before"
     effects.event(
         session,
         pk(c),

@@ -17,6 +17,22 @@ from expertnet.core.schemas import Category, Country, Languages
 from pydantic_core import ErrorDetails
 
 
+class RouteObject(BaseModel):
+    """One object of a request (optional `objects` field): the Object ID fields routing reads."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    object_type: str = Field(default="", max_length=200)
+    materials_techniques: str = Field(default="", max_length=500)
+    date_period: str = Field(default="", max_length=200)
+    subject: str = Field(default="", max_length=500)
+    title: str = Field(default="", max_length=300)
+    maker: str = Field(default="", max_length=300)
+    inscriptions_markings: str = Field(default="", max_length=5000)
+    distinguishing_features: str = Field(default="", max_length=5000)
+    description: str = Field(default="", max_length=5000)
+
+
 class RouteRequest(BaseModel):
     """One input line. Unknown fields are ignored (evaluation files carry `expected` lists)."""
 
@@ -31,6 +47,7 @@ class RouteRequest(BaseModel):
     languages: Languages = Field(min_length=1, max_length=10)
     urgency: Literal["routine", "urgent", "critical"] = "routine"
     exclude_market_ties: bool = False
+    objects: list[RouteObject] = Field(default_factory=list, max_length=5000)
 
 
 def _reason(err: ErrorDetails) -> str:
@@ -58,7 +75,7 @@ def parse_line(line: str) -> tuple[RouteRequest | None, dict | None]:
             name = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "line"
             errors.append(f"{name}: {_reason(err)}")
         return None, {"external_id": external_id, "error": "; ".join(errors)}
-    if not (request.title or request.description):
+    if not (request.title or request.description or request.objects):
         return None, {"external_id": external_id, "error": "description: give a title or a description"}
     return request, None
 
@@ -68,6 +85,7 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
     from expertnet.config import get_settings
     from expertnet.consultations.routing import RoutingSpec, rank_candidates
     from expertnet.db import Database
+    from expertnet.objects.text import routing_text
     from expertnet.search.indexer import get_search
 
     settings = get_settings()
@@ -94,6 +112,7 @@ async def route_lines(lines: list[str], top: int, emit) -> int:
                     languages=list(request.languages),
                     urgency=request.urgency,
                     exclude_market_ties=request.exclude_market_ties,
+                    objects=routing_text(request.objects),
                 )
                 candidates = await rank_candidates(session, search, spec, top=top)
                 # Read-only: end the transaction per request so SQLite's write lock is not held.

@@ -35,6 +35,8 @@ from expertnet.experts.models import Expert
 from expertnet.members.models import Member
 from expertnet.search import AsyncSearch
 from expertnet.core.models import pk
+from expertnet.objects.repository import objects_of as object_rows
+from expertnet.objects.text import routing_text
 
 # How long an offer stays open, by urgency; an explicit detention deadline shortens it.
 OFFER_WINDOWS = {
@@ -78,10 +80,12 @@ async def requester_of(session: AsyncSession, c: Consultation) -> Member:
 async def rank_for(session: AsyncSession, search: AsyncSearch, c: Consultation, top: int) -> list[routing.Candidate]:
     """The next `top` candidates for the request: never one it was offered to already."""
     requester = await requester_of(session, c)
+    spec = routing_spec(c)
+    spec.objects = routing_text(await object_rows(session, pk(c)))  # extra evidence: types, materials, period
     return await routing.rank_candidates(
         session,
         search,
-        routing_spec(c),
+        spec,
         top=top,
         exclude_expert_ids=await repository.offered_expert_ids(session, pk(c)),
         requester_id=requester.id,

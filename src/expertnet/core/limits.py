@@ -43,6 +43,7 @@ UPLOAD_ROUTES = (
     re.compile(r"^/api/v1/consultations/\d+/attachments/?$"),
     re.compile(r"^/consultations/\d+/attachments/?$"),
     re.compile(r"^/consultations/new/?$"),
+    re.compile(r"^(/api/v1)?/consultations/\d+/objects/import/?$"),  # CSV of objects
 )
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

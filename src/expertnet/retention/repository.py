@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from expertnet.objects.models import CaseObject
 from expertnet.consultations.models import Attachment, Consultation, ConsultationEvent, Message, Offer, Opinion, Status
 from expertnet.retention.models import RetentionReview
 from sqlmodel import col
@@ -89,10 +90,16 @@ async def stored_names(session: AsyncSession, consultation_id: int) -> list[str]
 
 
 async def erase_material(session: AsyncSession, consultation_id: int) -> dict[str, int]:
-    """Delete messages, opinions and attachment rows; blank the free text of events and offers.
+    """Delete messages, opinions, objects and attachment rows; blank the free text of events and offers.
     Returns how many rows of each went."""
     counts = {}
-    for name, model in (("messages", Message), ("opinions", Opinion), ("attachments", Attachment)):
+    # Objects go with their photo links and vectors (ON DELETE CASCADE), photos with their pHashes.
+    for name, model in (
+        ("messages", Message),
+        ("opinions", Opinion),
+        ("objects", CaseObject),
+        ("attachments", Attachment),
+    ):
         result = await session.execute(delete(model).where(col(model.consultation_id) == consultation_id))
         counts[name] = affected(result) or 0
     result = await session.execute(

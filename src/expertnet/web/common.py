@@ -53,6 +53,9 @@ FLASH_MESSAGES = {
     "requester_messaged": N_("Your message has been sent to the requesting official."),
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
+    "objects_saved": N_("The objects have been saved."),
+    "pair_linked": N_("The two requests are linked: each official can now see the other's request summary."),
+    "pair_dismissed": N_("The pair has been dismissed."),
     "erased": N_("The consultation's case material has been erased; a tombstone and an audit entry remain."),
     # --- invite ---
     "registered_confirm": N_(

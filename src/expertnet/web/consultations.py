@@ -198,6 +198,9 @@ async def new_request_submit(
                 name = upload.filename or ""
                 reason = app_error_fields(exc).get("file") or exc.detail
                 raise field_error("attachments", f"{name}: {reason}") from None
+        from expertnet.web import objects as object_pages  # builds on this module: imported when used
+
+        await object_pages.intake(request, db_session, ctx, c, data, form)  # the optional "Objects" part
     except AppError as exc:
         if exc.status_code == 404:
             raise
@@ -298,6 +301,9 @@ async def _detail_context(
     context["can_withdraw"] = role == "requester" and c.status in OPEN_STATUSES
     context["seeking"] = c.status in SEEKING_STATUSES
     context["max_mb"] = _max_mb(request)
+    from expertnet.web import objects as object_pages  # builds on this module: imported when used
+
+    context.update(await object_pages.detail_context(request, session, ctx, consultation_id, role, c.status))
     return context
 
 

@@ -137,6 +137,11 @@ EVENTS = {
     "closed": N_("Closed"),
     "withdrawn": N_("Withdrawn"),
     "expired": N_("Expired: the deadline passed"),
+    "objects.add": N_("Object added"),
+    "objects.update": N_("Object edited"),
+    "objects.remove": N_("Object removed"),
+    "objects.import": N_("Objects imported from a file"),
+    "seen_before.link": N_("Linked by the secretariat to a similar request"),
     "languages_changed": N_("Languages corrected by the secretariat"),
 }
 

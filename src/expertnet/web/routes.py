@@ -15,6 +15,7 @@ from expertnet.web import (
     escalation,
     live,
     notifications,
+    objects,
     opinion,
     profile,
 )
@@ -23,7 +24,19 @@ from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Page modules, one per journey; each exposes ROUTES.
-PAGE_MODULES = (auth, dashboard, admin, profile, directory, consultations, opinion, notifications, live, escalation)
+PAGE_MODULES = (
+    auth,
+    dashboard,
+    admin,
+    profile,
+    directory,
+    consultations,
+    opinion,
+    objects,
+    notifications,
+    live,
+    escalation,
+)
 
 pages = Router(
     path="/",

@@ -13,10 +13,12 @@ class RoutingSpec:
     languages: list[str] = field(default_factory=list)
     urgency: str = "routine"
     exclude_market_ties: bool = False
+    objects: str = ""  # the objects' descriptive words (expertnet.objects.text.routing_text), optional
 
     @property
     def text(self) -> str:
-        return f"{self.title}\n{self.description}"
+        base = f"{self.title}\n{self.description}"
+        return f"{base}\n{self.objects}" if self.objects else base
 
 
 @dataclass

@@ -37,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
+HIDDEN = " (not shown: held-out; `--show-held-out` prints them for the final report)"
+HELD_OUT_SPLITS = frozenset({"heldout"})
 ROUTING_SETS = (("tuning routing set", DATA / "routing_eval"), ("held-out routing set", DATA / "routing_heldout"))
 SEARCH_SET = DATA / "search_eval"
 TOP = 3
@@ -373,7 +375,7 @@ def _rate(k: int, n: int) -> str:
     return f"{k}/{n} = {k / n:.3f}" if n else "n/a"
 
 
-def print_routing(report: RoutingReport) -> None:
+def print_routing(report: RoutingReport, details: bool = True) -> None:
     print(f"\n== {report.name} ({report.path}): {report.requests} requests, {report.seconds:.0f} s")
     print(f"   top-1                      {_rate(report.top1, report.requests)}")
     print(f"   top-3                      {_rate(report.top3, report.requests)}")
@@ -388,12 +390,12 @@ def print_routing(report: RoutingReport) -> None:
             + ", ".join(f"{trap} {hits}/{n}" for trap, (hits, n) in sorted(report.by_trap.items()))
         )
     if report.misses:
-        print(f"   top-1 misses ({len(report.misses)}):")
-        for line in report.misses:
+        print(f"   top-1 misses ({len(report.misses)}){':' if details else HIDDEN}")
+        for line in report.misses if details else ():
             print(f"     - {line}")
 
 
-def print_search(result: dict) -> None:
+def print_search(result: dict, hidden: frozenset[str] = frozenset()) -> None:
     print(f"\n== search-quality set ({result['path']}), {result['seconds']:.0f} s")
     for name, split in result["splits"].items():
         print(
@@ -403,8 +405,8 @@ def print_search(result: dict) -> None:
         )
     for name, split in result["splits"].items():
         if split["failing_queries"]:
-            print(f"   failing {name} queries ({len(split['failing_queries'])}):")
-            for line in split["failing_queries"]:
+            print(f"   failing {name} queries ({len(split['failing_queries'])}){HIDDEN if name in hidden else ':'}")
+            for line in split["failing_queries"] if name not in hidden else ():
                 print(f"     - {line}")
 
 
@@ -418,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", choices=("routing", "search"), help="run only one kind of evaluation")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--show-held-out",
+        action="store_true",
+        help="also print (and write) what the held-out sets miss -- for the final report, never while tuning",
+    )
     args = parser.parse_args(argv)
 
     print(f"expertnet evaluation, engine: {args.engine} (timings are wall-clock on a shared machine: noisy)")
@@ -434,13 +441,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n== {name}: could not be evaluated: {exc}")
                 status = 2
                 continue
-            print_routing(report)
-            out["routing"].append(report.as_dict())
+            held_out = directory.name == "routing_heldout"
+            print_routing(report, details=args.show_held_out or not held_out)
+            figures = report.as_dict()
+            if held_out and not args.show_held_out:
+                figures["top1_misses"] = len(report.misses)  # the count, not the requests
+            out["routing"].append(figures)
     if args.only in (None, "search"):
         if (SEARCH_SET / "queries.jsonl").is_file():
             try:
                 out["search"] = evaluate_search(SEARCH_SET, args.engine)
-                print_search(out["search"])
+                hidden = frozenset() if args.show_held_out else HELD_OUT_SPLITS
+                print_search(out["search"], hidden)
+                for name in hidden & set(out["search"]["splits"]):
+                    split = out["search"]["splits"][name]
+                    split["failing_queries"] = len(split["failing_queries"])
             except SetFailed as exc:
                 print(f"\n== search-quality set: could not be evaluated: {exc}")
                 status = 2

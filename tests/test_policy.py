@@ -156,6 +156,18 @@ POLICY = {
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/retention"): ADMIN,
     ("POST", "/admin/retention/{consultation_id:int}/erase"): ADMIN,
+    # Sessions and the second factor (issue 14)
+    ("GET", "/session/status"): PUBLIC,
+    ("POST", "/session/renew"): APPLICANT,
+    ("POST", "/admin/members/{member_id:int}/second-factor/reset"): ADMIN,
+    ("GET", "/account/security"): APPLICANT,
+    ("POST", "/account/security/recovery-codes"): APPLICANT,
+    ("POST", "/account/security/totp/setup"): APPLICANT,
+    ("POST", "/account/security/totp/enable"): APPLICANT,
+    ("POST", "/account/security/totp/disable"): APPLICANT,
+    ("POST", "/api/v1/auth/recovery-codes"): APPLICANT,
+    ("GET", "/api/v1/auth/second-factor"): APPLICANT,
+    ("POST", "/api/v1/admin/members/{member_id:int}/totp/reset"): ADMIN,
     # Pages: notifications, live fragments, the admin's escalation tools (bell)
     ("GET", "/notifications"): APPLICANT,
     ("GET", "/notifications/bell"): APPLICANT,

@@ -47,6 +47,7 @@ from expertnet.members import service as members
 from expertnet.members.auth import load_principal
 from expertnet.members.controllers import AuthController, MeController, VettingController
 from expertnet.notifications import controllers as notifications_api
+from expertnet.notifications import service as notifications_service
 from expertnet.objects import controllers as objects_api
 from expertnet.retention import controllers as retention_api
 from expertnet.search import controllers as search_api
@@ -54,6 +55,7 @@ from expertnet.search import single_process
 from expertnet.search.indexer import get_search
 from expertnet.web import routes as pages
 from expertnet.web import templating
+from expertnet.web.session_keep import SessionKeepMiddleware, keep_form_on_expiry
 from expertnet.matching.warm import warm_up
 from expertnet.worker import register_handlers, run_jobs
 
@@ -183,6 +185,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings)
     register_handlers(settings)
     members.use_expert_profiles(experts.PROFILES)
+    members.use_member_news(notifications_service.notify)
 
     drainer = Drainer(db)
     jobs: list[asyncio.Task] = []
@@ -235,8 +238,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         middleware=[
             DefineMiddleware(LimitsMiddleware, settings=settings),  # before auth, CSRF and any parsing
             DefineMiddleware(AuthMiddleware, load_principal=load_principal, exclude=[r"^/static/"]),
+            SessionKeepMiddleware,  # page sessions: sliding renewal, kept forms given back (issue 14)
         ],
-        guards=[authorize],
+        guards=[keep_form_on_expiry, authorize],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=True,

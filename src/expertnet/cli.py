@@ -12,7 +12,10 @@ from expertnet.core.cli import migrate
 from expertnet.core.security import use_hash_profile
 from expertnet.demo import cli as demo_cli
 from expertnet.experts import cli as experts_cli
+from expertnet.experts import service as experts_service
 from expertnet.members import cli as members_cli
+from expertnet.members import service as members_service
+from expertnet.notifications import service as notifications_service
 from expertnet.objects import cli as objects_cli
 from expertnet.retention import cli as retention_cli
 from expertnet.search import cli as search_cli
@@ -28,6 +31,8 @@ def main() -> None:
         raise click.ClickException(str(exc)) from None
     use_hash_profile(settings)
     register_handlers(settings)  # a command that writes may drain the outbox before it returns
+    members_service.use_expert_profiles(experts_service.PROFILES)  # what app.py wires, for commands that decide
+    members_service.use_member_news(notifications_service.notify)
 
 
 @main.group()

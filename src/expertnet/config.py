@@ -81,6 +81,12 @@ class Settings:
     jwt_audience: str = "expertnet"
     access_token_minutes: int = 60
     refresh_token_days: int = 14
+    # Page (cookie) sessions: renewed while the user is active, ended after this many idle minutes
+    # and at the latest this many hours after signing in; the page warns warn_minutes before.
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    session_warn_minutes: int = 5
+    form_draft_minutes: int = 30  # a form posted after the session ended is kept this long
     login_max_failures: int = 5
     login_window_seconds: int = 900
     login_max_failures_per_ip: int = 50
@@ -241,6 +247,10 @@ def load_settings() -> Settings:
         secret_key=secret_for(env, data_dir, _env("SECRET_KEY")),
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", 14),
+        session_idle_minutes=max(2, _int("SESSION_IDLE_MINUTES", 60)),
+        session_max_hours=max(1, _int("SESSION_MAX_HOURS", 12)),
+        session_warn_minutes=max(1, _int("SESSION_WARN_MINUTES", 5)),
+        form_draft_minutes=max(1, _int("FORM_DRAFT_MINUTES", 30)),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         login_max_failures_per_ip=_int("LOGIN_MAX_FAILURES_PER_IP", 50),

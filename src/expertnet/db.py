@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 from expertnet.config import Settings
+from expertnet.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class ReadOnlyWrite(RuntimeError):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def keep(session: AsyncSession, write: Write) -> None:

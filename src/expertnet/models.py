@@ -11,3 +11,4 @@ def import_all_models() -> None:
     import expertnet.matching.vectors  # noqa: F401
     import expertnet.retention.models  # noqa: F401
     import expertnet.objects.models  # noqa: F401
+    import expertnet.sessions.models  # noqa: F401

@@ -20,17 +20,18 @@ from expertnet.consultations import tasks as consultation_jobs
 from expertnet.core import outbox
 from expertnet.db import Database
 from expertnet.matching.warm import warm_up
-from expertnet.members import tasks as account_mail
+from expertnet.notifications import account_mail
 from expertnet.notifications import tasks as notification_handlers
 from expertnet.objects import tasks as object_handlers
 from expertnet.retention import tasks as retention_jobs
 from expertnet.search import indexer
+from expertnet.sessions import tasks as session_jobs
 
 log = logging.getLogger("expertnet.worker")
 
 # Modules that register outbox handlers (`register()`) and run periodic jobs (`run_periodic(db)`).
 HANDLER_MODULES = (indexer, notification_handlers, account_mail, object_handlers)
-JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs)
+JOB_MODULES = (consultation_jobs, retention_jobs, audit_jobs, session_jobs)
 
 
 def register_handlers(settings: Settings | None = None) -> None:

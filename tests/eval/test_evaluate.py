@@ -36,3 +36,30 @@ def test_market_ties_count_only_when_the_request_excludes_them():
 def test_interchange_defaults_apply_when_fields_are_missing():
     # DESIGN.md: vetting defaults to pending, so a record without it is not routable.
     assert constraint_violations({"languages": ["en"]}, REQUEST) == ["vetting pending"]
+
+
+def test_held_out_misses_are_counted_but_not_shown_unless_asked(capsys):
+    """`make eval` is run while tuning: what the held-out sets miss must not reach the screen then
+    (a session once saw held-out requests through a grep for the totals)."""
+    from bench.evaluate import RoutingReport, print_routing, print_search
+
+    report = RoutingReport("held-out routing set", "tests/data/routing_heldout", requests=2, top1=1, top3=2)
+    report.misses.append("H-999 the secret request -> expert 7 instead of 8")
+    print_routing(report, details=False)
+    hidden = capsys.readouterr().out
+    assert "top-1 misses (1)" in hidden and "secret request" not in hidden
+    print_routing(report, details=True)
+    assert "secret request" in capsys.readouterr().out
+
+    split = {"queries": 1, "mean_recall_at_20": 0.5, "best_in_top5": 0, "empty_results": 0}
+    result = {
+        "path": "tests/data/search_eval",
+        "seconds": 1.0,
+        "splits": {
+            "dev": {**split, "failing_queries": ["dev query 'icons'"]},
+            "heldout": {**split, "failing_queries": ["held-out query 'ikone'"]},
+        },
+    }
+    print_search(result, frozenset({"heldout"}))
+    out = capsys.readouterr().out
+    assert "dev query 'icons'" in out and "ikone" not in out and "failing heldout queries (1)" in out

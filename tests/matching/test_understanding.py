@@ -303,3 +303,35 @@ def test_understanding_a_request_is_fast():
             best = min(best, time.perf_counter() - start)
         times.append(best)
     assert statistics.median(times) < 0.005, statistics.median(times)
+
+
+@pytest.mark.parametrize(
+    ("typo", "concept"),
+    [
+        ("Հայկական ձեռագգիր Ավետարան", "object_type:manuscript"),  # Armenian, a doubled letter
+        ("مخطتوات إسلامية", "object_type:manuscript"),  # Arabic, two letters swapped
+    ],
+)
+def test_typos_are_corrected_in_armenian_and_arabic_script_too(typo, concept):
+    u = understand(typo, embed=False)
+    assert u.corrections, u
+    assert concept in u.concept_ids
+
+
+def test_a_correction_must_name_the_new_concept_itself():
+    # "Republika" is one letter from a vocabulary word; "correcting" it would only break the
+    # blocking phrase of the place name and let "Srpska" read as the culture
+    u = understand("Republika Srpska granica", embed=False)
+    assert u.corrections == ()
+    assert "culture:serbian" not in u.concept_ids
+
+
+@pytest.mark.parametrize("text", ["ikone srpske", "српске иконе", "Serbian icons", "serbische Ikonen"])
+def test_serbian_icons_meet_in_both_scripts_and_in_english(text):
+    assert {"culture:serbian", "object_type:icon"} <= understand(text, embed=False).concept_ids
+
+
+@pytest.mark.parametrize("text", ["Nazi-era looted art", "NS-Raubkunst", "biens spoliés pendant la guerre"])
+def test_wartime_looting_is_provenance_not_site_looting(text):
+    u = understand(text, embed=False)
+    assert u.text_categories[0][0] == "provenance", u.text_categories

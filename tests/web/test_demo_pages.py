@@ -104,7 +104,7 @@ def test_the_demo_admin_invites_the_imported_experts(env, pages, caplog):
     assert found, page[page.find("<main") :][:1500]
     count = int(found.group(1))
     assert 0 < count <= 40
-    with caplog.at_level(logging.WARNING, logger="expertnet.members.tasks"):
+    with caplog.at_level(logging.WARNING, logger="expertnet.notifications.account_mail"):
         r = pages.post("/admin/members/invite-imported", {}, form_page="/admin/members")
         assert r.status_code == 303
         r = pages.get(r.headers["location"])

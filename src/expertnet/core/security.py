@@ -1,7 +1,6 @@
 """Passwords (argon2id) and tokens (python-jose, HS256, strict claims)."""
 
 import secrets
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -11,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from jose import JWTError, jwt
 
 from expertnet.config import Settings
+from expertnet.core import clock
 
 HASH_PROFILES = {
     "standard": PasswordHasher(),  # argon2id with the library's current recommended parameters
@@ -87,6 +87,8 @@ class TokenClaims:
     expires_at: int
     jti: str = ""
     family: str = ""
+    issued_at: int = 0
+    session_start: int = 0  # page sessions: when the user signed in (the absolute cap counts from here)
 
 
 def _key(settings: Settings) -> str:
@@ -103,8 +105,10 @@ def issue_token(
     *,
     jti: str | None = None,
     family: str | None = None,
+    expires_at: int | None = None,
+    session_start: int | None = None,
 ) -> str:
-    now = int(time.time())
+    now = int(clock.time())
     lifetime = settings.access_token_minutes * 60 if token_type == ACCESS else settings.refresh_token_days * 86400
     claims = {
         "sub": str(member_id),
@@ -112,13 +116,15 @@ def issue_token(
         "aud": settings.jwt_audience,
         "iat": now,
         "nbf": now,
-        "exp": now + lifetime,
+        "exp": expires_at if expires_at is not None else now + lifetime,
         "jti": jti or secrets.token_urlsafe(12),
         "typ": token_type,
         "ver": token_version,
     }
     if family:
         claims["fam"] = family
+    if session_start is not None:
+        claims["sst"] = session_start
     return jwt.encode(claims, _key(settings), algorithm=ALGORITHM)
 
 
@@ -126,10 +132,12 @@ class InvalidToken(Exception):
     pass
 
 
-def _strict_decode(settings: Settings, token: str) -> dict:
-    """HS256 only; exp, iat, aud, iss and sub all required (python-jose accepts less by default)."""
+def _strict_decode(settings: Settings, token: str, *, check_expiry: bool = True) -> dict:
+    """HS256 only; exp, iat, aud, iss and sub all required (python-jose accepts less by default).
+    The times are checked here against core.clock (python-jose would read the system clock);
+    `check_expiry=False` only to learn whose expired session a signed token was (web/session_keep)."""
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             _key(settings),
             algorithms=[ALGORITHM],
@@ -141,20 +149,34 @@ def _strict_decode(settings: Settings, token: str) -> dict:
                 "require_aud": True,
                 "require_iss": True,
                 "require_sub": True,
+                "verify_exp": False,
+                "verify_nbf": False,
             },
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    now = clock.time()
+    try:
+        expires, not_before = int(claims["exp"]), int(claims.get("nbf", claims["iat"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidToken("malformed time claims") from exc
+    if check_expiry and expires <= now:
+        raise InvalidToken("Signature has expired.")
+    if not_before > now:
+        raise InvalidToken("The token is not yet valid (nbf)")
+    return claims
 
 
-def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) -> TokenClaims:
+def decode_token(
+    settings: Settings, token: str, expected_type: str = ACCESS, *, check_expiry: bool = True
+) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
     except JWTError as exc:
         raise InvalidToken("malformed token") from exc
     if header.get("alg") != ALGORITHM:
         raise InvalidToken("unexpected algorithm")
-    claims = _strict_decode(settings, token)
+    claims = _strict_decode(settings, token, check_expiry=check_expiry)
     if claims.get("typ") != expected_type:
         raise InvalidToken("wrong token type")
     try:
@@ -165,6 +187,8 @@ def decode_token(settings: Settings, token: str, expected_type: str = ACCESS) ->
             expires_at=int(claims["exp"]),
             jti=str(claims.get("jti") or ""),
             family=str(claims.get("fam") or ""),
+            issued_at=int(claims["iat"]),
+            session_start=int(claims.get("sst") or claims["iat"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
@@ -174,7 +198,7 @@ TOTP_SETUP = "totp_setup"
 
 
 def issue_totp_setup_token(settings: Settings, member_id: int, secret: str) -> str:
-    now = int(time.time())
+    now = int(clock.time())
     claims = {
         "sub": str(member_id),
         "iss": settings.jwt_issuer,

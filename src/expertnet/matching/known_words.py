@@ -30,7 +30,7 @@ def _known_words() -> "_WordSet":
         if piece.startswith("\u2581") and len(piece) > FUZZY_MIN_LEN and piece[1:].isalpha():
             word = piece[1:].lower() if piece[1:].isascii() else None
             if word is None:  # not through the memo of _fold_word: these words are read once
-                if _script(piece[1:2]) == "OTHER":  # typos are corrected in these three scripts only
+                if _script(piece[1:2]) == "OTHER":  # typos are corrected in alphabets only
                     continue
                 toks = tokens(piece[1:])
                 word = toks[0] if len(toks) == 1 else ""

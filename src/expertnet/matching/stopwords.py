@@ -144,6 +144,12 @@ _STOPWORDS_UNSPACED = {
 # fer" = railway, "faux passeport" = forged passport). They are matched like terms and consumed
 # without yielding a concept, so the longer phrase shadows the shorter term inside it.
 _BLOCKING_PHRASES = (
+    # a place, not the culture (Bosnia and Herzegovina), in both scripts
+    "republika srpska",
+    "republike srpske",
+    "republici srpskoj",
+    "република српска",
+    "републике српске",
     # French
     "en provenance",
     "de provenance",

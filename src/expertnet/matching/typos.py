@@ -1,7 +1,8 @@
 """Typo correction for the query-understanding step (:mod:`expertnet.matching.understanding`).
 
-A word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in Latin, Cyrillic or
-Greek script, is compared with the words of the vocabulary's terms (of its own script) through a
+A word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in an alphabet
+(``TYPO_SCRIPTS``: Latin, Cyrillic, Greek, Armenian, Georgian, Arabic, Hebrew; compared folded, as
+the vocabulary matches them), is compared with the words of the vocabulary's terms (of its own script) through a
 deletion-neighbourhood index built once (a word and its one-letter deletions: two words one edit
 apart share one). Edit distance 1 is allowed from 5 letters, 2 from ``FUZZY_TWO_FROM`` (the search
 engines' rule), as a whole word or, with one edit in a stem of ``FUZZY_STEM_LEN`` letters or more,
@@ -114,11 +115,17 @@ def _allowed(length: int) -> int:
     return 2 if length >= FUZZY_TWO_FROM else 1
 
 
+#: Alphabets whose words are corrected as typos. A word of another script (Chinese, Japanese, Thai,
+#: Khmer, Devanagari ...) is never corrected: written without spaces or with syllable signs, a word
+#: there is no unit an edit distance says much about.
+TYPO_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", "ARABIC", "HEBREW")
+
+
 def _script(word: str) -> str:
     for ch in word:
         if ch.isalpha():
             name = unicodedata.name(ch, "")
-            for script in ("LATIN", "CYRILLIC", "GREEK"):
+            for script in TYPO_SCRIPTS:
                 if name.startswith(script):
                     return script
             return "OTHER"
@@ -129,7 +136,16 @@ def _script(word: str) -> str:
 _BISCRIPT = frozenset({"sr", "hr", "bs", "me", "cnr", "mk"})
 
 
-_SCRIPT_BITS = {"LATIN": 1, "CYRILLIC": 2, "GREEK": 4, "OTHER": 8}
+_SCRIPT_BITS = {
+    "LATIN": 1,
+    "CYRILLIC": 2,
+    "GREEK": 4,
+    "OTHER": 8,
+    "ARMENIAN": 16,
+    "GEORGIAN": 32,
+    "ARABIC": 64,
+    "HEBREW": 128,
+}
 
 
 class _TypoIndex:

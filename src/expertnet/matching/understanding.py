@@ -19,6 +19,11 @@ typos, negation) into an :class:`Understanding`:
   adds ``HINT_WEIGHT`` (one explicit naming) to its slug, and ``categories`` ranks hint and text
   evidence together, so that a text naming another category more than once outranks a wrong hint
   (``hint_overruled`` says so, for the reasons shown to the official).
+* ``claims`` -- what the text reports as declared and then contradicts ("declared as 'decorative
+  stones'", "Als Münzen angemeldet, es handelt sich aber um ..."; see
+  :mod:`expertnet.matching.claims`). Those words are left out like a negated part, but exclude
+  nothing; a category hint they name weighs ``CLAIMED_HINT`` of a hint, so that the text's own
+  evidence decides.
 * ``no_market_ties`` -- the text asks for an expert without ties to the market ("independent,
   without ties to dealers", "без связей с рынком", "senza legami con case d'asta"); those words
   are left out of everything else.
@@ -28,9 +33,10 @@ typos, negation) into an :class:`Understanding`:
   corrected and its negated parts removed), or None (embeddings off, unavailable, or
   ``embed=False``).
 
-Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in Latin,
-Cyrillic or Greek script, is corrected towards the words of the vocabulary's terms when that makes
-the vocabulary find a concept it did not find before; the rules are in
+Typos: a word the vocabulary does not know, of at least ``FUZZY_MIN_LEN`` letters, in an alphabet
+(Latin, Cyrillic, Greek, Armenian, Georgian, Arabic or Hebrew script), is corrected towards the
+words of the vocabulary's terms when that makes the vocabulary find a concept it did not find
+before; the rules are in
 :mod:`expertnet.matching.typos`.
 """
 
@@ -53,6 +59,7 @@ from expertnet.matching.known_words import (  # noqa: F401
     _varint,
     _WordSet,
 )
+from expertnet.matching.claims import claims as find_claims
 from expertnet.matching.negation import Negation, analyse, word_spans
 from expertnet.matching.typos import (  # noqa: F401 -- re-exported under their old module path
     _BISCRIPT,
@@ -80,6 +87,7 @@ __all__ = [
     "BROADER_WEIGHT",
     "ConceptMatch",
     "FUZZY_WEIGHT",
+    "CLAIMED_HINT",
     "HINT_WEIGHT",
     "Understanding",
     "Understander",
@@ -88,6 +96,7 @@ __all__ = [
 ]
 
 HINT_WEIGHT = 4.0  # the official's category: worth the text naming that category once
+CLAIMED_HINT = 0.25  # ... times this when the declaration the text contradicts names that category
 FUZZY_WEIGHT = 0.8  # a concept found only after correcting a typo
 BROADER_WEIGHT = 0.5  # a broader concept implied by a named one
 SHORT_QUERY_WORDS = 3  # up to this many content words: a directory query, where "customs" means the category
@@ -123,6 +132,7 @@ class Understanding:
     words: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...]  # (word as written, folded correction)
     vector: np.ndarray | None = field(default=None, compare=False)
+    claims: tuple[str, ...] = ()  # what the text reports as declared and contradicts (left out of ``positive_text``)
 
     @property
     def category(self) -> str | None:
@@ -198,7 +208,7 @@ class Understander:
                 for cid in source.concepts()
                 for term in source.terms(cid)
                 for w in term.split()
-                for script in ("LATIN", "CYRILLIC", "GREEK", "OTHER")
+                for script in _SCRIPT_BITS
             ]
         self._typos = _TypoIndex((w, script, stem) for w, script, stem in entries if w not in self._stopwords)
         self._known = _known_words()
@@ -253,7 +263,7 @@ class Understander:
             ):
                 continue
             script = _script(word)
-            if script == "OTHER":  # Latin, Cyrillic and Greek only: the known-word guard covers those
+            if script == "OTHER":  # alphabets only (TYPO_SCRIPTS): no edit distance for unspaced scripts
                 continue
             cands = self._candidates(tok, script)
             if not cands:
@@ -263,7 +273,12 @@ class Understander:
             before = {h.concept.id for h in self.vocab.extract(text[lo:hi])}
             for fixed in cands:
                 window = text[lo:start] + fixed + text[end:hi]
-                if any(not h.inferred and h.concept.id not in before for h in self.vocab.extract(window)):
+                # the new concept must be named through the corrected word itself (a correction that
+                # only breaks a blocking phrase next to it, "Republika Srpska", is no typo fix)
+                if any(
+                    not h.inferred and h.concept.id not in before and _names_through(h.term, fixed)
+                    for h in self.vocab.extract(window)
+                ):
                     fixes.append((start, end, word, fixed))
                     break
         if not fixes:
@@ -319,6 +334,16 @@ class Understander:
             scores[slug] = scores.get(slug, 0.0) + w
         return scores, max(scores.values(), default=0.0)
 
+    def _claims_name(self, text: str, claimed, slug: str) -> bool:
+        """Whether the declared words name or imply the category (a concept of it, or its name)."""
+        for c in claimed:
+            part = text[c.start : c.end]
+            if any(slug == s for s, _w in self.vocab.infer_categories(part)):
+                return True
+            if any(slug in h.concept.categories for h in self.names.extract(part) if not h.inferred):
+                return True
+        return False
+
     # -------------------------------------------------------------- the step
 
     def understand(self, text: str, *, category_hint: str | None = None, embed: bool = True) -> Understanding:
@@ -337,8 +362,11 @@ class Understander:
         exact_ids = {h.concept.id for h in hits}
         corrected, fixes = self._correct(text, hits)
         negs, ties = analyse(corrected, vocab) if corrected else ([], [])
-        positive = _without_spans(corrected, [n.drop for n in negs] + [t.span for t in ties])
-        if fixes or negs or ties:
+        claimed = find_claims(corrected)
+        positive = _without_spans(
+            corrected, [n.drop for n in negs] + [t.span for t in ties] + [c.span for c in claimed]
+        )
+        if fixes or negs or ties or claimed:
             hits = vocab.extract(positive)
         name_hits = [h for h in self.names.extract(positive) if not h.inferred]
         content = self._content_words(positive, hits + name_hits)
@@ -368,8 +396,12 @@ class Understander:
         scores, strength = self._text_categories(positive, hits, name_hits)
         text_categories = _normalised(scores)
         merged = dict(scores)
+        hint_weight = 0.0
         if category_hint:
-            merged[category_hint] = merged.get(category_hint, 0.0) + HINT_WEIGHT
+            hint_weight = HINT_WEIGHT
+            if claimed and self._claims_name(corrected, claimed, category_hint):
+                hint_weight *= CLAIMED_HINT  # the category was copied from the declaration the text contradicts
+            merged[category_hint] = merged.get(category_hint, 0.0) + hint_weight
         vector = None
         if embed:
             from expertnet.matching.embedder import embed_query
@@ -382,7 +414,7 @@ class Understander:
             text_categories=text_categories,
             text_strength=round(strength, 4),
             category_hint=category_hint or None,
-            hint_weight=HINT_WEIGHT if category_hint else 0.0,
+            hint_weight=hint_weight,
             concepts=tuple(concepts),
             excluded=tuple(excluded.values()),
             negations=tuple(negs),
@@ -390,7 +422,13 @@ class Understander:
             words=tuple(content),
             corrections=tuple(fixes),
             vector=vector,
+            claims=tuple(corrected[c.start : c.end].strip() for c in claimed),
         )
+
+
+def _names_through(term: str, fixed: str) -> bool:
+    """Whether a matched (folded) term uses the corrected word."""
+    return any(w.startswith(t) or t.startswith(w) for w in term.split() for t in _fold_word(fixed) if w and t)
 
 
 @lru_cache(maxsize=4096)

@@ -26,7 +26,7 @@ from expertnet.core.security import (
     verify_password,
 )
 from expertnet.db import keep, utcnow
-from expertnet.members import repository
+from expertnet.members import recovery, repository
 from expertnet.members.models import LoginAttempt, Member, RefreshToken, VettingStatus
 from expertnet.members.schemas import TokenOut, TotpSetupOut
 from expertnet.members.service import check_password, get_member
@@ -129,9 +129,15 @@ async def login(
     ok, new_hash = await _verify(stored, password)
     member = await repository.get(session, member_id) if member_id is not None else None
     active = member is not None and member.vetting_status not in (VettingStatus.rejected, VettingStatus.suspended)
-    if ok and active and member is not None and member.totp_secret and not _check_totp(member, totp_code):
+    if (
+        ok
+        and active
+        and member is not None
+        and member.totp_secret
+        and not await _second_factor(session, member, totp_code, ip)
+    ):
         await _attempt(session, email, ip, success=False)
-        reason = "missing or invalid second-factor code"
+        reason = "missing or invalid second-factor code (or recovery code)"
         raise Unauthorized(f"totp_code: {reason}", [FieldError("totp_code", reason)])
     await _attempt(session, email, ip, success=ok and active)
     if not (ok and active) or member is None:  # active implies a member
@@ -147,6 +153,11 @@ async def _attempt(session: AsyncSession, email: str, ip: str, *, success: bool)
         s.add(LoginAttempt(email=email, ip=ip, success=success))
 
     await keep(session, write)
+
+
+async def _second_factor(session: AsyncSession, member: Member, code: str | None, ip: str) -> bool:
+    """The authenticator's current code, or else one unused recovery code (used up now)."""
+    return _check_totp(member, code) or await recovery.use_at_sign_in(session, member, code, ip)
 
 
 def _check_totp(member: Member, code: str | None) -> bool:
@@ -243,10 +254,15 @@ async def totp_setup(
     member = await get_member(session, principal.id)
     await reauthenticate(session, settings, member, password, code, ip)
     secret = pyotp.random_base32()
-    uri = pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name="expertnet")
+    uri = provisioning_uri(secret, principal.email)
     return TotpSetupOut(
         secret=secret, provisioning_uri=uri, setup_token=issue_totp_setup_token(settings, principal.id, secret)
     )
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    """The otpauth:// address authenticator apps read (as a QR code, or pasted)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="expertnet")
 
 
 async def totp_enable(
@@ -282,6 +298,7 @@ async def totp_disable(
     member.totp_last_step = None
     member.token_version += 1
     member.updated_at = utcnow()
+    await recovery.forget_codes(session, pk(member))
     await audit.record(
         session, "member.totp_disabled", actor_id=pk(member), object_type="member", object_id=pk(member), ip=ip
     )

@@ -67,7 +67,6 @@ async def _invite(email: str | None, all_imported: bool) -> int:
     from expertnet.core.errors import NotFound
     from expertnet.db import Database
     from expertnet.members import invitations, repository, tokens
-    from expertnet.worker import register_handlers
 
     settings = get_settings()
     db = Database(settings)
@@ -94,7 +93,7 @@ async def _invite(email: str | None, all_imported: bool) -> int:
                     count += done
                     bar.advance(task, done)
         # Send now rather than wait for a worker (the mails are this command's result).
-        register_handlers(settings)
+        # (the `expertnet` group registered the outbox handlers before this command ran)
         with progress_bar("sending", None):
             await outbox.drain(db, skip_topics=frozenset(outbox.topics()) - {tokens.ACCOUNT_MAIL})
         return count

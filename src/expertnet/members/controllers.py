@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expertnet.config import Settings
 from expertnet.core.auth import ADMIN, APPLICANT, PUBLIC, Principal, access
 from expertnet.core.deps import client_ip
-from expertnet.members import auth, invitations, reset, service
+from expertnet.members import auth, invitations, recovery, reset, service
 from expertnet.members.schemas import (
     AcceptedOut,
     AcceptInvitationIn,
@@ -24,11 +24,13 @@ from expertnet.members.schemas import (
     MemberPage,
     PasswordChangeIn,
     ReasonIn,
+    RecoveryCodesOut,
     RefreshIn,
     ReauthIn,
     RegisteredOut,
     RegisterIn,
     RevetIn,
+    SecondFactorOut,
     TokenOut,
     TotpEnableIn,
     TotpSetupOut,
@@ -87,6 +89,19 @@ class AuthController(Controller):
     ) -> None:
         """Turn two-factor login on. Every older token of the account stops working."""
         await auth.totp_enable(db_session, settings, principal, data.setup_token, data.code)
+
+    @post("/recovery-codes", opt=access(APPLICANT), status_code=200)
+    async def recovery_codes(
+        self, request: Request, db_session: AsyncSession, settings: Settings, principal: Principal, data: ReauthIn
+    ) -> RecoveryCodesOut:
+        """Ten new one-time recovery codes, shown once (the older ones stop working), after
+        re-entering the password or a current code. At sign-in, one goes where the code would."""
+        return await recovery.regenerate(db_session, settings, principal, data.password, data.code, client_ip(request))
+
+    @get("/second-factor", opt=access(APPLICANT, read_only=True))
+    async def second_factor(self, db_session: AsyncSession, principal: Principal) -> SecondFactorOut:
+        """Whether two-factor login is on, and how many recovery codes are left."""
+        return await recovery.status(db_session, await service.get_member(db_session, principal.id))
 
     @post("/password", opt=access(APPLICANT), status_code=204)
     async def change_password(self, db_session: AsyncSession, principal: Principal, data: PasswordChangeIn) -> None:
@@ -230,3 +245,11 @@ class VettingController(Controller):
     ) -> MemberOut:
         """Set the date by which the member must be re-vetted; past that, the member counts as not approved."""
         return await service.set_revet_date(db_session, principal, member_id, data, client_ip(request))
+
+    @post("/{member_id:int}/totp/reset", opt=access(ADMIN), status_code=200)
+    async def reset_second_factor(
+        self, request: Request, db_session: AsyncSession, principal: Principal, member_id: int, data: ReasonIn
+    ) -> SecondFactorOut:
+        """Turn a member's second factor off (lost device, no recovery codes left). The member's
+        sessions end and they are told by e-mail; the reset is in the audit log with the reason."""
+        return await recovery.reset(db_session, principal, member_id, data.reason, client_ip(request))

@@ -1,7 +1,7 @@
 """Password reset by e-mail, and confirmation of a self-registered applicant's address.
 
 A reset request does the same work whatever the address: it is counted for the rate limit and
-one outbox event is written. Only the mail handler (members/tasks.py), after the answer has gone,
+one outbox event is written. Only the mail handler (notifications/account_mail.py), after the answer has gone,
 looks the address up and, for an active account, creates the single-use token and mails the
 link. So neither the answer nor its timing tells whether an address has an account.
 

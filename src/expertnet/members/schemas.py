@@ -52,7 +52,8 @@ class ApplicationUpdate(Input):
 class LoginIn(Input):
     email: EmailStr
     password: Password
-    totp_code: str | None = Field(default=None, max_length=10)
+    # The authenticator's current code, or one of the recovery codes (XXXX-XXXX-XXXX-XXXX).
+    totp_code: str | None = Field(default=None, max_length=32)
 
 
 class RefreshIn(Input):
@@ -181,3 +182,15 @@ class RegisteredOut(Output):
 class TotpEnableIn(Input):
     setup_token: str = Field(max_length=4000)
     code: str = Field(min_length=6, max_length=10)
+
+
+class RecoveryCodesOut(Output):
+    """Shown once: only their hashes are kept. Each code signs in once instead of the authenticator."""
+
+    codes: list[str]
+
+
+class SecondFactorOut(Output):
+    member_id: int
+    totp_enabled: bool
+    recovery_codes_left: int

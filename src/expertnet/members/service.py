@@ -4,7 +4,8 @@ Services never commit: the request or the job owns the transaction.
 """
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -264,15 +265,41 @@ _DECISION_NEWS = {
 }
 
 
+class MemberNews(Protocol):
+    """Tells members what happened to them, in the app and by e-mail: `notifications.service.notify`.
+    Notifications build on members, so members cannot import them: app.py and the `expertnet`
+    command hand it in with `use_member_news`."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        member_ids: Iterable[int],
+        kind: str,
+        subject: str,
+        body: str,
+        url: str,
+        *,
+        key: str,
+    ) -> Any: ...
+
+
+_news: MemberNews | None = None
+
+
+def use_member_news(news: MemberNews) -> None:
+    global _news
+    _news = news
+
+
 async def _tell(session: AsyncSession, member: Member, decision: str, reason: str) -> None:
     """The member learns a vetting decision in the app and by e-mail (through the outbox), with the reason."""
-    from expertnet.notifications import service as notifications  # notifications builds on members
-
+    if _news is None:
+        raise RuntimeError("no member news wired in: call members.service.use_member_news first (app.py does)")
     kind, url, subject = _DECISION_NEWS[decision]
     body = reason
     if decision == "revet_date" and member.vetted_until is not None:
         body = f"re-vetting due by {member.vetted_until:%Y-%m-%d}" + (f"; {reason}" if reason else "")
-    await notifications.notify(session, [pk(member)], kind, subject, body, url, key=f"vetting.{pk(member)}")
+    await _news(session, [pk(member)], kind, subject, body, url, key=f"vetting.{pk(member)}")
 
 
 async def approve(

@@ -30,7 +30,7 @@ from expertnet.db import affected, utcnow
 from expertnet.members import repository
 from expertnet.members.models import AccountToken, Member, TokenPurpose
 
-ACCOUNT_MAIL = "account.mail"  # outbox topic: one mail carrying one link (members/tasks.py sends it)
+ACCOUNT_MAIL = "account.mail"  # outbox topic: one mail carrying one link (notifications/account_mail.py sends it)
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # Where each link leads on the desk (the pages in web/auth.py).
 PATHS = {

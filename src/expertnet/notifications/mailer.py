@@ -67,6 +67,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Application not approved",
         "Your application to the expert network was not approved. Sign in to the desk or contact the secretariat for details",
     ),
+    "second_factor_reset": (
+        "Your second factor was reset",
+        "The network secretariat has turned off the second factor of your account. Sign in with your "
+        "password and set up a new one. If you did not ask for this, contact the secretariat at once",
+    ),
     "vetting_suspended": (
         "Membership suspended",
         "Your membership of the expert network has been suspended. Contact the secretariat for details",

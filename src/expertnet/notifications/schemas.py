@@ -21,7 +21,9 @@ CASE_KINDS = (
     "reoffered",
 )
 VETTING_KINDS = ("vetting_approved", "vetting_rejected", "vetting_suspended", "vetting_revet")
-KINDS = CASE_KINDS + VETTING_KINDS
+# News about the account's own security: to its owner whatever the vetting status.
+ACCOUNT_KINDS = ("second_factor_reset",)
+KINDS = CASE_KINDS + VETTING_KINDS + ACCOUNT_KINDS
 
 # A path inside the desk. Links are built as base_url + url, so a full or protocol-relative URL
 # ("//evil.example", "/\\evil.example") must never get through: e-mails would carry it.

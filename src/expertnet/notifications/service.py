@@ -23,6 +23,7 @@ from expertnet.members.models import VettingStatus
 from expertnet.notifications import mailer, repository
 from expertnet.notifications.models import Notification
 from expertnet.notifications.schemas import (
+    ACCOUNT_KINDS,
     VETTING_KINDS,
     NotificationOut,
     NotificationPage,
@@ -76,7 +77,7 @@ async def notify(
 def _may_receive(member: Row, kind: str, now: datetime) -> bool:
     """Case news goes only to currently vetted members; vetting news goes to its subject whatever
     the status (a rejected or suspended member must still learn the outcome)."""
-    if kind in VETTING_KINDS:
+    if kind in VETTING_KINDS or kind in ACCOUNT_KINDS:
         return True
     if member.vetting_status != VettingStatus.approved:
         return False
@@ -199,7 +200,7 @@ async def record_email_result(session: AsyncSession, job: EmailJob, reason: str 
 
 def visible_kinds(principal: Principal) -> tuple[str, ...] | None:
     """An unvetted account sees nothing of cases, only the news about its own membership."""
-    return None if principal.is_vetted else VETTING_KINDS
+    return None if principal.is_vetted else VETTING_KINDS + ACCOUNT_KINDS
 
 
 async def unread_count(session: AsyncSession, member_id: int, kinds: Iterable[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from expertnet.core.auth import ADMIN, Principal, access
 from expertnet.core.deps import client_ip
 from expertnet.core.errors import AppError, NotFound
 from expertnet.experts import service as experts
-from expertnet.members import invitations
+from expertnet.members import invitations, recovery
 from expertnet.members import service as members
 from expertnet.members.schemas import ApproveIn, InviteNewIn, ReasonIn, RevetIn
 from expertnet.retention import service as retention
@@ -144,7 +144,8 @@ async def _member_context(session: AsyncSession, principal: Principal, member_id
     if member.expert_id:
         expert = await experts.get_visible(session, principal, member.expert_id)
     history = await members.decisions(session, member_id)
-    return {"member": member, "expert": expert, "decisions": history}
+    second_factor = await recovery.status(session, await members.get_member(session, member_id))
+    return {"member": member, "expert": expert, "decisions": history, "second_factor": second_factor}
 
 
 @get("/admin/members/{member_id:int}", opt=access(ADMIN))
@@ -223,6 +224,28 @@ async def decide(
             request, db_session, principal, member_id, app_error_fields(exc), form, exc.status_code
         )
     return redirect(safe_next(text(data, "next"), f"/admin/members/{member_id}"), flash=flash)
+
+
+@post("/admin/members/{member_id:int}/second-factor/reset", opt=access(ADMIN))
+async def reset_second_factor(
+    request: Request, db_session: AsyncSession, principal: Principal, member_id: int
+) -> Response:
+    """A member lost their authenticator (and their recovery codes): the secretariat turns it off."""
+    data = await form_of(request)
+    form = {"action": "second_factor_reset", "reason": text_raw(data, "reason").strip()}
+    try:
+        reason = ReasonIn(reason=form["reason"]).reason
+        await recovery.reset(db_session, principal, member_id, reason, client_ip(request))
+    except ValidationError as exc:
+        return await _decision_failed(request, db_session, principal, member_id, field_errors(request, exc), form)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        await db_session.rollback()
+        return await _decision_failed(
+            request, db_session, principal, member_id, app_error_fields(exc), form, exc.status_code
+        )
+    return redirect(f"/admin/members/{member_id}", flash="second_factor_reset")
 
 
 # --------------------------------------------------------------------------- coverage
@@ -350,6 +373,7 @@ ROUTES = [
     invite_new,
     member_page,
     decide,
+    reset_second_factor,
     coverage_page,
     audit_page,
     retention_page,

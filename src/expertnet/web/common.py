@@ -13,7 +13,6 @@ from litestar.types import ExceptionHandlersMap
 from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
-from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -22,7 +21,9 @@ from expertnet.config import Settings
 from expertnet.core.auth import COOKIE_NAME
 from expertnet.core.errors import AppError
 from expertnet.core.http import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable
-from expertnet.web import i18n
+from expertnet.core.security import decode_token
+from expertnet.sessions import service as page_sessions
+from expertnet.web import i18n, session_keep
 from expertnet.web.i18n import N_
 
 log = logging.getLogger("expertnet.web")
@@ -74,6 +75,13 @@ FLASH_MESSAGES = {
     "invited": N_("The invitation has been sent. Any earlier invitation link no longer works."),
     "invitation_revoked": N_("The invitation has been withdrawn; its link no longer works."),
     "invited_all": N_("The invitations have been sent to the imported experts without a password."),
+    # --- sessions ---
+    "second_factor_off": N_("Two-factor sign-in is now off. Your other sessions have ended."),
+    "second_factor_reset": N_("The member's second factor has been reset; they have been told by e-mail."),
+    "form_kept": N_("Your session had ended. Sign in again: what you sent is kept and will be filled in again."),
+    "form_restored": N_(
+        "The form has been filled in again with what you sent. Check it, attach any files again, and send it."
+    ),
 }
 
 
@@ -96,6 +104,13 @@ def render(
     ctx.setdefault("locale", i18n.locale_of(request))
     ctx.setdefault("principal", principal_of(request))
     ctx.setdefault("flash", _read_flash(request))
+    ctx.setdefault("page_session", session_keep.page_session(request))
+    restored = session_keep.restored_form(request)
+    if restored and isinstance(ctx.get("form"), dict):
+        # A form posted after the session ended: shown again as it was sent (issue 14).
+        ctx["form"] = {**ctx["form"], **restored}
+        note = FLASH_MESSAGES["form_restored"]
+        ctx["flash"] = i18n.translate(i18n.locale_of(request), note)
     response = Template(template_name=template, context=ctx, status_code=status_code, media_type=MediaType.HTML)
     if ctx["flash"]:
         clear_cookie(response, FLASH_COOKIE, http_only=True)
@@ -126,17 +141,11 @@ def clear_cookie(response: Response, key: str, *, http_only: bool = True) -> Non
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
-    response.set_cookie(
-        Cookie(
-            key=COOKIE_NAME,
-            value=token,
-            max_age=settings.access_token_minutes * 60,
-            path="/",
-            secure=True,
-            httponly=True,
-            samesite="lax",
-        )
-    )
+    """Start a page session for the member of a fresh access token: a sliding session with an
+    absolute cap (sessions.service), not the API token's fixed lifetime."""
+    claims = decode_token(settings, token)
+    started = page_sessions.start(settings, claims.member_id, claims.token_version)
+    response.set_cookie(session_keep.session_cookie(settings, started.token, started.ends_at))
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -276,10 +285,14 @@ def login_redirect(request: Request) -> Response:
         target += "?" + request.url.query
     if request.method != "GET":
         target = request.headers.get("hx-current-url") and urlsplit(request.headers["hx-current-url"]).path or "/"
+    kept_page = session_keep.kept_draft(request)
+    if kept_page is not None:
+        target = kept_page[1]
     location = "/login"
     if safe_next(target, "") not in ("", "/"):
         location += "?next=" + quote(target, safe="/")
-    response = redirect(location, request=request)
+    response = redirect(location, request=request, flash="form_kept" if kept_page else None)
+    session_keep.with_kept_draft(request, response)
     if request.cookies.get(COOKIE_NAME):
         clear_cookie(response, COOKIE_NAME)
     return response

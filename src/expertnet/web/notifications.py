@@ -43,10 +43,11 @@ def _key(unread: int, offers: int | None) -> str:
 
 
 async def load_header_counts(request: Request) -> None:
-    """before_request of the page router: the counts for base.html's header (full pages only;
-    htmx fragments have no header). A failure only hides the bell: the page still renders."""
+    """before_request of the page router: the counts for base.html's header, for what a browser
+    shows as a page (it asks for text/html; htmx fragments and scripts' fetches do not, and have
+    no header). A failure only hides the bell: the page still renders."""
     principal = request.scope.get("user")
-    if principal is None or is_htmx(request):
+    if principal is None or is_htmx(request) or "text/html" not in request.headers.get("accept", ""):
         return None
     try:
         async with request.app.state.db.read_session() as session:

@@ -7,6 +7,7 @@ from litestar.static_files import create_static_files_router
 
 from expertnet.core.auth import PUBLIC, access
 from expertnet.web import (
+    account_security,
     admin,
     auth,
     consultations,
@@ -18,6 +19,7 @@ from expertnet.web import (
     objects,
     opinion,
     profile,
+    session_keep,
 )
 from expertnet.web.common import PAGE_EXCEPTION_HANDLERS
 
@@ -33,6 +35,8 @@ PAGE_MODULES = (
     consultations,
     opinion,
     objects,
+    session_keep,
+    account_security,
     notifications,
     live,
     escalation,

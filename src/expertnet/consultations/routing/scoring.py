@@ -242,7 +242,7 @@ def _category(req: RequestProfile, expert_categories) -> tuple[float, list[str]]
     if req.hint_overruled and hint:
         if hit == hint:
             return score, [f"category: {hit} (given; the text points rather to {req.categories[0][0]})"]
-        if hit == req.categories[0][0]:
+        if score > dict(req.categories).get(hint, 0.0):  # the text's evidence for it outranks the given one
             return score, [f"category: {hit} (from the text, outweighing the given {hint})"]
     return score, [f"category: {hit}"]
 

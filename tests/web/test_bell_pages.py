@@ -347,3 +347,26 @@ def test_only_the_constraint_that_holds_an_expert_back_can_be_set_aside(env, pag
     pages.login(away)
     assert pages.post(f"/offers/{offer.id}/accept", {}, form_page="/offers").status_code == 303
     assert env.db_run(lambda s: s.get(Consultation, cid)).status == "accepted"
+
+
+def test_the_polls_do_not_keep_an_idle_session_alive(env, pages):
+    """A tab left open on a ticket polls every few seconds: that is not the person's activity, so
+    the session's idle window is not renewed by it (issue 14's idle limit still holds)."""
+    from expertnet.core import clock as app_clock
+
+    expert, official, cid = _accepted(env, pages)
+    with app_clock.use(app_clock.OffsetClock()) as clock:
+        pages.login(official)
+        page = pages.get(f"/consultations/{cid}")
+        ticket = re.search(r'id="ticket-live" hx-get="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+        bell = f"/notifications/bell?v={_bell_key(page.text)}"
+        idle = env.settings.session_idle_minutes
+        for _ in range(int(idle * 0.75)):  # well past half the idle window, polling all along
+            clock.advance(minutes=1)
+            for poll in (ticket, bell):
+                r = pages.get(poll, headers=HTMX)
+                assert r.status_code == 204, (poll, r.status_code)
+                assert not any(h.startswith("expertnet_session=") for h in r.headers.get_list("set-cookie"))
+        clock.advance(minutes=idle * 0.25 + 1)
+        r = pages.get(ticket, headers=HTMX)
+        assert r.status_code != 204  # the session ended: the poll is sent to sign in

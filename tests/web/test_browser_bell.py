@@ -184,3 +184,41 @@ def test_on_a_phone_the_ticket_starts_with_the_description(live, people):
     assert not page.get_by_role("button", name="Switch").is_visible()
     page.locator("#language-switch").select_option("ru")
     _expect(page.get_by_text("Язык интерфейса изменён."))
+
+
+def test_a_poll_after_the_session_ended_does_not_leave_the_page(live, people):
+    """The polls are not activity (the session ends when the person is idle), and when it has ended
+    a poll must not take the page to the sign-in form: a message being typed would be lost."""
+    from expertnet.core import clock as app_clock
+
+    env = live.env
+    expert = env.member(
+        "expert",
+        full_name="Petar Numizmatičar",
+        languages=["sr", "en"],
+        expert={"categories": ["numismatics"], "specialties": ["Byzantine coins"]},
+    )
+    olga = env.member("le_official", full_name="Olga Idle", languages=["sr", "en"])
+    cid = _request(
+        env,
+        olga,
+        category="numismatics",
+        title="Gold solidus found in a car",
+        description="Border police found a gold Byzantine solidus of Justinian in a car. Genuine or a copy?",
+    )
+    offer = _api(env, "GET", "/api/v1/offers", expert)[0]
+    _api(env, "POST", f"/api/v1/offers/{offer['id']}/accept", expert)
+
+    official = people("official-idle")
+    official.login(olga.email, olga.password)
+    page = official.page
+    page.goto(f"/consultations/{cid}")
+    draft = "A long answer about the weight and the die axis, half typed"
+    page.get_by_label("Your message").fill(draft)
+    with app_clock.use(app_clock.OffsetClock()) as clock:
+        clock.advance(minutes=live.env.settings.session_idle_minutes + 1)
+        # Both pollers (the ticket every 10 s, the bell every 15 s) find the session ended and stop.
+        sync_api.expect(page.locator("#ticket-live[hx-trigger]")).to_have_count(0, timeout=POLL_WAIT_MS)
+        sync_api.expect(page.locator("#header-counts[hx-trigger]")).to_have_count(0, timeout=POLL_WAIT_MS)
+    assert page.url.endswith(f"/consultations/{cid}")
+    assert page.get_by_label("Your message").input_value() == draft

@@ -27,16 +27,36 @@
     });
   });
 
+  function isPoller(el) {
+    var trigger = el && el.getAttribute ? el.getAttribute("hx-trigger") || "" : "";
+    return trigger.indexOf("every ") === 0;
+  }
+
+  function quieten(el) {
+    var quiet = el.cloneNode(true);
+    ["hx-get", "hx-trigger", "hx-swap"].forEach(function (name) { quiet.removeAttribute(name); });
+    el.replaceWith(quiet);
+  }
+
+  // A poll never leaves the page: when the session has ended it is told to sign in (HX-Redirect),
+  // but a message being typed must not be lost, so the poller stops instead and the session
+  // notice (session.js) says what happened.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var el = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (isPoller(el) && xhr && xhr.getResponseHeader("HX-Redirect")) {
+      event.preventDefault();
+      quieten(el);
+    }
+  });
+
   // A poll that answers 403 or 404 (the person's access to it ended) is replaced by a quiet copy,
   // which ends its polling; the page keeps what it showed.
   document.addEventListener("htmx:responseError", function (event) {
     var el = event.detail.elt;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    var trigger = el && el.getAttribute ? el.getAttribute("hx-trigger") || "" : "";
-    if ((status === 403 || status === 404) && trigger.indexOf("every ") === 0) {
-      var quiet = el.cloneNode(true);
-      ["hx-get", "hx-trigger", "hx-swap"].forEach(function (name) { quiet.removeAttribute(name); });
-      el.replaceWith(quiet);
+    if ((status === 403 || status === 404) && isPoller(el)) {
+      quieten(el);
     }
   });
 })();

@@ -280,6 +280,10 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict] | 
 
 
 def login_redirect(request: Request) -> Response:
+    if session_keep.PASSIVE_PATHS.match(request.url.path):
+        # A page's own poll (the bell, a ticket, the offer list) after the session ended: it names
+        # no page and keeps the cookie, which still says whose the next form sent is (kept drafts).
+        return redirect("/login", request=request)
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query

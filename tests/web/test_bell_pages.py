@@ -111,7 +111,9 @@ def test_the_bell_poll_answers_204_until_the_count_changes(env, pages):
     assert pages.get(f"/notifications/bell?v={_bell_key(r.text)}", headers=HTMX).status_code == 204
     # Anonymous: no bell, and the poll is refused (to the login page).
     pages.logout_all()
-    assert pages.get("/notifications/bell", headers=HTMX).status_code in (200, 303)
+    r = pages.get("/notifications/bell", headers=HTMX)
+    assert r.status_code == 200 and r.headers["hx-redirect"] == "/login" and "header-counts" not in r.text
+    assert pages.get("/notifications/bell").status_code == 303
     assert "header-counts" not in pages.get("/login").text
     assert pages.get("/notifications").status_code == 303
 

@@ -170,6 +170,16 @@ POLICY = {
     ("POST", "/api/v1/auth/recovery-codes"): APPLICANT,
     ("GET", "/api/v1/auth/second-factor"): APPLICANT,
     ("POST", "/api/v1/admin/members/{member_id:int}/totp/reset"): ADMIN,
+    # Pages: notifications, live fragments, the admin's escalation tools (bell)
+    ("GET", "/notifications"): APPLICANT,
+    ("GET", "/notifications/bell"): APPLICANT,
+    ("POST", "/notifications/{notification_id:int}/read"): APPLICANT,
+    ("POST", "/notifications/read-all"): APPLICANT,
+    ("GET", "/consultations/{consultation_id:int}/live"): MEMBER,
+    ("GET", "/offers/live"): EXPERT,
+    ("GET", "/consultations/{consultation_id:int}/escalation/experts"): ADMIN,
+    ("POST", "/consultations/{consultation_id:int}/languages"): ADMIN,
+    ("POST", "/consultations/{consultation_id:int}/secretariat-message"): ADMIN,
 }
 
 ALLOWED = {

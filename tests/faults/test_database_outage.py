@@ -152,7 +152,11 @@ async def test_postgres_stopped_and_started_503_during_worker_alive_after_nothin
             assert r.status_code == 503 and r.headers["retry-after"], r.text[:500]
             assert "text/html" in r.headers["content-type"] and "database is not available" in r.text
             client.cookies.clear()
-            await asyncio.sleep(2 * LEASE_SECONDS + 1)  # the worker meets the outage several times
+
+            async def met_the_outage_twice():  # a fixed sleep was too short on a loaded machine
+                return worker.log().count("retrying in") >= 2
+
+            assert await wait_for(met_the_outage_twice, timeout=60, interval=0.2), worker.log()
             assert worker.alive, worker.log()
 
             await asyncio.to_thread(private_pg.start)

@@ -143,7 +143,7 @@ def test_a_request_form_posted_after_expiry_comes_back_filled_after_sign_in(env,
     assert "it must not be lost &lt;b&gt;." in html  # escaped, like every user text
     assert '<option value="archaeology" selected' in html
     assert '<option value="KH" selected' in html and '<option value="urgent" selected' in html
-    assert '<option value="fr" selected' in html
+    assert 'type="checkbox" name="languages" value="fr" checked' in html  # languages are a tick-list
     assert 'name="exclude_market_ties" value="on" checked' in html
     assert not pages.client.cookies.get(DRAFT_COOKIE)
     assert _drafts(env) == []  # once only

@@ -10,12 +10,13 @@ on each other in opposite orders. Accept is a conditional UPDATE whose row count
 winner: exactly one, also on PostgreSQL under concurrent accepts.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import effects, repository, routing
-from expertnet.consultations.access import ADMIN, REQUESTER, Ctx, access, audit_change, deny, own_expert
+from expertnet.consultations.access import ADMIN, REQUESTER, Ctx, access, audit_change, audit_read, deny, own_expert
 from expertnet.consultations.models import (
     ASSIGNED_STATUSES,
     OPEN_STATUSES,
@@ -298,6 +299,23 @@ async def reoffer(
         requester = await requester_of(session, c)
         if await repository.has_open_offer(session, pk(c), data.expert_id):
             raise Conflict("expert_id: this expert already has an open offer on the request")
+        override_reason = data.override_reason.strip()
+        if data.override is not None:
+            if len(override_reason) < OVERRIDE_REASON_MIN:
+                raise field_error(
+                    "override_reason", f"give the reason for the override (at least {OVERRIDE_REASON_MIN} characters)"
+                )
+            held_back = await routing.eligibility(
+                session,
+                routing_spec(c),
+                [data.expert_id],
+                requester_id=requester.id,
+                requester_org=requester.organisation,
+                requester_country=requester.country,
+            )
+            findings = held_back.get(data.expert_id)
+            if findings is not None and data.override not in {constraint for constraint, _ in findings}:
+                raise field_error("override", "this expert is not held back by that constraint; nothing to override")
         candidate, problems = await routing.evaluate_expert(
             session,
             routing_spec(c),
@@ -305,11 +323,15 @@ async def reoffer(
             requester_id=requester.id,
             requester_org=requester.organisation,
             requester_country=requester.country,
+            set_aside=data.override,
         )
         if candidate is None:
             if problems == ["no such expert"]:
                 raise field_error("expert_id", "no such expert")
             raise field_error("expert_id", "not eligible: " + "; ".join(problems))
+        if data.override is not None:
+            # The expert reads why they are asked although a constraint says otherwise.
+            candidate.reasons = [*candidate.reasons, override_note(data.override, override_reason)]
         offers = await make_offers(session, c, [candidate], offered_by=ctx.principal.id)
     else:
         candidates = await rank_for(session, search, c, data.count)
@@ -317,8 +339,15 @@ async def reoffer(
             raise Conflict("consultation: no eligible candidate left; choose an expert by expert_id")
         offers = await make_offers(session, c, candidates, offered_by=ctx.principal.id)
     c.status = Status.offered
+    overridden = {"override": data.override, "override_reason": data.override_reason.strip()} if data.override else {}
     effects.event(
-        session, pk(c), pk(ctx.principal), "reoffered", reason=data.reason, expert_ids=[o.expert_id for o in offers]
+        session,
+        pk(c),
+        pk(ctx.principal),
+        "reoffered",
+        reason=data.reason,
+        expert_ids=[o.expert_id for o in offers],
+        **overridden,
     )
     effects.notify(
         session,
@@ -329,7 +358,87 @@ async def reoffer(
         "The network secretariat offered your request to further experts.",
     )
     effects.changed(session, c)
-    await audit_change(session, ctx, pk(c), "reoffer", expert_ids=[o.expert_id for o in offers], why=data.reason)
+    await audit_change(
+        session, ctx, pk(c), "reoffer", expert_ids=[o.expert_id for o in offers], why=data.reason, **overridden
+    )
+    return c
+
+
+OVERRIDE_REASON_MIN = 10
+OVERRIDE_LABELS = {"availability": "marked unavailable or away", "language": "no shared working language"}
+
+
+def override_note(constraint: str, reason: str) -> str:
+    """The line the expert reads on the offer when the secretariat set a constraint aside."""
+    return f"secretariat override ({OVERRIDE_LABELS.get(constraint, constraint)}): {reason}"
+
+
+@dataclass
+class Pick:
+    """One expert on the admin's pick list: eligible, or why not, and what may be set aside."""
+
+    expert_id: int
+    findings: list[tuple[str, str]]
+    already_offered: bool
+
+    @property
+    def eligible(self) -> bool:
+        return not self.findings and not self.already_offered
+
+    @property
+    def problems(self) -> list[str]:
+        return [why for _, why in self.findings]
+
+    @property
+    def overridable(self) -> str | None:
+        """The one constraint an override may set aside, when it is the only one that holds back."""
+        kinds = {constraint for constraint, _ in self.findings}
+        if self.already_offered or len(kinds) != 1:
+            return None
+        (kind,) = kinds
+        return kind if kind in routing.OVERRIDABLE else None
+
+
+async def picks(session: AsyncSession, ctx: Ctx, consultation_id: int, expert_ids: list[int]) -> dict[int, Pick]:
+    """The admin's pick list for a request waiting for an expert: for each expert found by name,
+    whether they may be offered it, and why not (routing's hard constraints). Audited as a read."""
+    acc = await access(session, ctx, consultation_id, "picks", roles=(ADMIN,))
+    c = acc.consultation
+    requester = await requester_of(session, c)
+    findings = await routing.eligibility(
+        session,
+        routing_spec(c),
+        expert_ids,
+        requester_id=requester.id,
+        requester_org=requester.organisation,
+        requester_country=requester.country,
+    )
+    offered = await repository.offered_expert_ids(session, pk(c))
+    open_ids = {eid for eid in expert_ids if eid in offered and await repository.has_open_offer(session, pk(c), eid)}
+    await audit_read(session, ctx, pk(c), "picks", expert_ids=expert_ids)
+    return {eid: Pick(eid, findings.get(eid, [("vetting", "no such expert")]), eid in open_ids) for eid in expert_ids}
+
+
+async def set_languages(
+    session: AsyncSession, ctx: Ctx, consultation_id: int, languages: list[str], reason: str = ""
+) -> Consultation:
+    """Admin: correct the working languages of a request that waits for an expert (routing and the
+    hard constraints use them from the next offer on). Logged on the timeline and audited."""
+    acc = await access(session, ctx, consultation_id, "languages", roles=(ADMIN,), for_update=True)
+    c = acc.consultation
+    if c.status not in SEEKING_STATUSES:
+        raise Conflict(
+            f"status: only the languages of a request waiting for an expert can be changed; it is {c.status}"
+        )
+    before = list(c.languages or ())
+    if before == languages:
+        return c
+    c.languages = list(languages)
+    effects.event(
+        session, pk(c), pk(ctx.principal), "languages_changed", before=before, after=c.languages, reason=reason
+    )
+    effects.changed(session, c)
+    await audit_change(session, ctx, pk(c), "languages", before=before, after=c.languages, why=reason)
     return c
 
 

@@ -7,6 +7,8 @@ read models are validated from the rows the repository's `*_view` queries return
 related rows they need already loaded.
 """
 
+import hashlib
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import repository
@@ -138,3 +140,32 @@ async def expert_offers(session: AsyncSession, ctx: Ctx, status: str | None = Of
         detail={"offer_ids": [o.id for o in offers], "status": status},
     )
     return offers
+
+
+# --- polling: what changed, without reading (or auditing) the case ---------------------------------
+
+
+async def waiting_offer_ids(session: AsyncSession, member_id: int) -> list[int]:
+    """The ids of the expert's open offers, for the header's count and the offer list's change
+    check. Ids only, nothing of a case: not audited (the list, when shown, is)."""
+    return await repository.open_offer_ids_of_member(session, member_id)
+
+
+async def live_state(session: AsyncSession, ctx: Ctx, consultation_id: int) -> tuple[int, str, str]:
+    """(version, status, role) of a consultation the principal may read, for a poll's change
+    check. Object-level access as for a read (a stranger gets Denied, logged); the version and
+    status alone are not audited: the content a changed poll returns is, by the audited reads."""
+    acc = await access(session, ctx, consultation_id, "live")
+    return acc.consultation.version, acc.consultation.status, acc.role
+
+
+async def urgencies_of_notified(session: AsyncSession, consultation_ids: list[int]) -> dict[int, str]:
+    """The urgency of the consultations a member's own notifications name (their subjects say it
+    too), for the notifications page."""
+    return await repository.urgencies(session, consultation_ids)
+
+
+def offers_fingerprint(offer_ids: list[int]) -> str:
+    """A short fingerprint of a set of open offers (the offer list's change check)."""
+    joined = ",".join(str(i) for i in sorted(offer_ids))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]

@@ -502,3 +502,27 @@ async def attachment(session: AsyncSession, consultation_id: int, attachment_id:
 
 async def expert(session: AsyncSession, expert_id: int) -> Expert | None:
     return (await session.execute(select(Expert).where(col(Expert.id) == expert_id))).scalar_one_or_none()
+
+
+# --- what the page header and the live fragments poll (cheap, indexed) -----------------------------
+
+
+async def open_offer_ids_of_member(session: AsyncSession, member_id: int) -> list[int]:
+    """The ids of an expert's open offers, by their member id (one indexed join, no row loads)."""
+    rows = await session.execute(
+        select(key_col(Offer.id))
+        .join(Expert, col(Expert.id) == col(Offer.expert_id))
+        .where(col(Expert.member_id) == member_id, col(Offer.status) == OfferStatus.open)
+        .order_by(col(Offer.id))
+    )
+    return list(rows.scalars())
+
+
+async def urgencies(session: AsyncSession, consultation_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(consultation_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(col(Consultation.id), col(Consultation.urgency)).where(col(Consultation.id).in_(ids))
+    )
+    return {row.id: row.urgency for row in rows}

@@ -6,7 +6,7 @@ names its path (`AliasPath("requester", "full_name")`).
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AliasPath, Field, StringConstraints
 
@@ -73,6 +73,17 @@ class ReofferIn(Input):
     expert_id: int | None = None
     count: int = Field(default=3, ge=1, le=10)
     reason: str = Field(default="", max_length=2000)
+    # One hard constraint set aside for this chosen expert (routing.OVERRIDABLE), with the reason:
+    # it is audited and shown to the expert on the offer.
+    override: Literal["availability", "language"] | None = None
+    override_reason: str = Field(default="", max_length=500)
+
+
+class LanguagesIn(Input):
+    """Admin: correct the working languages of a request that waits for an expert."""
+
+    languages: Languages = Field(min_length=1, max_length=10)
+    version: int | None = None
 
 
 class MessageIn(Input):

@@ -29,11 +29,16 @@ async def post_message(session: AsyncSession, ctx: Ctx, consultation_id: int, bo
     c = acc.consultation
     if acc.role == ADMIN:
         raise Forbidden("only the requesting official and the assigned expert write on the ticket")
-    _require_ticket_open(c, "messages")
+    # While escalated the request waits for the secretariat: the official may answer it there.
+    to_secretariat = acc.role == REQUESTER and c.status == Status.escalated
+    if not to_secretariat:
+        _require_ticket_open(c, "messages")
     message = Message(consultation_id=pk(c), author_id=pk(ctx.principal), body=body)
     await repository.add(session, message)
     effects.event(session, pk(c), pk(ctx.principal), "message", message_id=pk(message))
-    if acc.role == REQUESTER:
+    if to_secretariat:
+        other = await repository.admin_ids(session, utcnow())
+    elif acc.role == REQUESTER:
         other = await effects.expert_members(session, [c.assigned_expert_id])
     else:
         other = [c.requester_id]
@@ -108,3 +113,27 @@ async def close(session: AsyncSession, ctx: Ctx, consultation_id: int, data: Clo
     effects.changed(session, c)
     await audit_change(session, ctx, pk(c), "close", outcome=data.outcome, rating=data.rating)
     return c
+
+
+async def secretariat_message(session: AsyncSession, ctx: Ctx, consultation_id: int, body: str) -> Message:
+    """Admin: a message to the requesting official on a request that is still open (an escalated
+    one above all: a question about languages or the object). It goes on the ticket's messages,
+    which the assigned expert reads later too, and the official is notified."""
+    acc = await access(session, ctx, consultation_id, "secretariat_message", roles=(ADMIN,), for_update=True)
+    c = acc.consultation
+    if c.status in TERMINAL_STATUSES or c.status == Status.draft:
+        raise Conflict(f"status: the consultation is {c.status}; the requester cannot be written to here")
+    message = Message(consultation_id=pk(c), author_id=pk(ctx.principal), body=body)
+    await repository.add(session, message)
+    effects.event(session, pk(c), pk(ctx.principal), "message", message_id=pk(message), secretariat=True)
+    effects.notify(
+        session,
+        c,
+        "message",
+        [c.requester_id],
+        f"{effects.label(c)}: message from the secretariat",
+        "The network secretariat wrote to you about your request.",
+    )
+    effects.changed(session, c)
+    await audit_change(session, ctx, pk(c), "secretariat_message", message_id=pk(message))
+    return message

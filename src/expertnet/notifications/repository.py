@@ -71,3 +71,20 @@ async def by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Notificatio
         return {}
     rows = await session.execute(select(Notification).where(col(Notification.id).in_(ids)))
     return {pk(n): n for n in rows.scalars()}
+
+
+async def mark_consultation_read(
+    session: AsyncSession, member_id: int, consultation_id: int, kinds: Iterable[str] | None, now: datetime
+) -> int:
+    """The member's unread notifications about one consultation, marked read (they opened it)."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            *_own(member_id, kinds),
+            col(Notification.consultation_id) == consultation_id,
+            col(Notification.read_at).is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(affected(result) or 0)

@@ -234,3 +234,10 @@ async def read_all(session: AsyncSession, principal: Principal) -> ReadAllOut:
     kinds = visible_kinds(principal)
     marked = await repository.mark_all_read(session, principal.id, kinds, utcnow())
     return ReadAllOut(marked=marked, unread=await unread_count(session, principal.id, kinds))
+
+
+async def read_for_consultation(session: AsyncSession, principal: Principal, consultation_id: int) -> int:
+    """The member opened this consultation: what they were told about it is read. Returns how many."""
+    return await repository.mark_consultation_read(
+        session, principal.id, consultation_id, visible_kinds(principal), utcnow()
+    )

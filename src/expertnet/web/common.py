@@ -51,6 +51,8 @@ FLASH_MESSAGES = {
     "closed": N_("The consultation has been closed. Thank you for your rating."),
     "withdrawn": N_("The request has been withdrawn."),
     "reoffered": N_("The request has been offered again."),
+    "languages_saved": N_("The request's languages have been corrected."),
+    "requester_messaged": N_("Your message has been sent to the requesting official."),
     "attachment_added": N_("The file has been attached."),
     "password_changed": N_("Your password has been changed. Please sign in again."),
     "request_escalated": N_(
@@ -318,6 +320,10 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict] | 
 
 
 def login_redirect(request: Request) -> Response:
+    if session_keep.PASSIVE_PATHS.match(request.url.path):
+        # A page's own poll (the bell, a ticket, the offer list) after the session ended: it names
+        # no page and keeps the cookie, which still says whose the next form sent is (kept drafts).
+        return redirect("/login", request=request)
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query

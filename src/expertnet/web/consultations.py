@@ -35,7 +35,7 @@ from expertnet.core.errors import AppError, NotFound, field_error
 from expertnet.members import service as members
 from expertnet.search import AsyncSearch
 from expertnet.core import timezones
-from expertnet.web import i18n, zones
+from expertnet.web import i18n, notifications, zones
 from expertnet.web.common import (
     app_error_fields,
     checked,
@@ -105,7 +105,7 @@ async def _offers_context(request: Request, session: AsyncSession, principal: Pr
     rows = [
         {"offer": o, "consultation": by_id.get(o.consultation_id)} for o in sorted(offers, key=lambda o: o.expires_at)
     ]
-    return {"rows": rows}
+    return {"rows": rows, "offers_key": reads.offers_fingerprint([o.id for o in offers])}
 
 
 @get("/admin/escalations", opt=access(ADMIN))
@@ -327,6 +327,7 @@ async def consultation_page(
     request: Request, db_session: AsyncSession, search: AsyncSearch, principal: Principal, consultation_id: int
 ) -> Response:
     context = await _detail_context(request, db_session, search, principal, consultation_id)
+    await notifications.seen_consultation(request, db_session, principal, consultation_id)
     return render(request, "consultations/detail.html", context)
 
 
@@ -442,6 +443,7 @@ async def post_message(
         )
     if is_htmx(request):
         items = await reads.messages(db_session, ctx, consultation_id)
+        version, status, _ = await reads.live_state(db_session, ctx, consultation_id)
         return render(
             request,
             "partials/messages.html",
@@ -452,6 +454,8 @@ async def post_message(
                 "form": {},
                 "ticket_open": True,
                 "can_write": True,
+                # The page's poller learns the new version: its next poll is not this message again.
+                "live": {"version": version, "status": status},
             },
         )
     return redirect(f"/consultations/{consultation_id}#messages", flash="message_sent")
@@ -563,10 +567,14 @@ async def reoffer(
         "expert_id": text(data, "expert_id"),
         "count": text(data, "count") or "3",
         "reason": text_raw(data, "reason").strip(),
+        "override": text(data, "override"),
+        "override_reason": text_raw(data, "override_reason").strip(),
     }
 
     async def go():
-        body = ReofferIn.model_validate({**form, "expert_id": form["expert_id"] or None})
+        body = ReofferIn.model_validate(
+            {**form, "expert_id": form["expert_id"] or None, "override": form["override"] or None}
+        )
         await offers.reoffer(db_session, search, ctx_of(request, principal), consultation_id, body)
 
     failed = await _act(request, db_session, search, principal, consultation_id, {**form, "reoffer_form": True}, go)

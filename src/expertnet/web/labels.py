@@ -142,6 +142,7 @@ EVENTS = {
     "objects.remove": N_("Object removed"),
     "objects.import": N_("Objects imported from a file"),
     "seen_before.link": N_("Linked by the secretariat to a similar request"),
+    "languages_changed": N_("Languages corrected by the secretariat"),
 }
 
 # Form fields by their input name, as the error summaries name them (the labels the forms show).

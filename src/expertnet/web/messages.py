@@ -146,6 +146,20 @@ PATTERNS: list[tuple[re.Pattern[str], str, Fill]] = [
             N_("Only the requesting official and the assigned expert can do this."),
             _same,
         ),
+        # why an expert cannot take a request (routing's hard constraints, shown to admins)
+        (r"^vetting is (?P<status>\w+)$", N_("Vetting: %(status)s"), _status),
+        (r"^vetting has expired$", N_("The vetting has expired"), _same),
+        (r"^not available$", N_("Not available"), _same),
+        (r"^away until (?P<date>[\d-]+)$", N_("away until %(date)s"), _same),
+        (r"^at capacity \((?P<open>\d+)/(?P<max>\d+) open\)$", N_("At capacity (%(open)s of %(max)s open)"), _same),
+        (r"^shares no working language with the request$", N_("Shares no working language with the request"), _same),
+        (
+            r"^declared market ties, excluded by the request$",
+            N_("Has declared market ties, which the request excludes"),
+            _same,
+        ),
+        (r"^declared conflict: (?P<conflict>.+)$", N_("Declared conflict of interest: %(conflict)s"), _same),
+        (r"^is the requester$", N_("Is the requester"), _same),
         # files
         (r"^is empty$", N_("The file is empty."), _same),
         (

@@ -13,6 +13,9 @@ from expertnet.web import (
     consultations,
     dashboard,
     directory,
+    escalation,
+    live,
+    notifications,
     objects,
     opinion,
     profile,
@@ -34,6 +37,9 @@ PAGE_MODULES = (
     objects,
     session_keep,
     account_security,
+    notifications,
+    live,
+    escalation,
 )
 
 pages = Router(
@@ -41,6 +47,7 @@ pages = Router(
     route_handlers=[handler for module in PAGE_MODULES for handler in module.ROUTES],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,
+    before_request=notifications.load_header_counts,  # the bell's counts for every page's header
 )
 
 static = create_static_files_router(

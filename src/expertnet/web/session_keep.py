@@ -10,6 +10,7 @@
   button of static/session.js, a POST with the CSRF token like every form).
 """
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,9 @@ from expertnet.sessions import service as sessions
 
 DRAFT_COOKIE = "expertnet_draft"
 STATUS_PATH = "/session/status"
+# Requests a page makes by itself, not the person: the session status and the polls of the bell,
+# the ticket and the offer list (web.notifications, web.live). They do not renew the session.
+PASSIVE_PATHS = re.compile(r"^/(?:session/status|notifications/bell|offers/live|consultations/\d+/live)$")
 STATE_KEY = "expertnet_page_session"  # in scope["state"]: what this request knows of its session
 
 
@@ -96,12 +100,13 @@ class SessionKeepMiddleware:
         info = _state(scope)
         info.update(expires_at=claims.expires_at, ends_at=claims.session_start + settings.session_max_hours * 3600)
         headers: list[tuple[bytes, bytes]] = []
-        renewed = None if path == STATUS_PATH else sessions.renewal(settings, claims)
+        passive = bool(PASSIVE_PATHS.match(path))
+        renewed = None if passive else sessions.renewal(settings, claims)
         if renewed is not None:
             info.update(expires_at=renewed.expires_at, ends_at=renewed.ends_at)
             headers.append(session_cookie(settings, renewed.token, renewed.ends_at).to_encoded_header())
         draft_key = _cookie(scope, DRAFT_COOKIE)
-        if draft_key and connection_method(scope) == "GET" and path != STATUS_PATH:
+        if draft_key and connection_method(scope) == "GET" and not passive:
             db, page, fields = scope["app"].state.db, _page_of(scope), None
             async with db.read_session() as session:  # no write lock on pages that have no kept form
                 waits = await sessions.form_waits(session, draft_key, user.id, page)

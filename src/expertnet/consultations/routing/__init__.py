@@ -14,18 +14,26 @@ The request is read once by the shared query-understanding step (:mod:`.request`
 concepts, excluded concepts, words and the dense vector.
 """
 
-from expertnet.consultations.routing.constraints import conflict_matches, hard_constraint_problems
+from expertnet.consultations.routing.constraints import (
+    OVERRIDABLE,
+    conflict_matches,
+    constraint_findings,
+    hard_constraint_problems,
+)
 from expertnet.consultations.routing.model import Candidate, RoutingSpec
-from expertnet.consultations.routing.ranking import evaluate_expert, rank_candidates, rank_loaded
+from expertnet.consultations.routing.ranking import eligibility, evaluate_expert, rank_candidates, rank_loaded
 from expertnet.consultations.routing.request import RequestProfile, analyse_request, infer_categories, infer_category
 from expertnet.consultations.routing.scoring import score_expert
 
 __all__ = [
+    "OVERRIDABLE",
     "Candidate",
     "RequestProfile",
     "RoutingSpec",
     "analyse_request",
     "conflict_matches",
+    "constraint_findings",
+    "eligibility",
     "evaluate_expert",
     "hard_constraint_problems",
     "infer_categories",

@@ -71,6 +71,50 @@ def _contains_words(haystack: str, needle: str) -> bool:
     return len(needle) >= 4 and f" {needle} " in f" {haystack} "
 
 
+# The constraints an admin may set aside for one manual offer, with a written reason (the expert
+# can still do the work: they read the language, or take a case while marked away). Vetting,
+# capacity (accepting needs a free place), market ties the requester excluded, declared conflicts
+# and the requester themselves are never set aside.
+OVERRIDABLE = ("availability", "language")
+
+
+def constraint_findings(
+    expert,
+    spec: RoutingSpec,
+    *,
+    requester_id: int | None = None,
+    requester_org: str = "",
+    requester_country: str | None = None,
+    now: datetime | None = None,
+) -> list[tuple[str, str]]:
+    """(constraint, why) for each hard constraint this expert fails for this request (empty:
+    eligible). Constraints: vetting, availability, capacity, language, market_ties, conflict,
+    requester. `expert` is a candidate row (repository.CANDIDATE_COLUMNS): the profile with the
+    member's name and vetting."""
+    now = now or utcnow()
+    found: list[tuple[str, str]] = []
+    if expert.vetting_status != VettingStatus.approved:
+        found.append(("vetting", f"vetting is {expert.vetting_status}"))
+    elif expert.vetted_until is not None and expert.vetted_until <= now:
+        found.append(("vetting", "vetting has expired"))
+    if not expert.available:
+        found.append(("availability", "not available"))
+    if expert.away_until is not None and expert.away_until >= now.date():
+        found.append(("availability", f"away until {expert.away_until.isoformat()}"))
+    if expert.open_consultations >= expert.max_open_consultations:
+        found.append(("capacity", f"at capacity ({expert.open_consultations}/{expert.max_open_consultations} open)"))
+    if spec.languages and set(spec.languages).isdisjoint(expert.languages or ()):
+        found.append(("language", "shares no working language with the request"))
+    if spec.exclude_market_ties and expert.market_ties:
+        found.append(("market_ties", "declared market ties, excluded by the request"))
+    conflict = conflict_matches(expert.conflicts, requester_org, requester_country)
+    if conflict:
+        found.append(("conflict", f"declared conflict: {conflict}"))
+    if requester_id is not None and expert.member_id == requester_id:
+        found.append(("requester", "is the requester"))
+    return found
+
+
 def hard_constraint_problems(
     expert,
     spec: RoutingSpec,
@@ -81,27 +125,15 @@ def hard_constraint_problems(
     now: datetime | None = None,
 ) -> list[str]:
     """Why this expert may not be offered this request (empty: eligible): DESIGN.md's hard
-    constraints, never relaxed by ranking. `expert` is a candidate row (repository.CANDIDATE_COLUMNS): the
-    profile with the member's name and vetting."""
-    now = now or utcnow()
-    problems = []
-    if expert.vetting_status != VettingStatus.approved:
-        problems.append(f"vetting is {expert.vetting_status}")
-    elif expert.vetted_until is not None and expert.vetted_until <= now:
-        problems.append("vetting has expired")
-    if not expert.available:
-        problems.append("not available")
-    if expert.away_until is not None and expert.away_until >= now.date():
-        problems.append(f"away until {expert.away_until.isoformat()}")
-    if expert.open_consultations >= expert.max_open_consultations:
-        problems.append(f"at capacity ({expert.open_consultations}/{expert.max_open_consultations} open)")
-    if spec.languages and set(spec.languages).isdisjoint(expert.languages or ()):
-        problems.append("shares no working language with the request")
-    if spec.exclude_market_ties and expert.market_ties:
-        problems.append("declared market ties, excluded by the request")
-    conflict = conflict_matches(expert.conflicts, requester_org, requester_country)
-    if conflict:
-        problems.append(f"declared conflict: {conflict}")
-    if requester_id is not None and expert.member_id == requester_id:
-        problems.append("is the requester")
-    return problems
+    constraints, never relaxed by ranking (see constraint_findings)."""
+    return [
+        why
+        for _, why in constraint_findings(
+            expert,
+            spec,
+            requester_id=requester_id,
+            requester_org=requester_org,
+            requester_country=requester_country,
+            now=now,
+        )
+    ]

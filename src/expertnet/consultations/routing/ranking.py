@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expertnet.consultations import repository
-from expertnet.consultations.routing.constraints import hard_constraint_problems
+from expertnet.consultations.routing.constraints import constraint_findings, hard_constraint_problems
 from expertnet.consultations.routing.model import Candidate, RoutingSpec
 from expertnet.consultations.routing.request import RequestProfile, analyse_request
 from expertnet.consultations.routing.retrieval import candidate_vectors, retrieve
@@ -145,19 +145,23 @@ async def evaluate_expert(
     requester_id: int | None = None,
     requester_org: str = "",
     requester_country: str | None = None,
+    set_aside: str | None = None,
 ) -> tuple[Candidate | None, list[str]]:
-    """One chosen expert (an admin's manual offer): (candidate, []) or (None, problems)."""
+    """One chosen expert (an admin's manual offer): (candidate, []) or (None, problems).
+    `set_aside` names one constraint the admin overrides (constraints.OVERRIDABLE); the others
+    still hold."""
     rows = await repository.candidate_rows(session, [expert_id])
     if not rows:
         return None, ["no such expert"]
     row = rows[0]
-    problems = hard_constraint_problems(
+    findings = constraint_findings(
         row,
         spec,
         requester_id=requester_id,
         requester_org=requester_org,
         requester_country=requester_country,
     )
+    problems = [why for constraint, why in findings if constraint != set_aside]
     if problems:
         return None, problems
     req = analyse_request(spec)
@@ -167,3 +171,23 @@ async def evaluate_expert(
         base_score(req, spec, row, profile_concepts(tuple(row.specialties or ()), row.bio or ""), vectors.get(row.id)),
     )
     return Candidate(row.id, row.external_id, row.full_name, round(score, 4), reasons), []
+
+
+async def eligibility(
+    session: AsyncSession,
+    spec: RoutingSpec,
+    expert_ids: list[int],
+    *,
+    requester_id: int | None = None,
+    requester_org: str = "",
+    requester_country: str | None = None,
+) -> dict[int, list[tuple[str, str]]]:
+    """Expert id -> the hard constraints they fail for this request (empty: eligible), for the
+    admin's pick list: one query for all of them."""
+    rows = await repository.candidate_rows(session, expert_ids)
+    return {
+        row.id: constraint_findings(
+            row, spec, requester_id=requester_id, requester_org=requester_org, requester_country=requester_country
+        )
+        for row in rows
+    }

@@ -27,6 +27,10 @@ def _status(locale: str, groups: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _status_lower(locale: str, groups: dict[str, str]) -> dict[str, str]:
+    return {key: value.lower() for key, value in _status(locale, groups).items()}
+
+
 def _country(locale: str, groups: dict[str, str]) -> dict[str, str]:
     try:
         return {**groups, "code": f"{groups['code']} ({reference.country_name(groups['code'], locale)})"}
@@ -147,19 +151,19 @@ PATTERNS: list[tuple[re.Pattern[str], str, Fill]] = [
             _same,
         ),
         # why an expert cannot take a request (routing's hard constraints, shown to admins)
-        (r"^vetting is (?P<status>\w+)$", N_("Vetting: %(status)s"), _status),
-        (r"^vetting has expired$", N_("The vetting has expired"), _same),
-        (r"^not available$", N_("Not available"), _same),
+        (r"^vetting is (?P<status>\w+)$", N_("vetting is %(status)s"), _status_lower),
+        (r"^vetting has expired$", N_("vetting has expired"), _same),
+        (r"^not available$", N_("not available"), _same),
         (r"^away until (?P<date>[\d-]+)$", N_("away until %(date)s"), _same),
-        (r"^at capacity \((?P<open>\d+)/(?P<max>\d+) open\)$", N_("At capacity (%(open)s of %(max)s open)"), _same),
-        (r"^shares no working language with the request$", N_("Shares no working language with the request"), _same),
+        (r"^at capacity \((?P<open>\d+)/(?P<max>\d+) open\)$", N_("at capacity (%(open)s/%(max)s open)"), _same),
+        (r"^shares no working language with the request$", N_("shares no working language with the request"), _same),
         (
             r"^declared market ties, excluded by the request$",
-            N_("Has declared market ties, which the request excludes"),
+            N_("declared market ties, excluded by the request"),
             _same,
         ),
-        (r"^declared conflict: (?P<conflict>.+)$", N_("Declared conflict of interest: %(conflict)s"), _same),
-        (r"^is the requester$", N_("Is the requester"), _same),
+        (r"^declared conflict: (?P<conflict>.+)$", N_("declared conflict: %(conflict)s"), _same),
+        (r"^is the requester$", N_("is the requester"), _same),
         # files
         (r"^is empty$", N_("The file is empty."), _same),
         (

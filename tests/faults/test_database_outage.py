@@ -152,6 +152,7 @@ async def test_postgres_stopped_and_started_503_during_worker_alive_after_nothin
             assert r.status_code == 503 and r.headers["retry-after"], r.text[:500]
             assert "text/html" in r.headers["content-type"] and "database is not available" in r.text
             client.cookies.clear()
+
             async def met_the_outage_twice():  # a fixed sleep was too short on a loaded machine
                 return worker.log().count("retrying in") >= 2
 

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -389,3 +390,17 @@ PAGE_EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: page_http_error,
     Exception: page_internal_error,
 }
+
+
+def max_upload_mb(request: Request) -> int:
+    """The upload limit in whole megabytes, as the forms state it."""
+    return max(1, request.app.state.settings.upload_max_bytes // (1024 * 1024))
+
+
+def uploaded_files(form) -> list[UploadFile]:
+    """The files of a multipart form's `attachments` field (empty file inputs left out)."""
+    return (
+        [f for f in form.getall("attachments") if isinstance(f, UploadFile) and f.filename]
+        if "attachments" in form
+        else []
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
+from tests.core.test_reference import DOMAIN_CATEGORIES
 from expertnet.matching.vocabulary import (
     Concept,
     ConceptHit,
@@ -15,24 +16,7 @@ from expertnet.matching.vocabulary import (
 )
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "routing_eval"
-CATEGORY_SLUGS = {
-    "archaeology",
-    "numismatics",
-    "manuscripts",
-    "religious_art",
-    "fine_art",
-    "ethnography",
-    "palaeontology",
-    "arms_armour",
-    "decorative_arts",
-    "provenance",
-    "authentication",
-    "legal",
-    "customs",
-    "online_markets",
-    "financial",
-    "conservation",
-}
+CATEGORY_SLUGS = set(DOMAIN_CATEGORIES)  # the 16 of DOMAIN.md, written out once in tests/core/test_reference.py
 
 
 @pytest.fixture(scope="module")
